@@ -1,0 +1,79 @@
+use core::fmt::{Debug, Display};
+use core::hash::Hash;
+use core::str::FromStr;
+
+use crate::{PermissionSet, UnknownPermission};
+
+/// A principal: a user, a service, a guest. Implemented by `#[derive(Actor)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an actor",
+    label = "not an actor",
+    note = "add `#[derive(Actor)]` to the type that stands for the caller"
+)]
+pub trait Actor {
+    /// The identifier reported in decisions and logs.
+    type Id: Debug + ?Sized;
+    /// This actor's identifier.
+    fn actor_id(&self) -> &Self::Id;
+}
+
+/// A domain type guarded by permissions. Implemented by `#[derive(Resource)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource",
+    label = "not a resource",
+    note = "add `#[derive(Resource)]` with `#[resource(actor = ..)]` and `#[permission(..)]` rules"
+)]
+pub trait Resource: Sized + 'static {
+    /// The actor type that conditions are checked against.
+    type Actor;
+    /// The request context type (`()` when the conditions read none).
+    type Context;
+    /// The generated permission enum (`RepoPermission` for `Repo`).
+    type Permission: PermissionEnum<Resource = Self>;
+    /// The resource's name as written in the source.
+    const NAME: &'static str;
+    /// The permission that decides whether an actor may know the resource exists
+    /// (`Read` unless `#[resource(read = ..)]` names another; `None` when there is none).
+    const READ: Option<Self::Permission>;
+
+    /// The generated check: the condition of `perm`, evaluated in memory.
+    fn check(&self, actor: &Self::Actor, ctx: &Self::Context, perm: Self::Permission) -> bool;
+
+    /// Every permission the actor holds on this resource.
+    fn permissions(&self, actor: &Self::Actor, ctx: &Self::Context) -> PermissionSet<Self> {
+        let mut set = PermissionSet::empty();
+        for &perm in <Self::Permission as PermissionEnum>::ALL {
+            if self.check(actor, ctx, perm) {
+                set.insert(perm);
+            }
+        }
+        set
+    }
+}
+
+/// The generated permission enum of one resource.
+pub trait PermissionEnum:
+    Copy + Eq + Hash + Ord + Debug + Display + FromStr<Err = UnknownPermission> + 'static
+{
+    /// The resource this enum belongs to.
+    type Resource: Resource<Permission = Self>;
+    /// Every permission, in declaration order.
+    const ALL: &'static [Self];
+    /// Position in [`Self::ALL`]; the bit used in a [`PermissionSet`].
+    fn index(self) -> u32;
+    /// The name as declared in `#[permission(Name, ..)]`.
+    fn name(self) -> &'static str;
+}
+
+/// A permission of resource `R`: either a typed constant such as `Repo::Push` (a zero-sized
+/// type, so the check is chosen at compile time) or a value of the permission enum (chosen at
+/// run time).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a permission of `{R}`",
+    label = "this is not a permission of `{R}`",
+    note = "use one of the permissions declared with `#[permission(..)]` on `{R}`"
+)]
+pub trait Permission<R: Resource>: Copy {
+    /// The enum value this permission stands for.
+    fn permission(self) -> R::Permission;
+}

@@ -1,0 +1,62 @@
+//! What generated code calls. Not a public API: no stability promise.
+
+pub use crate::{ById, FilterSource};
+pub use diesel;
+
+/// Invokes `$m!(Backend)` once per backend enabled on `authz-diesel`, so the generated code
+/// follows this crate's features rather than the user crate's.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_for_each_backend {
+    ($m:ident) => {
+        $crate::__authz_if_sqlite!($m);
+        $crate::__authz_if_postgres!($m);
+        $crate::__authz_if_mysql!($m);
+    };
+}
+pub use crate::__authz_for_each_backend as for_each_backend;
+
+#[cfg(feature = "sqlite")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_sqlite {
+    ($m:ident) => {
+        $m!($crate::__private::diesel::sqlite::Sqlite);
+    };
+}
+#[cfg(not(feature = "sqlite"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_sqlite {
+    ($m:ident) => {};
+}
+
+#[cfg(feature = "postgres")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_postgres {
+    ($m:ident) => {
+        $m!($crate::__private::diesel::pg::Pg);
+    };
+}
+#[cfg(not(feature = "postgres"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_postgres {
+    ($m:ident) => {};
+}
+
+#[cfg(feature = "mysql")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_mysql {
+    ($m:ident) => {
+        $m!($crate::__private::diesel::mysql::Mysql);
+    };
+}
+#[cfg(not(feature = "mysql"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_mysql {
+    ($m:ident) => {};
+}

@@ -1,0 +1,92 @@
+//! `#[derive(Actor)]`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields};
+
+use crate::attr::{self, ActorAttr};
+use crate::ctxt::{one_of, Ctxt};
+
+pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(err) => return err.to_compile_error(),
+    };
+    let mut cx = Ctxt::default();
+    let mut opts = ActorAttr::default();
+    for a in input.attrs.iter().filter(|a| a.path().is_ident("actor")) {
+        attr::parse_actor_attr(&mut cx, a, &mut opts);
+    }
+    let fields = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => Some(named),
+            _ => {
+                cx.error_spanned(
+                    &input.ident,
+                    "`#[derive(Actor)]` needs a struct with named fields, which conditions read as `actor.<field>`",
+                );
+                None
+            }
+        },
+        Data::Enum(e) => {
+            cx.error_spanned(
+                e.enum_token,
+                "`#[derive(Actor)]` works on structs with named fields, not enums; wrap the cases in a struct",
+            );
+            None
+        }
+        Data::Union(u) => {
+            cx.error_spanned(
+                u.union_token,
+                "`#[derive(Actor)]` works on structs with named fields, not unions",
+            );
+            None
+        }
+    };
+    let Some(fields) = fields else {
+        return cx.to_compile_errors();
+    };
+
+    let id_name = opts
+        .id
+        .clone()
+        .unwrap_or_else(|| syn::Ident::new("id", input.ident.span()));
+    let id_field = fields
+        .named
+        .iter()
+        .find(|f| f.ident.as_ref() == Some(&id_name));
+    let Some(id_field) = id_field else {
+        let names = fields.named.iter().filter_map(|f| f.ident.as_ref());
+        match &opts.id {
+            Some(id) => cx.error_spanned(
+                id,
+                format_args!("unknown field `{id}` in `id = ..`, expected one of {}", one_of(names)),
+            ),
+            None => cx.error_spanned(
+                &input.ident,
+                format_args!(
+                    "`{}` has no `id` field; name its identifier with `#[actor(id = field)]` (fields: {})",
+                    input.ident,
+                    one_of(names)
+                ),
+            ),
+        }
+        return cx.to_compile_errors();
+    };
+
+    let ident = &input.ident;
+    let id_ty = &id_field.ty;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut out = quote! {
+        #[automatically_derived]
+        impl #impl_generics ::authz_core::__private::Actor for #ident #ty_generics #where_clause {
+            type Id = #id_ty;
+            #[inline]
+            fn actor_id(&self) -> &#id_ty {
+                &self.#id_name
+            }
+        }
+    };
+    out.extend(cx.to_compile_errors());
+    out
+}

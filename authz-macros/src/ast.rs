@@ -1,0 +1,176 @@
+//! The typed model of one `#[derive(Resource)]` input, built from syn and keeping spans.
+
+use syn::{Data, DeriveInput, Fields, Ident, Path, Type, Visibility};
+
+use crate::attr::{self, PermissionAttr, ResourceAttr};
+use crate::cond::{self, Cond};
+use crate::ctxt::Ctxt;
+
+pub struct Resource<'a> {
+    pub ident: &'a Ident,
+    pub vis: &'a Visibility,
+    pub fields: Vec<Field<'a>>,
+    pub table: Option<Path>,
+    pub actor: Option<Type>,
+    pub context: Option<Type>,
+    pub read: Option<Ident>,
+    pub id: Option<Ident>,
+    pub permissions: Vec<Permission>,
+}
+
+pub struct Field<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    /// The column in the resource's table.
+    pub column: Ident,
+    /// Declared as `Option<..>`: a nullable column.
+    pub nullable: bool,
+}
+
+pub struct Permission {
+    pub name: Ident,
+    pub cond: Cond,
+    /// The condition as written, for documentation and introspection.
+    pub source: String,
+}
+
+impl<'a> Resource<'a> {
+    /// `None` when the input is not a struct with named fields (the error is recorded).
+    pub fn from_ast(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Self> {
+        let named = match &input.data {
+            Data::Struct(s) => match &s.fields {
+                Fields::Named(named) => named,
+                Fields::Unnamed(fields) => {
+                    cx.error_spanned(
+                        fields,
+                        "`#[derive(Resource)]` needs named fields, which conditions read as `self.<field>`",
+                    );
+                    return None;
+                }
+                Fields::Unit => {
+                    cx.error_spanned(
+                        &input.ident,
+                        "`#[derive(Resource)]` needs a struct with named fields, which conditions read as `self.<field>`",
+                    );
+                    return None;
+                }
+            },
+            Data::Enum(e) => {
+                cx.error_spanned(
+                    e.enum_token,
+                    "`#[derive(Resource)]` works on structs with named fields, not enums",
+                );
+                return None;
+            }
+            Data::Union(u) => {
+                cx.error_spanned(
+                    u.union_token,
+                    "`#[derive(Resource)]` works on structs with named fields, not unions",
+                );
+                return None;
+            }
+        };
+        if !input.generics.params.is_empty() {
+            cx.error_spanned(
+                &input.generics,
+                "generic resources are not supported; derive `Resource` on a concrete struct",
+            );
+        }
+
+        let mut opts = ResourceAttr::default();
+        let mut permissions = Vec::new();
+        for a in &input.attrs {
+            if a.path().is_ident("resource") {
+                attr::parse_resource_attr(cx, a, &mut opts);
+            } else if a.path().is_ident("permission") {
+                match a.parse_args::<PermissionAttr>() {
+                    Ok(p) => permissions.push(permission(cx, p)),
+                    Err(err) => cx.syn_error(err),
+                }
+            }
+        }
+
+        let fields = named
+            .named
+            .iter()
+            .filter_map(|f| {
+                let ident = f.ident.as_ref()?;
+                Some(Field {
+                    ident,
+                    ty: &f.ty,
+                    column: attr::diesel_column_name(f).unwrap_or_else(|| ident.clone()),
+                    nullable: is_option(&f.ty),
+                })
+            })
+            .collect();
+
+        Some(Resource {
+            ident: &input.ident,
+            vis: &input.vis,
+            fields,
+            table: opts.table,
+            actor: opts.actor,
+            context: opts.context,
+            read: opts.read,
+            id: opts.id,
+            permissions,
+        })
+    }
+
+    pub fn field(&self, name: &Ident) -> Option<&Field<'a>> {
+        self.fields.iter().find(|f| f.ident == name)
+    }
+}
+
+fn permission(cx: &mut Ctxt, p: PermissionAttr) -> Permission {
+    match p.condition {
+        Some(expr) => Permission {
+            cond: cond::parse(cx, &expr),
+            source: tokens_text(&expr),
+            name: p.name,
+        },
+        None => {
+            cx.error_spanned(
+                &p.name,
+                format_args!(
+                    "permission `{}` has no condition; add one: `#[permission({}, if = <condition>)]` (`if = true` allows everyone)",
+                    p.name, p.name
+                ),
+            );
+            Permission {
+                name: p.name,
+                cond: Cond::Const(false),
+                source: "false".into(),
+            }
+        }
+    }
+}
+
+/// `Option<T>`, `std::option::Option<T>`, `core::option::Option<T>`.
+fn is_option(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.segments.last().is_some_and(|s| s.ident == "Option")
+        }
+        Type::Group(g) => is_option(&g.elem),
+        Type::Paren(p) => is_option(&p.elem),
+        _ => false,
+    }
+}
+
+/// Tokens printed the way a person writes them (`self.a == actor.b`).
+pub fn tokens_text<T: quote::ToTokens>(tokens: &T) -> String {
+    let raw = tokens.to_token_stream().to_string();
+    raw.replace(" . ", ".")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" ,", ",")
+        .replace("! ", "!")
+        .replace("& ", "&")
+        .replace("&&", "&& ")
+        .replace("&&  ", "&& ")
+        .replace(" :: ", "::")
+        .replace("[ ", "[")
+        .replace(" ]", "]")
+}

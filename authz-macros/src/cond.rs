@@ -1,0 +1,416 @@
+//! The condition tree: what `if = <condition>` means, independent of where it is evaluated.
+//!
+//! Both lowerings read this tree: `expand/check.rs` (plain Rust) and `expand/sql.rs` (diesel
+//! expressions). A construct only enters the tree if both can lower it.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, ExprPath, Ident, Lit, UnOp};
+
+use crate::ctxt::Ctxt;
+
+/// Where a field is read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Root {
+    /// `self.<field>`: a column of the resource's table.
+    Resource,
+    /// `actor.<field>`: a bound parameter in SQL.
+    Actor,
+    /// `ctx.<field>`: a bound parameter in SQL.
+    Ctx,
+}
+
+#[derive(Clone)]
+pub struct FieldRef {
+    pub root: Root,
+    /// The `self`/`actor`/`ctx` token, for spans.
+    pub root_span: Span,
+    pub field: Ident,
+}
+
+#[derive(Clone)]
+pub enum Operand {
+    Field(FieldRef),
+    /// A literal (`5`, `"draft"`, `2.5`); bool literals become [`Cond::Const`] on their own.
+    Lit(Lit),
+    /// A constant path such as `Status::Open`.
+    Const(ExprPath),
+}
+
+impl Operand {
+    pub fn field(&self) -> Option<&FieldRef> {
+        match self {
+            Operand::Field(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    /// The operator with its operands swapped: `a < b` is `b > a`.
+    pub fn flipped(self) -> Self {
+        match self {
+            CmpOp::Eq => CmpOp::Eq,
+            CmpOp::Ne => CmpOp::Ne,
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+        }
+    }
+
+    /// The operator whose result is the negation (both operands present).
+    pub fn negated(self) -> Self {
+        match self {
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Le => CmpOp::Gt,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Ge => CmpOp::Lt,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum Cond {
+    Const(bool),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    /// `lhs <op> rhs`; at least one side is a field. False when a side is absent.
+    Cmp {
+        op: CmpOp,
+        lhs: Operand,
+        rhs: Operand,
+        span: Span,
+    },
+    /// A `bool` field on its own: true only when present and true.
+    Truthy(FieldRef),
+    /// `field.is_some()` (`some = true`) or `field.is_none()`.
+    Present {
+        field: FieldRef,
+        some: bool,
+    },
+    /// `[a, b].contains(&field)`.
+    OneOf {
+        field: FieldRef,
+        list: Vec<Operand>,
+        span: Span,
+    },
+}
+
+impl Cond {
+    /// Every field the condition reads, in order.
+    pub fn fields(&self, out: &mut Vec<FieldRef>) {
+        match self {
+            Cond::Const(_) => {}
+            Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| c.fields(out)),
+            Cond::Not(inner) => inner.fields(out),
+            Cond::Cmp { lhs, rhs, .. } => {
+                out.extend(lhs.field().cloned());
+                out.extend(rhs.field().cloned());
+            }
+            Cond::Truthy(f) | Cond::Present { field: f, .. } | Cond::OneOf { field: f, .. } => {
+                out.push(f.clone())
+            }
+        }
+    }
+}
+
+const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.field`, literals, \
+     `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, \
+     `[a, b].contains(&x)`, `true`, `false`";
+
+/// Parses a condition; on a mistake records it and returns `Const(false)` (deny) so the rest of
+/// the derive still expands.
+pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
+    match expr {
+        Expr::Paren(p) => parse(cx, &p.expr),
+        Expr::Group(g) => parse(cx, &g.expr),
+        Expr::Binary(b) => match b.op {
+            BinOp::And(_) => {
+                let mut items = Vec::new();
+                push_flat(cx, &b.left, &mut items, true);
+                push_flat(cx, &b.right, &mut items, true);
+                Cond::And(items)
+            }
+            BinOp::Or(_) => {
+                let mut items = Vec::new();
+                push_flat(cx, &b.left, &mut items, false);
+                push_flat(cx, &b.right, &mut items, false);
+                Cond::Or(items)
+            }
+            BinOp::Eq(_) => cmp(cx, CmpOp::Eq, b),
+            BinOp::Ne(_) => cmp(cx, CmpOp::Ne, b),
+            BinOp::Lt(_) => cmp(cx, CmpOp::Lt, b),
+            BinOp::Le(_) => cmp(cx, CmpOp::Le, b),
+            BinOp::Gt(_) => cmp(cx, CmpOp::Gt, b),
+            BinOp::Ge(_) => cmp(cx, CmpOp::Ge, b),
+            _ => {
+                cx.error_spanned(
+                    b.op,
+                    format_args!("unsupported operator in condition; {SUPPORTED}"),
+                );
+                Cond::Const(false)
+            }
+        },
+        Expr::Unary(u) => match u.op {
+            UnOp::Not(_) => Cond::Not(Box::new(parse(cx, &u.expr))),
+            _ => {
+                cx.error_spanned(
+                    u.op,
+                    format_args!("unsupported operator in condition; {SUPPORTED}"),
+                );
+                Cond::Const(false)
+            }
+        },
+        Expr::Lit(l) => match &l.lit {
+            Lit::Bool(b) => Cond::Const(b.value),
+            other => {
+                cx.error_spanned(
+                    other,
+                    "a literal is not a condition; compare it with a field, e.g. `self.level >= 3`",
+                );
+                Cond::Const(false)
+            }
+        },
+        Expr::Field(_) => match field_ref(cx, expr) {
+            Some(f) => Cond::Truthy(f),
+            None => Cond::Const(false),
+        },
+        Expr::MethodCall(call) => method_call(cx, call),
+        Expr::Path(p) if p.path.get_ident().is_some() => {
+            unknown_name(cx, p);
+            Cond::Const(false)
+        }
+        Expr::Call(call) => {
+            cx.error_spanned(
+                &call.func,
+                format_args!("unsupported function call in condition; {SUPPORTED}"),
+            );
+            Cond::Const(false)
+        }
+        other => {
+            cx.error_spanned(
+                other,
+                format_args!("unsupported expression in condition; {SUPPORTED}"),
+            );
+            Cond::Const(false)
+        }
+    }
+}
+
+/// Flattens `a && b && c` into one list (and `||` likewise).
+fn push_flat(cx: &mut Ctxt, expr: &Expr, items: &mut Vec<Cond>, and: bool) {
+    match parse(cx, expr) {
+        Cond::And(inner) if and => items.extend(inner),
+        Cond::Or(inner) if !and => items.extend(inner),
+        other => items.push(other),
+    }
+}
+
+fn cmp(cx: &mut Ctxt, op: CmpOp, b: &syn::ExprBinary) -> Cond {
+    let lhs = operand(cx, &b.left);
+    let rhs = operand(cx, &b.right);
+    match (lhs, rhs) {
+        (Some(lhs), Some(rhs)) => {
+            if lhs.field().is_none() && rhs.field().is_none() {
+                cx.error_spanned(
+                    b,
+                    "comparison between two constants; at least one side must be a field such as `self.x` or `actor.y`",
+                );
+                return Cond::Const(false);
+            }
+            Cond::Cmp {
+                op,
+                lhs,
+                rhs,
+                span: b.op.span(),
+            }
+        }
+        _ => Cond::Const(false),
+    }
+}
+
+/// An operand of a comparison: a field, a literal or a constant path.
+fn operand(cx: &mut Ctxt, expr: &Expr) -> Option<Operand> {
+    match expr {
+        Expr::Paren(p) => operand(cx, &p.expr),
+        Expr::Group(g) => operand(cx, &g.expr),
+        Expr::Field(_) => field_ref(cx, expr).map(Operand::Field),
+        Expr::Lit(l) => Some(Operand::Lit(l.lit.clone())),
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match &*u.expr {
+            // `-5` arrives as a negation of a literal.
+            Expr::Lit(l) => {
+                let neg = match &l.lit {
+                    Lit::Int(i) => Lit::Int(syn::LitInt::new(&format!("-{}", i), i.span())),
+                    Lit::Float(f) => Lit::Float(syn::LitFloat::new(&format!("-{}", f), f.span())),
+                    _ => {
+                        cx.error_spanned(expr, "only numbers can be negated");
+                        return None;
+                    }
+                };
+                Some(Operand::Lit(neg))
+            }
+            _ => {
+                cx.error_spanned(expr, "only numeric literals can be negated in a condition");
+                None
+            }
+        },
+        Expr::Path(p) if p.path.segments.len() >= 2 && p.qself.is_none() => {
+            Some(Operand::Const(p.clone()))
+        }
+        Expr::Path(p) if p.path.get_ident().is_some() => {
+            unknown_name(cx, p);
+            None
+        }
+        other => {
+            cx.error_spanned(
+                other,
+                "unsupported operand; a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal or a constant path such as `Status::Open`",
+            );
+            None
+        }
+    }
+}
+
+/// `self.x`, `actor.x`, `ctx.x`.
+fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
+    let Expr::Field(f) = expr else {
+        cx.error_spanned(
+            expr,
+            "expected a field such as `self.x`, `actor.y` or `ctx.z`",
+        );
+        return None;
+    };
+    let field = match &f.member {
+        syn::Member::Named(ident) => ident.clone(),
+        syn::Member::Unnamed(index) => {
+            cx.error_spanned(
+                index,
+                "tuple fields are not supported in conditions; name the field",
+            );
+            return None;
+        }
+    };
+    let (root, root_span) = match &*f.base {
+        Expr::Path(p) if p.path.is_ident("self") => (Root::Resource, p.span()),
+        Expr::Path(p) if p.path.is_ident("actor") => (Root::Actor, p.span()),
+        Expr::Path(p) if p.path.is_ident("ctx") => (Root::Ctx, p.span()),
+        Expr::Field(_) => {
+            cx.error_spanned(
+                &f.base,
+                "nested fields are not supported in conditions; read a field of `self`, `actor` or `ctx` directly",
+            );
+            return None;
+        }
+        other => {
+            cx.error_spanned(
+                other,
+                "fields are read from `self` (the resource), `actor` or `ctx` (the request context)",
+            );
+            return None;
+        }
+    };
+    Some(FieldRef {
+        root,
+        root_span,
+        field,
+    })
+}
+
+fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
+    let method = call.method.to_string();
+    match method.as_str() {
+        // x.is_some() / x.is_none()
+        "is_some" | "is_none" => {
+            if !call.args.is_empty() {
+                cx.error_spanned(&call.args, format_args!("`{method}` takes no arguments"));
+                return Cond::Const(false);
+            }
+            match field_ref(cx, &call.receiver) {
+                Some(field) => Cond::Present {
+                    field,
+                    some: method == "is_some",
+                },
+                None => Cond::Const(false),
+            }
+        }
+        // [a, b, c].contains(&x)
+        "contains" => {
+            let Expr::Array(array) = strip(&call.receiver) else {
+                cx.error_spanned(
+                    &call.receiver,
+                    "`contains` takes a literal list: `[\"a\", \"b\"].contains(&self.x)`",
+                );
+                return Cond::Const(false);
+            };
+            let mut list = Vec::new();
+            for elem in &array.elems {
+                match operand(cx, elem) {
+                    Some(op @ (Operand::Lit(_) | Operand::Const(_))) => list.push(op),
+                    Some(Operand::Field(_)) => cx.error_spanned(
+                        elem,
+                        "list elements must be literals or constants, not fields",
+                    ),
+                    None => {}
+                }
+            }
+            if call.args.len() != 1 {
+                cx.error_spanned(call, "`contains` takes one argument: `.contains(&self.x)`");
+                return Cond::Const(false);
+            }
+            let arg = match &call.args[0] {
+                Expr::Reference(r) => &*r.expr,
+                other => other,
+            };
+            match field_ref(cx, arg) {
+                Some(field) => Cond::OneOf {
+                    field,
+                    list,
+                    span: call.method.span(),
+                },
+                None => Cond::Const(false),
+            }
+        }
+        _ => {
+            cx.error_spanned(
+                &call.method,
+                format_args!("unsupported method `{method}` in condition; {SUPPORTED}"),
+            );
+            Cond::Const(false)
+        }
+    }
+}
+
+fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Group(g) => strip(&g.expr),
+        Expr::Reference(r) => strip(&r.expr),
+        other => other,
+    }
+}
+
+/// A bare name such as `is_public`: most likely a field written without its owner.
+fn unknown_name(cx: &mut Ctxt, p: &ExprPath) {
+    if let Some(ident) = p.path.get_ident() {
+        cx.error_spanned(
+            ident,
+            format_args!(
+                "unknown name `{ident}` in condition; fields are read as `self.{ident}`, `actor.{ident}` or `ctx.{ident}`"
+            ),
+        );
+    }
+}

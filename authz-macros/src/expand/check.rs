@@ -1,0 +1,103 @@
+//! Lowers a condition to plain Rust: the in-memory check. No allocation, no interpretation:
+//! every node becomes an inlined comparison.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::Lit;
+
+use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
+
+/// A `bool` expression over `self`, `actor` and `ctx`.
+pub fn lower(cond: &Cond) -> TokenStream {
+    match cond {
+        Cond::Const(true) => quote!(true),
+        Cond::Const(false) => quote!(false),
+        Cond::And(items) => {
+            let items = items.iter().map(lower);
+            quote!((#(#items)&&*))
+        }
+        Cond::Or(items) => {
+            let items = items.iter().map(lower);
+            quote!((#(#items)||*))
+        }
+        Cond::Not(inner) => {
+            let inner = lower(inner);
+            quote!((!#inner))
+        }
+        Cond::Cmp { op, lhs, rhs, span } => {
+            let a = value(lhs, rhs);
+            let b = value(rhs, lhs);
+            let (func, a, b, negate) = match op {
+                CmpOp::Eq => (quote_spanned!(*span=> eq), a, b, false),
+                CmpOp::Ne => (quote_spanned!(*span=> eq), a, b, true),
+                CmpOp::Lt => (quote_spanned!(*span=> lt), a, b, false),
+                CmpOp::Le => (quote_spanned!(*span=> le), a, b, false),
+                CmpOp::Gt => (quote_spanned!(*span=> lt), b, a, false),
+                CmpOp::Ge => (quote_spanned!(*span=> le), b, a, false),
+            };
+            let call = quote_spanned!(*span=> ::authz_core::__private::#func(#a, #b));
+            if negate {
+                quote!((!#call))
+            } else {
+                call
+            }
+        }
+        Cond::Truthy(field) => {
+            let place = place(field);
+            quote_spanned!(field.field.span()=> ::authz_core::__private::truthy(&#place))
+        }
+        Cond::Present { field, some } => {
+            let place = place(field);
+            let call =
+                quote_spanned!(field.field.span()=> ::authz_core::__private::is_some(&#place));
+            if *some {
+                call
+            } else {
+                quote!((!#call))
+            }
+        }
+        Cond::OneOf { field, list, span } => {
+            let place = place(field);
+            let items = list.iter().map(constant_ref);
+            quote_spanned!(*span=> ::authz_core::__private::one_of(&#place, &[#(#items),*]))
+        }
+    }
+}
+
+/// `self.x`, `actor.x` or `ctx.x`, spanned on the field so rustc's "no field" lands there.
+pub fn place(field: &FieldRef) -> TokenStream {
+    let ident = &field.field;
+    let root = match field.root {
+        Root::Resource => quote_spanned!(field.root_span=> self),
+        Root::Actor => quote_spanned!(field.root_span=> actor),
+        Root::Ctx => quote_spanned!(field.root_span=> ctx),
+    };
+    quote_spanned!(ident.span()=> #root.#ident)
+}
+
+/// `Option<&Inner>` for one side of a comparison; a constant takes the type of `other`.
+fn value(this: &Operand, other: &Operand) -> TokenStream {
+    match (this, other) {
+        (Operand::Field(f), _) => {
+            let place = place(f);
+            quote_spanned!(f.field.span()=> ::authz_core::__private::AttrValue::attr_value(&#place))
+        }
+        (constant, Operand::Field(f)) => {
+            let like = place(f);
+            let constant = constant_ref(constant);
+            quote!(::authz_core::__private::lit(&#like, #constant))
+        }
+        // Two constants are refused while parsing.
+        _ => quote!(::core::option::Option::None::<&()>),
+    }
+}
+
+/// A reference to a constant: string literals are already `&str`.
+fn constant_ref(op: &Operand) -> TokenStream {
+    match op {
+        Operand::Lit(Lit::Str(s)) => quote!(#s),
+        Operand::Lit(lit) => quote!(&#lit),
+        Operand::Const(path) => quote!(&#path),
+        Operand::Field(f) => place(f),
+    }
+}

@@ -1,0 +1,43 @@
+//! Procedural macros of authz. Use them through `authz-core`, which re-exports them and holds
+//! the runtime the generated code calls.
+//!
+//! Each entry point calls an `*_inner` function on `proc_macro2` tokens, so unit tests can
+//! drive them without a compiler.
+#![forbid(unsafe_code)]
+
+mod actor;
+mod ast;
+mod attr;
+mod cond;
+mod ctxt;
+mod expand;
+mod requires;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Derives `authz_core::Resource`: a permission enum, typed permission constants and the
+/// in-memory checks (plus diesel filters when `table` is given and `authz-diesel` is used).
+///
+/// See the `authz-core` crate documentation for every attribute.
+#[proc_macro_derive(Resource, attributes(resource, permission))]
+pub fn derive_resource(input: TokenStream) -> TokenStream {
+    expand::derive_resource_inner(input.into()).into()
+}
+
+/// Derives `authz_core::Actor`; `#[actor(id = field)]` names the identifier (default `id`).
+#[proc_macro_derive(Actor, attributes(actor))]
+pub fn derive_actor(input: TokenStream) -> TokenStream {
+    actor::derive_actor_inner(input.into()).into()
+}
+
+/// `#[requires(Repo::Push)]`: checks the permission before the function body runs and returns
+/// the refusal through `From<authz_core::Denied>` of the function's error type.
+///
+/// The resource argument is found by type (`&Repo`, `Repo`, `Arc<Repo>`…), the actor argument
+/// by name (`actor`) or as the only other non-scalar argument; `actor = ..`, `on = ..` and
+/// `ctx = ..` name them explicitly.
+#[proc_macro_attribute]
+pub fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
+    requires::requires_inner(args.into(), item.into()).into()
+}

@@ -1,0 +1,296 @@
+//! `#[requires(Repo::Push)]`: a check inserted before a function body.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, Pat, Path, Token, Type};
+
+use crate::ctxt::{one_of, Ctxt};
+
+struct Args {
+    perm: Path,
+    actor: Option<Ident>,
+    on: Option<Ident>,
+    ctx: Option<Ident>,
+}
+
+impl Parse for Args {
+    // #[requires(Repo::Push, actor = user, on = repo, ctx = ctx)]
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error("expected a permission: `#[requires(Repo::Push)]`"));
+        }
+        let perm: Path = input.parse()?;
+        if perm.segments.len() < 2 {
+            return Err(syn::Error::new_spanned(
+                &perm,
+                "expected a permission as `Resource::Permission`, e.g. `#[requires(Repo::Push)]`",
+            ));
+        }
+        let mut args = Args {
+            perm,
+            actor: None,
+            on: None,
+            ctx: None,
+        };
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = if input.peek(Token![self]) {
+                let token: Token![self] = input.parse()?;
+                Ident::new("self", token.span)
+            } else {
+                input.call(syn::ext::IdentExt::parse_any)?
+            };
+            input.parse::<Token![=]>()?;
+            let value: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            let slot = match key.to_string().as_str() {
+                "actor" => &mut args.actor,
+                "on" => &mut args.on,
+                "ctx" => &mut args.ctx,
+                _ => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format_args!(
+                            "unknown key `{key}` in `#[requires]`, expected one of `actor`, `on`, `ctx`"
+                        ),
+                    ))
+                }
+            };
+            if slot.is_some() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format_args!("duplicate `{key}`"),
+                ));
+            }
+            *slot = Some(value);
+        }
+        Ok(args)
+    }
+}
+
+/// One parameter of the function: its name and type (`None` for `self`).
+struct Param<'a> {
+    name: Ident,
+    ty: Option<&'a Type>,
+    receiver_is_ref: bool,
+}
+
+pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            let err = syn::Error::new_spanned(
+                &item,
+                "`#[requires]` goes on a function or method: `#[requires(Repo::Push)] fn merge(actor: &User, repo: &Repo) -> Result<(), Error>`",
+            );
+            let mut out = err.to_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    let args: Args = match syn::parse2(args) {
+        Ok(args) => args,
+        Err(err) => {
+            let mut out = err.to_compile_error();
+            out.extend(func.into_token_stream());
+            return out;
+        }
+    };
+
+    let mut cx = Ctxt::default();
+    let params = params(&func);
+    let resource_ty = &args.perm.segments[args.perm.segments.len() - 2].ident;
+
+    let on = select(&mut cx, &params, args.on.as_ref(), "on", &func.sig.ident, || {
+        params.iter().filter(|p| p.ty.is_some_and(|ty| mentions(ty, resource_ty))).collect()
+    }, &format!("no argument of type `{resource_ty}` (or a reference to it); name the resource argument with `on = ..`"));
+    let actor = select(
+        &mut cx,
+        &params,
+        args.actor.as_ref(),
+        "actor",
+        &func.sig.ident,
+        || {
+            if let Some(p) = params.iter().find(|p| p.name == "actor") {
+                return vec![p];
+            }
+            params
+                .iter()
+                .filter(|p| Some(&p.name) != on.map(|o| &o.name))
+                .filter(|p| {
+                    p.ty.is_some_and(|ty| could_be_actor(ty) && !mentions(ty, resource_ty))
+                })
+                .collect()
+        },
+        "no actor argument; add one (e.g. `actor: &User`) or name it with `actor = ..`",
+    );
+    let ctx = match &args.ctx {
+        Some(name) => select(
+            &mut cx,
+            &params,
+            Some(name),
+            "ctx",
+            &func.sig.ident,
+            Vec::new,
+            "",
+        ),
+        None => params.iter().find(|p| p.name == "ctx"),
+    };
+
+    if cx.has_errors() {
+        let mut out = cx.to_compile_errors();
+        out.extend(func.into_token_stream());
+        return out;
+    }
+    let (Some(on), Some(actor)) = (on, actor) else {
+        return func.into_token_stream();
+    };
+
+    let perm = &args.perm;
+    let span = perm.span();
+    let on = borrow(on);
+    let actor = borrow(actor);
+    let check = match ctx {
+        Some(ctx) => {
+            let ctx = borrow(ctx);
+            quote_spanned!(span=> ::authz_core::authorize_with(#actor, #ctx, #perm, #on)?)
+        }
+        None => quote_spanned!(span=> ::authz_core::authorize(#actor, #perm, #on)?),
+    };
+    let stmt: syn::Stmt = syn::parse_quote_spanned!(span=> let _ = #check;);
+    func.block.stmts.insert(0, stmt);
+    func.into_token_stream()
+}
+
+fn params(func: &ItemFn) -> Vec<Param<'_>> {
+    func.sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Receiver(r) => Some(Param {
+                name: Ident::new("self", r.self_token.span),
+                ty: None,
+                receiver_is_ref: r.reference.is_some(),
+            }),
+            FnArg::Typed(t) => match &*t.pat {
+                Pat::Ident(p) => Some(Param {
+                    name: p.ident.clone(),
+                    ty: Some(&t.ty),
+                    receiver_is_ref: false,
+                }),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+/// The parameter named by `key = name`, or the single candidate.
+fn select<'p, 'a>(
+    cx: &mut Ctxt,
+    params: &'p [Param<'a>],
+    explicit: Option<&Ident>,
+    key: &str,
+    func: &Ident,
+    candidates: impl FnOnce() -> Vec<&'p Param<'a>>,
+    none_msg: &str,
+) -> Option<&'p Param<'a>> {
+    if let Some(name) = explicit {
+        let found = params.iter().find(|p| p.name == *name);
+        if found.is_none() {
+            cx.error_spanned(
+                name,
+                format_args!(
+                    "`{func}` has no argument `{name}`, expected one of {}",
+                    one_of(params.iter().map(|p| &p.name))
+                ),
+            );
+        }
+        return found;
+    }
+    let found = candidates();
+    match found.as_slice() {
+        [one] => Some(one),
+        [] => {
+            cx.error_spanned(func, format_args!("`#[requires]` on `{func}`: {none_msg}"));
+            None
+        }
+        many => {
+            cx.error_spanned(
+                func,
+                format_args!(
+                    "`#[requires]` on `{func}`: cannot tell which of {} is the {key}; name it with `{key} = ..`",
+                    one_of(many.iter().map(|p| &p.name))
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// An expression borrowing the parameter as `&T` whatever way it was passed.
+fn borrow(param: &Param<'_>) -> TokenStream {
+    let name = &param.name;
+    match param.ty {
+        None if param.receiver_is_ref => quote!(self),
+        None => quote!(&self),
+        Some(Type::Reference(_)) => quote!(&*#name),
+        Some(ty) if is_smart_pointer(ty) => quote!(&*#name),
+        Some(_) => quote!(&#name),
+    }
+}
+
+fn is_smart_pointer(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| ["Arc", "Rc", "Box"].iter().any(|name| s.ident == name)),
+        Type::Paren(p) => is_smart_pointer(&p.elem),
+        Type::Group(g) => is_smart_pointer(&g.elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` is `Name`, `&Name`, `Arc<Name>` and the like.
+fn mentions(ty: &Type, name: &Ident) -> bool {
+    match ty {
+        Type::Reference(r) => mentions(&r.elem, name),
+        Type::Paren(p) => mentions(&p.elem, name),
+        Type::Group(g) => mentions(&g.elem, name),
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            s.ident == *name
+                || match &s.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a.args.iter().any(
+                        |arg| matches!(arg, syn::GenericArgument::Type(t) if mentions(t, name)),
+                    ),
+                    _ => false,
+                }
+        }),
+        _ => false,
+    }
+}
+
+/// Scalars, strings and containers are never actors.
+fn could_be_actor(ty: &Type) -> bool {
+    const NOT_ACTORS: [&str; 24] = [
+        "bool", "char", "str", "String", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16",
+        "u32", "u64", "u128", "usize", "f32", "f64", "Option", "Vec", "HashMap", "Uuid", "Cow",
+        "PathBuf",
+    ];
+    match ty {
+        Type::Reference(r) => could_be_actor(&r.elem),
+        Type::Paren(p) => could_be_actor(&p.elem),
+        Type::Group(g) => could_be_actor(&g.elem),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| !NOT_ACTORS.iter().any(|n| s.ident == n)),
+        _ => false,
+    }
+}
