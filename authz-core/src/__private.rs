@@ -64,10 +64,44 @@ where
     }
 }
 
+/// A field that can stand on its own as a condition: `bool`, `Option<bool>` and references.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `bool`, so it cannot be a condition on its own",
+    label = "expected a `bool` or `Option<bool>` field",
+    note = "compare the field instead, e.g. `self.x == actor.y` or `self.x.is_some()`"
+)]
+pub trait BoolAttr {
+    fn is_true(&self) -> bool;
+}
+impl BoolAttr for bool {
+    #[inline(always)]
+    fn is_true(&self) -> bool {
+        *self
+    }
+}
+impl<T: BoolAttr> BoolAttr for Option<T> {
+    #[inline(always)]
+    fn is_true(&self) -> bool {
+        self.as_ref().is_some_and(T::is_true)
+    }
+}
+impl<T: BoolAttr + ?Sized> BoolAttr for &T {
+    #[inline(always)]
+    fn is_true(&self) -> bool {
+        T::is_true(self)
+    }
+}
+impl<T: BoolAttr + ?Sized> BoolAttr for Box<T> {
+    #[inline(always)]
+    fn is_true(&self) -> bool {
+        T::is_true(self)
+    }
+}
+
 /// A field used as a condition on its own: true only for a present `true`.
 #[inline(always)]
-pub fn truthy<T: AttrValue<Inner = bool> + ?Sized>(value: &T) -> bool {
-    matches!(value.attr_value(), Some(true))
+pub fn truthy<T: BoolAttr + ?Sized>(value: &T) -> bool {
+    value.is_true()
 }
 
 /// Gives a literal the type of the value it is compared with (`5` becomes an `i64` when
@@ -85,7 +119,7 @@ where
     T::Inner: PartialEq,
 {
     match value.attr_value() {
-        Some(v) => list.iter().any(|item| *item == v),
+        Some(v) => list.contains(&v),
         None => false,
     }
 }

@@ -25,11 +25,13 @@ pub trait Actor {
 )]
 pub trait Resource: Sized + 'static {
     /// The actor type that conditions are checked against.
-    type Actor;
+    type Actor: Actor;
     /// The request context type (`()` when the conditions read none).
     type Context;
-    /// The generated permission enum (`RepoPermission` for `Repo`).
-    type Permission: PermissionEnum<Resource = Self>;
+    /// The generated permission enum (`RepoPermission` for `Repo`); it is itself a
+    /// [`Permission`](crate::Permission) of the resource, so generic code can pass it to
+    /// [`authorize`](crate::authorize).
+    type Permission: PermissionEnum<Resource = Self> + crate::Permission<Self>;
     /// The resource's name as written in the source.
     const NAME: &'static str;
     /// The permission that decides whether an actor may know the resource exists
@@ -63,6 +65,8 @@ pub trait PermissionEnum:
     fn index(self) -> u32;
     /// The name as declared in `#[permission(Name, ..)]`.
     fn name(self) -> &'static str;
+    /// The condition as written in `#[permission(.., if = <condition>)]`.
+    fn condition(self) -> &'static str;
 }
 
 /// A permission of resource `R`: either a typed constant such as `Repo::Push` (a zero-sized
@@ -76,4 +80,12 @@ pub trait PermissionEnum:
 pub trait Permission<R: Resource>: Copy {
     /// The enum value this permission stands for.
     fn permission(self) -> R::Permission;
+}
+
+/// The unit actor: for rules that read only the resource and the context.
+impl Actor for () {
+    type Id = ();
+    fn actor_id(&self) -> &() {
+        self
+    }
 }

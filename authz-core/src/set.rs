@@ -128,14 +128,16 @@ impl<R: Resource> fmt::Display for PermissionSet<R> {
     }
 }
 
-impl<R: Resource, const N: usize> From<[R::Permission; N]> for PermissionSet<R> {
-    fn from(perms: [R::Permission; N]) -> Self {
+// Generic over the enum rather than the resource, so that the resource is inferred from the
+// permissions: `PermissionSet::from([RepoPermission::Read])` is a `PermissionSet<Repo>`.
+impl<P: PermissionEnum, const N: usize> From<[P; N]> for PermissionSet<P::Resource> {
+    fn from(perms: [P; N]) -> Self {
         perms.into_iter().collect()
     }
 }
 
-impl<R: Resource> FromIterator<R::Permission> for PermissionSet<R> {
-    fn from_iter<I: IntoIterator<Item = R::Permission>>(iter: I) -> Self {
+impl<P: PermissionEnum> FromIterator<P> for PermissionSet<P::Resource> {
+    fn from_iter<I: IntoIterator<Item = P>>(iter: I) -> Self {
         let mut set = Self::empty();
         for perm in iter {
             set.insert(perm);
@@ -175,10 +177,51 @@ impl<R: Resource> Iterator for PermissionSetIter<R> {
     }
 }
 
+impl<R: Resource> ExactSizeIterator for PermissionSetIter<R> {}
+impl<R: Resource> core::iter::FusedIterator for PermissionSetIter<R> {}
+
 #[cfg(feature = "serde")]
 impl<R: Resource> serde::Serialize for PermissionSet<R> {
     /// A list of permission names: `["Read", "Push"]`.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.iter().map(PermissionEnum::name))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, R: Resource> serde::Deserialize<'de> for PermissionSet<R> {
+    /// A list of permission names, as serialized; an unknown name is an error.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// One permission name.
+        struct Name<R: Resource>(R::Permission);
+
+        impl<'de, R: Resource> serde::Deserialize<'de> for Name<R> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::__private::deserialize_permission(deserializer).map(Name)
+            }
+        }
+
+        struct Names<R>(PhantomData<fn() -> R>);
+
+        impl<'de, R: Resource> serde::de::Visitor<'de> for Names<R> {
+            type Value = PermissionSet<R>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a list of permission names of `{}`", R::NAME)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut set = PermissionSet::empty();
+                while let Some(Name(perm)) = seq.next_element::<Name<R>>()? {
+                    set.insert(perm);
+                }
+                Ok(set)
+            }
+        }
+
+        deserializer.deserialize_seq(Names(PhantomData))
     }
 }

@@ -58,6 +58,8 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
     let Some(id_field) = id_field else {
         let names = fields.named.iter().filter_map(|f| f.ident.as_ref());
         match &opts.id {
+            // The mistake in `#[actor(..)]` is already reported.
+            None if opts.malformed => {}
             Some(id) => cx.error_spanned(
                 id,
                 format_args!("unknown field `{id}` in `id = ..`, expected one of {}", one_of(names)),

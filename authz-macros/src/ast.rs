@@ -4,7 +4,7 @@ use syn::{Data, DeriveInput, Fields, Ident, Path, Type, Visibility};
 
 use crate::attr::{self, PermissionAttr, ResourceAttr};
 use crate::cond::{self, Cond};
-use crate::ctxt::Ctxt;
+use crate::ctxt::{one_of, Ctxt};
 
 pub struct Resource<'a> {
     pub ident: &'a Ident,
@@ -16,6 +16,9 @@ pub struct Resource<'a> {
     pub read: Option<Ident>,
     pub id: Option<Ident>,
     pub permissions: Vec<Permission>,
+    /// Some `#[resource]` or `#[permission]` attribute could not be parsed. Its error is
+    /// reported; checks that would only repeat it (a missing `actor`, no permissions) are not.
+    pub malformed: bool,
 }
 
 pub struct Field<'a> {
@@ -71,22 +74,62 @@ impl<'a> Resource<'a> {
             }
         };
         if !input.generics.params.is_empty() {
+            // Nothing is generated: every generated item would need the parameters.
             cx.error_spanned(
                 &input.generics,
                 "generic resources are not supported; derive `Resource` on a concrete struct",
             );
+            return None;
         }
 
         let mut opts = ResourceAttr::default();
-        let mut permissions = Vec::new();
+        let mut permissions: Vec<Permission> = Vec::new();
+        let mut malformed = false;
         for a in &input.attrs {
             if a.path().is_ident("resource") {
                 attr::parse_resource_attr(cx, a, &mut opts);
             } else if a.path().is_ident("permission") {
-                match a.parse_args::<PermissionAttr>() {
-                    Ok(p) => permissions.push(permission(cx, p)),
-                    Err(err) => cx.syn_error(err),
+                if !attr::has_arguments(
+                    cx,
+                    a,
+                    "permission",
+                    "#[permission(Read, if = <condition>)]",
+                ) {
+                    malformed = true;
+                    continue;
                 }
+                match a.parse_args::<PermissionAttr>() {
+                    // Checked here rather than in `valid`: the permission enum is generated even
+                    // when there are errors, and a second variant of one name would add errors.
+                    Ok(p) if permissions.iter().any(|q| q.name == p.name) => cx.error_spanned(
+                        &p.name,
+                        format_args!(
+                            "duplicate permission `{}`; declare each permission once and combine its conditions with `||`",
+                            p.name
+                        ),
+                    ),
+                    Ok(p) => permissions.push(permission(cx, p)),
+                    Err(err) => {
+                        malformed = true;
+                        cx.syn_error(err);
+                    }
+                }
+            }
+        }
+        malformed |= opts.malformed;
+
+        // Also checked here so that the generated `READ` constant only names a declared
+        // permission.
+        if let Some(read) = &opts.read {
+            if !permissions.iter().any(|p| p.name == *read) {
+                cx.error_spanned(
+                    read,
+                    format_args!(
+                        "unknown permission `{read}` in `read = ..`, expected one of {}",
+                        one_of(permissions.iter().map(|p| &p.name))
+                    ),
+                );
+                opts.read = None;
             }
         }
 
@@ -114,6 +157,7 @@ impl<'a> Resource<'a> {
             read: opts.read,
             id: opts.id,
             permissions,
+            malformed,
         })
     }
 
@@ -123,6 +167,14 @@ impl<'a> Resource<'a> {
 }
 
 fn permission(cx: &mut Ctxt, p: PermissionAttr) -> Permission {
+    if let Some(err) = p.error {
+        cx.syn_error(err);
+        return Permission {
+            name: p.name,
+            cond: Cond::Const(false),
+            source: "false".into(),
+        };
+    }
     match p.condition {
         Some(expr) => Permission {
             cond: cond::parse(cx, &expr),
@@ -161,6 +213,7 @@ fn is_option(ty: &Type) -> bool {
 /// Tokens printed the way a person writes them (`self.a == actor.b`).
 pub fn tokens_text<T: quote::ToTokens>(tokens: &T) -> String {
     let raw = tokens.to_token_stream().to_string();
+    let raw = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     raw.replace(" . ", ".")
         .replace(" (", "(")
         .replace("( ", "(")

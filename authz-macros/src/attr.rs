@@ -13,36 +13,64 @@ pub struct ResourceAttr {
     pub context: Option<Type>,
     pub read: Option<Ident>,
     pub id: Option<Ident>,
+    /// A `#[resource]` attribute could not be parsed; errors that may only follow from it
+    /// (such as a missing `actor`) are not reported.
+    pub malformed: bool,
 }
 
 const RESOURCE_KEYS: [&str; 5] = ["table", "actor", "context", "read", "id"];
 
 /// // #[resource(table = repos, actor = User, context = RequestCtx, read = Read, id = id)]
 pub fn parse_resource_attr(cx: &mut Ctxt, attr: &Attribute, out: &mut ResourceAttr) {
+    if !has_arguments(cx, attr, "resource", "#[resource(actor = User)]") {
+        out.malformed = true;
+        return;
+    }
     let result = attr.parse_nested_meta(|meta| {
         let key = meta
             .path
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
+        // `key = <value>`; `example` is the value shown in the hint when it is missing or wrong.
         macro_rules! set {
-            ($slot:expr, $ty:ty) => {{
-                let value: $ty = meta.value()?.parse()?;
+            ($slot:expr, $ty:ty, $what:literal, $example:literal) => {{
+                if !meta.input.peek(Token![=]) {
+                    out.malformed = true;
+                    cx.error_spanned(
+                        &meta.path,
+                        format_args!(
+                            "`{key}` needs a value: `#[resource({key} = {})]`",
+                            $example
+                        ),
+                    );
+                    skip_value(&meta)?;
+                    return Ok(());
+                }
+                let value: $ty = meta.value()?.parse().map_err(|err| {
+                    syn::Error::new(
+                        err.span(),
+                        format_args!(
+                            "expected {} after `{key} =`, e.g. `#[resource({key} = {})]`",
+                            $what, $example
+                        ),
+                    )
+                })?;
                 if $slot.is_some() {
                     cx.error_spanned(
                         &meta.path,
-                        format_args!("duplicate `{key}` in `#[resource]`"),
+                        format_args!("duplicate `{key}` in `#[resource]`; keep one"),
                     );
                 }
                 $slot = Some(value);
             }};
         }
         match key.as_str() {
-            "table" => set!(out.table, Path),
-            "actor" => set!(out.actor, Type),
-            "context" => set!(out.context, Type),
-            "read" => set!(out.read, Ident),
-            "id" => set!(out.id, Ident),
+            "table" => set!(out.table, Path, "a diesel table", "repos"),
+            "actor" => set!(out.actor, Type, "the actor type", "User"),
+            "context" => set!(out.context, Type, "the context type", "RequestCtx"),
+            "read" => set!(out.read, Ident, "a permission name", "Read"),
+            "id" => set!(out.id, Ident, "a field name", "id"),
             _ => {
                 cx.error_spanned(
                     &meta.path,
@@ -53,90 +81,201 @@ pub fn parse_resource_attr(cx: &mut Ctxt, attr: &Attribute, out: &mut ResourceAt
                     ),
                 );
                 // Skip the value so parsing continues with the next key.
-                if meta.input.peek(Token![=]) {
-                    let _: Expr = meta.value()?.parse()?;
-                }
+                skip_value(&meta)?;
             }
         }
         Ok(())
     });
     if let Err(err) = result {
+        out.malformed = true;
         cx.syn_error(err);
     }
+}
+
+/// Records an error unless the attribute has arguments in parentheses (`#[name(..)]`).
+pub fn has_arguments(cx: &mut Ctxt, attr: &Attribute, name: &str, example: &str) -> bool {
+    match &attr.meta {
+        syn::Meta::List(list) if !list.tokens.is_empty() => true,
+        meta => {
+            cx.error_spanned(
+                meta,
+                format_args!("`#[{name}]` needs arguments: `{example}`"),
+            );
+            false
+        }
+    }
+}
+
+/// Skips the `= value` or `(..)` after an unknown or malformed key.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        let _: Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
 }
 
 /// `#[permission(Name, if = <condition>)]`.
 pub struct PermissionAttr {
     pub name: Ident,
     pub condition: Option<Expr>,
+    /// A mistake after the name: the permission is still declared (so uses of `Repo::Name`
+    /// keep compiling) and the error is reported once.
+    pub error: Option<syn::Error>,
 }
 
 impl Parse for PermissionAttr {
     // #[permission(Read, if = self.is_public || actor.is_admin)]
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(Token![if]) || input.is_empty() {
-            return Err(input.error(
+        if input.peek(Token![if]) || !input.peek(Ident) {
+            return Err(syn::Error::new(
+                input.span(),
                 "expected a permission name first: `#[permission(Read, if = <condition>)]`",
             ));
         }
         let name: Ident = input.parse()?;
         let mut condition = None;
-        while !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if input.is_empty() {
-                break;
+        let rest = parse_permission_options(input, &name, &mut condition);
+        let error = match rest {
+            Ok(()) => None,
+            Err(err) => {
+                // Skip what is left so that the name survives the mistake.
+                input.step(|cursor| {
+                    let mut rest = *cursor;
+                    while let Some((_, next)) = rest.token_tree() {
+                        rest = next;
+                    }
+                    Ok(((), rest))
+                })?;
+                Some(err)
             }
-            if input.peek(Token![if]) {
-                let if_token: Token![if] = input.parse()?;
-                input.parse::<Token![=]>()?;
-                let expr: Expr = input.parse()?;
-                if condition.is_some() {
-                    return Err(syn::Error::new(
-                        if_token.span,
-                        "duplicate `if`; combine the conditions with `||` or `&&`",
-                    ));
-                }
-                condition = Some(expr);
-            } else {
-                let key: Ident = input.parse()?;
+        };
+        Ok(PermissionAttr {
+            name,
+            condition,
+            error,
+        })
+    }
+}
+
+/// `, if = <condition>` after the permission name.
+fn parse_permission_options(
+    input: ParseStream,
+    name: &Ident,
+    condition: &mut Option<Expr>,
+) -> syn::Result<()> {
+    while !input.is_empty() {
+        if !input.peek(Token![,]) {
+            return Err(syn::Error::new(
+                input.span(),
+                format_args!(
+                    "expected `,` after `{name}`: `#[permission({name}, if = <condition>)]`"
+                ),
+            ));
+        }
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        if input.peek(Token![if]) {
+            let if_token: Token![if] = input.parse()?;
+            if !input.peek(Token![=]) {
                 return Err(syn::Error::new(
-                    key.span(),
+                    if_token.span,
                     format_args!(
-                        "unknown key `{key}` in `#[permission]`, expected `if`: `#[permission({name}, if = <condition>)]`"
+                        "expected `=` after `if`: `#[permission({name}, if = <condition>)]`"
                     ),
                 ));
             }
+            let eq: Token![=] = input.parse()?;
+            if input.is_empty() || input.peek(Token![,]) {
+                return Err(syn::Error::new_spanned(
+                    quote::quote!(#if_token #eq),
+                    format_args!(
+                        "missing condition after `if =`: `#[permission({name}, if = <condition>)]` (`if = true` allows everyone)"
+                    ),
+                ));
+            }
+            let expr: Expr = input.parse()?;
+            if condition.is_some() {
+                return Err(syn::Error::new(
+                    if_token.span,
+                    "duplicate `if`; combine the conditions with `||` or `&&`",
+                ));
+            }
+            *condition = Some(expr);
+        } else {
+            let key: Ident = input.call(syn::ext::IdentExt::parse_any).map_err(|_| {
+                syn::Error::new(
+                    input.span(),
+                    format_args!(
+                        "expected `if = <condition>`: `#[permission({name}, if = <condition>)]`"
+                    ),
+                )
+            })?;
+            return Err(syn::Error::new(
+                key.span(),
+                format_args!(
+                    "unknown key `{key}` in `#[permission]`, expected `if`: `#[permission({name}, if = <condition>)]`"
+                ),
+            ));
         }
-        Ok(PermissionAttr { name, condition })
     }
+    Ok(())
 }
 
 /// Options of `#[actor(..)]`.
 #[derive(Default)]
 pub struct ActorAttr {
     pub id: Option<Ident>,
+    /// An `#[actor]` attribute could not be parsed; a missing `id` field is then not reported,
+    /// as it most likely follows from the mistake.
+    pub malformed: bool,
 }
 
 /// // #[actor(id = user_id)]
 pub fn parse_actor_attr(cx: &mut Ctxt, attr: &Attribute, out: &mut ActorAttr) {
+    if !has_arguments(cx, attr, "actor", "#[actor(id = user_id)]") {
+        out.malformed = true;
+        return;
+    }
     let result = attr.parse_nested_meta(|meta| {
         if meta.path.is_ident("id") {
-            out.id = Some(meta.value()?.parse()?);
+            if !meta.input.peek(Token![=]) {
+                out.malformed = true;
+                cx.error_spanned(
+                    &meta.path,
+                    "`id` needs a value, the field that identifies the actor: `#[actor(id = user_id)]`",
+                );
+                return skip_value(&meta);
+            }
+            let value: Ident = meta.value()?.parse().map_err(|err| {
+                syn::Error::new(
+                    err.span(),
+                    "expected a field name after `id =`, e.g. `#[actor(id = user_id)]`",
+                )
+            })?;
+            if out.id.is_some() {
+                cx.error_spanned(&meta.path, "duplicate `id` in `#[actor]`; keep one");
+            }
+            out.id = Some(value);
         } else {
+            out.malformed = true;
             cx.error_spanned(
                 &meta.path,
                 format_args!(
-                    "unknown key `{}` in `#[actor]`, expected `id`",
+                    "unknown key `{}` in `#[actor]`, expected `id`: `#[actor(id = user_id)]`",
                     path_text(&meta.path)
                 ),
             );
-            if meta.input.peek(Token![=]) {
-                let _: Expr = meta.value()?.parse()?;
-            }
+            skip_value(&meta)?;
         }
         Ok(())
     });
     if let Err(err) = result {
+        out.malformed = true;
         cx.syn_error(err);
     }
 }
@@ -163,4 +302,162 @@ pub fn diesel_column_name(field: &syn::Field) -> Option<Ident> {
 
 fn path_text(path: &Path) -> String {
     quote::quote!(#path).to_string().replace(' ', "")
+}
+
+#[cfg(test)]
+mod tests {
+    //! No macro may panic on any input: garbage attributes must come back as `compile_error!`.
+
+    use proc_macro2::TokenStream;
+
+    fn tokens(src: &str) -> TokenStream {
+        src.parse()
+            .unwrap_or_else(|err| panic!("test input `{src}`: {err}"))
+    }
+
+    fn derive_resource(attrs: &str) -> String {
+        let src = format!(
+            "{attrs} pub struct Doc {{ pub id: i64, pub owner_id: i64, pub is_public: bool, pub level: Option<i32> }}"
+        );
+        crate::expand::derive_resource_inner(tokens(&src)).to_string()
+    }
+
+    const GARBAGE_ATTRS: &[&str] = &[
+        "#[resource]",
+        "#[resource()]",
+        "#[resource(table)]",
+        "#[resource(table =)]",
+        "#[resource(= docs)]",
+        "#[resource(actor = 5)]",
+        "#[resource(actor = User, actor)]",
+        "#[resource(actor(User))]",
+        "#[resource(a::b = c)]",
+        "#[resource(actor = User,,)]",
+        "#[resource(\"actor\" = User)]",
+        "#[resource(read = 1, id = \"x\")]",
+        "#[permission]",
+        "#[permission()]",
+        "#[permission(,)]",
+        "#[permission(Read, if = )]",
+        "#[permission(Read, if)]",
+        "#[permission(Read, if =, )]",
+        "#[permission(Read if = true)]",
+        "#[permission(Read, if = true,, )]",
+        "#[permission(Read, = true)]",
+        "#[permission(Read, 5 = true)]",
+        "#[permission(if = true)]",
+        "#[permission(\"Read\", if = true)]",
+        "#[permission(Read, if = true, if = false)]",
+        "#[permission(Read, if = true, unless = false)]",
+        "#[permission(Read, if = -self.level > 1)]",
+        "#[permission(Read, if = -\"x\" == self.level)]",
+        "#[permission(Read, if = self.level == -1.5e3)]",
+        "#[permission(Read, if = self.level == -0x10)]",
+        "#[permission(Read, if = [].contains(&self.level))]",
+        "#[permission(Read, if = [self.level].contains(&self.level))]",
+        "#[permission(Read, if = self.level.contains())]",
+        "#[permission(Read, if = self.level.is_some(1))]",
+        "#[permission(Read, if = x.is_some())]",
+        "#[permission(Read, if = self.0 == 1)]",
+        "#[permission(Read, if = self.a.b.c)]",
+        "#[permission(Read, if = <T as X>::Y == self.level)]",
+        "#[permission(Read, if = 'a')]",
+        "#[permission(Read, if = (((self.is_public))))]",
+        "#[permission(Read, if = match self.level { _ => true })]",
+        "#[permission(Read, if = self.level as i64 == 1)]",
+    ];
+
+    #[test]
+    fn garbage_resource_attributes_give_errors_not_panics() {
+        // Accepted by the macro: rustc's type check has the last word on these.
+        const ACCEPTED: &[&str] = &[
+            "#[permission(Read, if = self.level == -1.5e3)]",
+            "#[permission(Read, if = self.level == -0x10)]",
+            "#[permission(Read, if = [].contains(&self.level))]",
+            "#[permission(Read, if = (((self.is_public))))]",
+        ];
+        for attrs in GARBAGE_ATTRS {
+            for base in ["actor = User", "actor = User, table = docs"] {
+                // A garbage `#[resource]` replaces the valid one rather than repeating keys.
+                let resource = if attrs.starts_with("#[resource") {
+                    String::new()
+                } else {
+                    format!("#[resource({base})]")
+                };
+                let src = format!("{resource} #[permission(Edit, if = true)] {attrs}");
+                let out = derive_resource(&src);
+                let rejected = out.contains("compile_error");
+                assert_eq!(rejected, !ACCEPTED.contains(attrs), "{src}\n{out}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_prefix_of_a_condition_is_handled() {
+        let condition = "! ( self . owner_id == actor . id && [ 1 , - 2 ] . contains ( & self . level ) ) || self . level . is_none ( ) || ctx . x >= 3";
+        let words: Vec<&str> = condition.split(' ').collect();
+        for end in 0..=words.len() {
+            let prefix = words[..end].join(" ");
+            let src = format!("#[resource(actor = User)] #[permission(Read, if = {prefix})]");
+            // Unbalanced delimiters are not token streams; rustc never hands them over.
+            if src.parse::<TokenStream>().is_err() {
+                continue;
+            }
+            let _ = derive_resource(&src);
+        }
+    }
+
+    #[test]
+    fn garbage_actor_and_requires_give_errors_not_panics() {
+        for input in [
+            "#[actor] pub struct User { pub id: i64 }",
+            "#[actor()] pub struct User { pub id: i64 }",
+            "#[actor(id)] pub struct User { pub id: i64 }",
+            "#[actor(id = 5)] pub struct User { pub id: i64 }",
+            "#[actor(id = a, id = b)] pub struct User { pub a: i64, pub b: i64 }",
+            "pub struct User;",
+            "pub struct User(i64);",
+            "pub enum User {}",
+            "pub union User { a: i64 }",
+            "pub struct User<T> { pub id: T }",
+        ] {
+            let out = crate::actor::derive_actor_inner(tokens(input)).to_string();
+            let _ = out;
+        }
+        let func = "fn merge(actor: &User, repo: &Repo) -> Result<(), Denied> { Ok(()) }";
+        for args in [
+            "",
+            "Repo",
+            "Repo::",
+            "::Push",
+            "Repo::Push,",
+            "Repo::Push, on",
+            "Repo::Push, on =",
+            "Repo::Push, on = 5",
+            "Repo::Push, self = repo",
+            "Repo::Push, on = repo, on = repo",
+            "Repo::Push actor = actor",
+            "Repo::Push, actor = nobody",
+            "Repo::Push, ctx = nothing",
+            "5",
+            "\"Repo::Push\"",
+        ] {
+            let out = crate::requires::requires_inner(tokens(args), tokens(func)).to_string();
+            assert!(
+                out.contains("fn merge"),
+                "`{args}` dropped the function: {out}"
+            );
+        }
+        for item in [
+            "",
+            "struct Merge;",
+            "impl Repo {}",
+            "fn merge();",
+            "fn merge(self: Box<Self>) {}",
+            "fn merge((a, b): (User, Repo)) {}",
+            "fn merge(&self) {}",
+        ] {
+            let _ = crate::requires::requires_inner(tokens("Repo::Push"), tokens(item)).to_string();
+        }
+    }
 }

@@ -88,7 +88,8 @@ pub enum Cond {
     And(Vec<Cond>),
     Or(Vec<Cond>),
     Not(Box<Cond>),
-    /// `lhs <op> rhs`; at least one side is a field. False when a side is absent.
+    /// `lhs <op> rhs`; at least one side is a field. With an absent side, `==` and the
+    /// orderings are false and `!=` (the negation of `==`) is true.
     Cmp {
         op: CmpOp,
         lhs: Operand,
@@ -132,6 +133,18 @@ const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.fiel
      `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, \
      `[a, b].contains(&x)`, `true`, `false`";
 
+const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal \
+     or a constant path such as `Status::Open`";
+
+/// An operator outside the condition language, such as `+` or `*`.
+fn unsupported_operator<T: quote::ToTokens>(cx: &mut Ctxt, op: &T) {
+    let text = op.to_token_stream().to_string();
+    cx.error_spanned(
+        op,
+        format_args!("unsupported operator `{text}` in condition; {SUPPORTED}"),
+    );
+}
+
 /// Parses a condition; on a mistake records it and returns `Const(false)` (deny) so the rest of
 /// the derive still expands.
 pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
@@ -158,20 +171,14 @@ pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
             BinOp::Gt(_) => cmp(cx, CmpOp::Gt, b),
             BinOp::Ge(_) => cmp(cx, CmpOp::Ge, b),
             _ => {
-                cx.error_spanned(
-                    b.op,
-                    format_args!("unsupported operator in condition; {SUPPORTED}"),
-                );
+                unsupported_operator(cx, &b.op);
                 Cond::Const(false)
             }
         },
         Expr::Unary(u) => match u.op {
             UnOp::Not(_) => Cond::Not(Box::new(parse(cx, &u.expr))),
             _ => {
-                cx.error_spanned(
-                    u.op,
-                    format_args!("unsupported operator in condition; {SUPPORTED}"),
-                );
+                unsupported_operator(cx, &u.op);
                 Cond::Const(false)
             }
         },
@@ -275,11 +282,34 @@ fn operand(cx: &mut Ctxt, expr: &Expr) -> Option<Operand> {
             unknown_name(cx, p);
             None
         }
-        other => {
+        // `self.a + 1 == actor.b`: point at the operator, not the whole operand.
+        Expr::Binary(b) => {
+            unsupported_operator(cx, &b.op);
+            None
+        }
+        Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => {
             cx.error_spanned(
-                other,
-                "unsupported operand; a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal or a constant path such as `Status::Open`",
+                u.op,
+                "`!` negates a condition, not a value; write `!(a == b)` or `a != b`",
             );
+            None
+        }
+        Expr::Unary(u) => {
+            unsupported_operator(cx, &u.op);
+            None
+        }
+        Expr::MethodCall(call) => {
+            cx.error_spanned(
+                &call.method,
+                format_args!(
+                    "unsupported method `{}` in a comparison; {OPERANDS}",
+                    call.method
+                ),
+            );
+            None
+        }
+        other => {
+            cx.error_spanned(other, format_args!("unsupported operand; {OPERANDS}"));
             None
         }
     }

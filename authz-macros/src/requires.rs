@@ -19,7 +19,10 @@ impl Parse for Args {
     // #[requires(Repo::Push, actor = user, on = repo, ctx = ctx)]
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
-            return Err(input.error("expected a permission: `#[requires(Repo::Push)]`"));
+            return Err(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "`#[requires]` needs a permission: `#[requires(Repo::Push)]`",
+            ));
         }
         let perm: Path = input.parse()?;
         if perm.segments.len() < 2 {
@@ -84,8 +87,8 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(func) => func,
         Err(_) => {
             let err = syn::Error::new_spanned(
-                &item,
-                "`#[requires]` goes on a function or method: `#[requires(Repo::Push)] fn merge(actor: &User, repo: &Repo) -> Result<(), Error>`",
+                item_keyword(&item),
+                "`#[requires]` goes on a function or method with a body: `#[requires(Repo::Push)] fn merge(actor: &User, repo: &Repo) -> Result<(), Error>`",
             );
             let mut out = err.to_compile_error();
             out.extend(item);
@@ -154,16 +157,70 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
     let span = perm.span();
     let on = borrow(on);
     let actor = borrow(actor);
+    // The resource comes first so that rustc infers the resource type from it, not from the
+    // permission: `Org::Read` on a `&Repo` then reads "`Read` is not a permission of `Repo`"
+    // (the `on_unimplemented` of `Permission`) rather than "expected `&Org`, found `&Repo`".
+    // The proof is dropped inside, so that its type does not repeat the error.
     let check = match ctx {
         Some(ctx) => {
             let ctx = borrow(ctx);
-            quote_spanned!(span=> ::authz_core::authorize_with(#actor, #ctx, #perm, #on)?)
+            quote_spanned! {span=> {
+                #[inline(always)]
+                fn __authz_requires<R, P>(
+                    resource: &R,
+                    actor: &R::Actor,
+                    ctx: &R::Context,
+                    perm: P,
+                ) -> ::core::result::Result<(), ::authz_core::Denied>
+                where
+                    R: ::authz_core::Resource,
+                    P: ::authz_core::Permission<R>,
+                {
+                    ::authz_core::authorize_with(actor, ctx, perm, resource).map(|_| ())
+                }
+                __authz_requires(#on, #actor, #ctx, #perm)?
+            }}
         }
-        None => quote_spanned!(span=> ::authz_core::authorize(#actor, #perm, #on)?),
+        None => quote_spanned! {span=> {
+            #[inline(always)]
+            fn __authz_requires<R, P>(
+                resource: &R,
+                actor: &R::Actor,
+                perm: P,
+            ) -> ::core::result::Result<(), ::authz_core::Denied>
+            where
+                R: ::authz_core::Resource<Context = ()>,
+                P: ::authz_core::Permission<R>,
+            {
+                ::authz_core::authorize(actor, perm, resource).map(|_| ())
+            }
+            __authz_requires(#on, #actor, #perm)?
+        }},
     };
-    let stmt: syn::Stmt = syn::parse_quote_spanned!(span=> let _ = #check;);
+    // An expression statement, not `let _ = ..`: the check is `()` and clippy's
+    // `let_unit_value` would fire in every annotated function.
+    let stmt: syn::Stmt = syn::parse_quote_spanned!(span=> #check;);
     func.block.stmts.insert(0, stmt);
     func.into_token_stream()
+}
+
+/// The keyword of an item that is not a function (`struct`, `impl`…), for the error span;
+/// the whole item when it cannot be parsed.
+fn item_keyword(item: &TokenStream) -> TokenStream {
+    use syn::Item;
+    match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Struct(i)) => i.struct_token.into_token_stream(),
+        Ok(Item::Enum(i)) => i.enum_token.into_token_stream(),
+        Ok(Item::Union(i)) => i.union_token.into_token_stream(),
+        Ok(Item::Impl(i)) => i.impl_token.into_token_stream(),
+        Ok(Item::Trait(i)) => i.trait_token.into_token_stream(),
+        Ok(Item::Mod(i)) => i.mod_token.into_token_stream(),
+        Ok(Item::Const(i)) => i.const_token.into_token_stream(),
+        Ok(Item::Static(i)) => i.static_token.into_token_stream(),
+        Ok(Item::Type(i)) => i.type_token.into_token_stream(),
+        Ok(Item::Use(i)) => i.use_token.into_token_stream(),
+        _ => item.clone(),
+    }
 }
 
 fn params(func: &ItemFn) -> Vec<Param<'_>> {
@@ -234,12 +291,33 @@ fn select<'p, 'a>(
 /// An expression borrowing the parameter as `&T` whatever way it was passed.
 fn borrow(param: &Param<'_>) -> TokenStream {
     let name = &param.name;
-    match param.ty {
-        None if param.receiver_is_ref => quote!(self),
-        None => quote!(&self),
-        Some(Type::Reference(_)) => quote!(&*#name),
-        Some(ty) if is_smart_pointer(ty) => quote!(&*#name),
-        Some(_) => quote!(&#name),
+    let derefs = match param.ty {
+        None if param.receiver_is_ref => 1,
+        None => 0,
+        Some(ty) => derefs(ty),
+    };
+    let stars = (0..derefs).map(|_| quote!(*));
+    quote!(&#(#stars)*#name)
+}
+
+/// How many `*` reach the value behind `ty`: `User` 0, `&User` and `Arc<User>` 1,
+/// `&Arc<User>` 2.
+fn derefs(ty: &Type) -> usize {
+    match ty {
+        Type::Reference(r) => 1 + derefs(&r.elem),
+        Type::Paren(p) => derefs(&p.elem),
+        Type::Group(g) => derefs(&g.elem),
+        Type::Path(p) if is_smart_pointer(ty) => {
+            let inner = p.path.segments.last().and_then(|s| match &s.arguments {
+                syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                }),
+                _ => None,
+            });
+            1 + inner.map_or(0, derefs)
+        }
+        _ => 0,
     }
 }
 

@@ -1,7 +1,5 @@
 //! Cross-checks over the whole resource: names that must exist, duplicates, limits.
 
-use std::collections::HashSet;
-
 use crate::ast::Resource;
 use crate::cond::Root;
 use crate::ctxt::{one_of, Ctxt};
@@ -10,7 +8,7 @@ use crate::ctxt::{one_of, Ctxt};
 const MAX_PERMISSIONS: usize = 64;
 
 pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
-    if res.actor.is_none() {
+    if res.actor.is_none() && !res.malformed {
         cx.error_spanned(
             res.ident,
             format_args!(
@@ -19,7 +17,7 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
             ),
         );
     }
-    if res.permissions.is_empty() {
+    if res.permissions.is_empty() && !res.malformed {
         cx.error_spanned(
             res.ident,
             "no permissions declared; add at least one `#[permission(Name, if = <condition>)]`",
@@ -32,17 +30,8 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
         );
     }
 
-    let mut seen = HashSet::new();
+    // Duplicate permissions and an unknown `read = ..` are reported by `ast`, which drops them.
     for perm in &res.permissions {
-        if !seen.insert(perm.name.to_string()) {
-            cx.error_spanned(
-                &perm.name,
-                format_args!(
-                    "duplicate permission `{}`; declare each permission once and combine its conditions with `||`",
-                    perm.name
-                ),
-            );
-        }
         let mut fields = Vec::new();
         perm.cond.fields(&mut fields);
         for f in fields {
@@ -68,17 +57,6 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
         }
     }
 
-    if let Some(read) = &res.read {
-        if !res.permissions.iter().any(|p| p.name == *read) {
-            cx.error_spanned(
-                read,
-                format_args!(
-                    "unknown permission `{read}` in `read = ..`, expected one of {}",
-                    one_of(res.permissions.iter().map(|p| &p.name))
-                ),
-            );
-        }
-    }
     if let Some(id) = &res.id {
         if res.field(id).is_none() {
             cx.error_spanned(

@@ -27,16 +27,27 @@ pub fn lower(cond: &Cond) -> TokenStream {
         Cond::Cmp { op, lhs, rhs, span } => {
             let a = value(lhs, rhs);
             let b = value(rhs, lhs);
-            let (func, a, b, negate) = match op {
-                CmpOp::Eq => (quote_spanned!(*span=> eq), a, b, false),
-                CmpOp::Ne => (quote_spanned!(*span=> eq), a, b, true),
-                CmpOp::Lt => (quote_spanned!(*span=> lt), a, b, false),
-                CmpOp::Le => (quote_spanned!(*span=> le), a, b, false),
-                CmpOp::Gt => (quote_spanned!(*span=> lt), b, a, false),
-                CmpOp::Ge => (quote_spanned!(*span=> le), b, a, false),
+            // Inline, so a type mismatch reads "can't compare `i64` with `str`" on the operator.
+            // Spanned on the operands: a mismatch points at the right-hand operand and says
+            // the left-hand one fixed the expected type.
+            let (x, y) = (
+                proc_macro2::Ident::new("__authz_lhs", constant_span(lhs)),
+                proc_macro2::Ident::new("__authz_rhs", constant_span(rhs)),
+            );
+            let test = match op {
+                CmpOp::Eq | CmpOp::Ne => quote_spanned!(*span=> #x == #y),
+                CmpOp::Lt => quote_spanned!(*span=> #x < #y),
+                CmpOp::Le => quote_spanned!(*span=> #x <= #y),
+                CmpOp::Gt => quote_spanned!(*span=> #x > #y),
+                CmpOp::Ge => quote_spanned!(*span=> #x >= #y),
             };
-            let call = quote_spanned!(*span=> ::authz_core::__private::#func(#a, #b));
-            if negate {
+            let call = quote! {
+                match (#a, #b) {
+                    (::core::option::Option::Some(#x), ::core::option::Option::Some(#y)) => #test,
+                    _ => false,
+                }
+            };
+            if *op == CmpOp::Ne {
                 quote!((!#call))
             } else {
                 call
@@ -85,7 +96,7 @@ fn value(this: &Operand, other: &Operand) -> TokenStream {
         (constant, Operand::Field(f)) => {
             let like = place(f);
             let constant = constant_ref(constant);
-            quote!(::authz_core::__private::lit(&#like, #constant))
+            quote_spanned!(constant_span(this)=> ::authz_core::__private::lit(&#like, #constant))
         }
         // Two constants are refused while parsing.
         _ => quote!(::core::option::Option::None::<&()>),
@@ -99,5 +110,15 @@ fn constant_ref(op: &Operand) -> TokenStream {
         Operand::Lit(lit) => quote!(&#lit),
         Operand::Const(path) => quote!(&#path),
         Operand::Field(f) => place(f),
+    }
+}
+
+/// The span of an operand, so type errors about it land on it.
+fn constant_span(op: &Operand) -> proc_macro2::Span {
+    use syn::spanned::Spanned;
+    match op {
+        Operand::Lit(lit) => lit.span(),
+        Operand::Const(path) => path.span(),
+        Operand::Field(f) => f.field.span(),
     }
 }

@@ -68,6 +68,11 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         .map(|v| LitStr::new(&v.to_string(), v.span()))
         .collect();
     let indices = (0..count).map(|i| i as u32);
+    let sources: Vec<LitStr> = res
+        .permissions
+        .iter()
+        .map(|p| LitStr::new(&p.source, p.name.span()))
+        .collect();
     let variant_docs = res.permissions.iter().map(|p| {
         let doc = format!("`if = {}`", p.source);
         quote!(#[doc = #doc])
@@ -127,12 +132,17 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             pub const fn name(self) -> &'static str {
                 match self { #(Self::#variants => #variant_strs,)* }
             }
+
+            /// The condition as written in `#[permission(.., if = ..)]`.
+            pub const fn condition(self) -> &'static str {
+                match self { #(Self::#variants => #sources,)* }
+            }
         }
 
         #[automatically_derived]
         impl ::core::fmt::Display for #perm_enum {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(self.name())
+                f.pad(self.name())
             }
         }
 
@@ -160,6 +170,10 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             #[inline]
             fn name(self) -> &'static str {
                 #perm_enum::name(self)
+            }
+            #[inline]
+            fn condition(self) -> &'static str {
+                #perm_enum::condition(self)
             }
         }
 

@@ -88,11 +88,16 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
                     };
                     let readable = <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, read).into_boxed();
                     let allowed = <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm).into_boxed();
-                    #table::table
+                    // A positive atom may be NULL where the check says false (see the module
+                    // docs): read the two flags as nullable and count NULL as false.
+                    let row = #table::table
                         .filter(#table::#column.eq(id))
-                        .select((readable, allowed))
-                        .first::<(bool, bool)>(conn)
-                        .optional()
+                        .select((readable.nullable(), allowed.nullable()))
+                        .first::<(::core::option::Option<bool>, ::core::option::Option<bool>)>(conn)
+                        .optional()?;
+                    ::core::result::Result::Ok(row.map(|(readable, allowed)| {
+                        (readable == ::core::option::Option::Some(true), allowed == ::core::option::Option::Some(true))
+                    }))
                 }
             }
         }
@@ -101,10 +106,24 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
     let vis = res.vis;
     let permitted = res.context.is_none().then(|| {
         quote! {
-            /// The rule of `perm` as a diesel filter: keeps the rows on which `actor` holds
-            /// `perm`, exactly as the in-memory check decides.
+            /// The rule of `perm` as a diesel filter over the resource's table: keeps the rows
+            /// on which `actor` holds `perm`, exactly as the in-memory check decides.
             #[inline]
-            #vis fn permitted<'__a, __QS, __DB>(
+            #vis fn permitted<'__a, __DB>(
+                actor: &'__a #actor,
+                perm: impl ::authz_core::__private::Permission<#ident>,
+            ) -> ::authz_diesel::BoxedFilter<'__a, #table::table, __DB>
+            where
+                __DB: ::authz_diesel::__private::diesel::backend::Backend + '__a,
+                #ident: ::authz_diesel::__private::FilterSource<__DB, #table::table>,
+            {
+                ::authz_diesel::permitted_with(actor, &(), perm)
+            }
+
+            /// [`Self::permitted`] for any query source that contains the table, such as a
+            /// join: `repos::table.inner_join(orgs::table).filter(Repo::permitted_in::<_, Sqlite>(..))`.
+            #[inline]
+            #vis fn permitted_in<'__a, __QS, __DB>(
                 actor: &'__a #actor,
                 perm: impl ::authz_core::__private::Permission<#ident>,
             ) -> ::authz_diesel::BoxedFilter<'__a, __QS, __DB>
@@ -122,9 +141,24 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
         impl #ident {
             #permitted
 
-            /// The rule of `perm` as a diesel filter, for conditions that read a request context.
+            /// The rule of `perm` as a diesel filter over the resource's table, for conditions
+            /// that read a request context.
             #[inline]
-            #vis fn permitted_with<'__a, __QS, __DB>(
+            #vis fn permitted_with<'__a, __DB>(
+                actor: &'__a #actor,
+                ctx: &'__a #context,
+                perm: impl ::authz_core::__private::Permission<#ident>,
+            ) -> ::authz_diesel::BoxedFilter<'__a, #table::table, __DB>
+            where
+                __DB: ::authz_diesel::__private::diesel::backend::Backend + '__a,
+                #ident: ::authz_diesel::__private::FilterSource<__DB, #table::table>,
+            {
+                ::authz_diesel::permitted_with(actor, ctx, perm)
+            }
+
+            /// [`Self::permitted_with`] for any query source that contains the table.
+            #[inline]
+            #vis fn permitted_in_with<'__a, __QS, __DB>(
                 actor: &'__a #actor,
                 ctx: &'__a #context,
                 perm: impl ::authz_core::__private::Permission<#ident>,
@@ -285,6 +319,12 @@ impl Lowering<'_, '_> {
         };
         let Operand::Field(col_field) = lhs else {
             return quote!(Filter::Const(false));
+        };
+        // `a != b` is `!(a == b)` (true when a side is absent, as in the in-memory check), so
+        // it is lowered as a negated `==`: `col IS NULL OR col <> $1`.
+        let (op, negated) = match op {
+            CmpOp::Ne => (CmpOp::Eq, !negated),
+            op => (op, negated),
         };
         let op = if negated { op.negated() } else { op };
         let method = match op {

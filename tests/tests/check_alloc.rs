@@ -1,0 +1,299 @@
+//! Invariant 3, "no interpreter": checks allocate nothing. A counting global allocator counts
+//! the allocations of the current thread only, so tests running in parallel do not interfere.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::io::Write as _;
+
+use authz_core::prelude::*;
+
+struct Counting;
+
+thread_local! {
+    // `const` and without a destructor: reading it never allocates, even inside `alloc`.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note() {
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: forwards every call to `System` unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The result of `f` and how many allocations it made on this thread.
+fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let out = black_box(f());
+    (out, ALLOCATIONS.with(Cell::get) - before)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub enum Tier {
+    Free,
+    Pro,
+}
+authz_core::attr_value!(Tier);
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+    pub is_admin: bool,
+    pub name: String,
+    pub clearance: Option<i32>,
+    pub tier: Tier,
+    pub score: f64,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[permission(Read, if = self.is_public || self.owner_id == actor.id || actor.is_admin)]
+#[permission(Push, if = self.owner_id == actor.id && !(self.level > actor.clearance))]
+#[permission(Tag, if = ["draft", "old"].contains(&self.title) || self.title == actor.name)]
+#[permission(Rate, if = self.rating >= actor.score && actor.tier == Tier::Pro)]
+#[permission(Label, if = self.label == "x" || self.label.is_none() && -3 < self.level)]
+#[permission(Never, if = false)]
+pub struct Repo {
+    pub owner_id: i64,
+    pub is_public: bool,
+    pub level: Option<i32>,
+    pub title: String,
+    pub label: Option<String>,
+    pub rating: f64,
+}
+
+pub struct Ctx {
+    pub now: i64,
+    pub region: Option<String>,
+}
+
+#[derive(Resource)]
+#[resource(actor = User, context = Ctx)]
+#[permission(Read, if = self.published_at <= ctx.now || self.owner_id == actor.id)]
+#[permission(Local, if = ctx.region == self.region && ["eu", "us"].contains(&ctx.region))]
+pub struct Post {
+    pub owner_id: i64,
+    pub published_at: i64,
+    pub region: String,
+}
+
+#[derive(Debug)]
+pub struct AppError(#[allow(dead_code)] Denied);
+impl From<Denied> for AppError {
+    fn from(d: Denied) -> Self {
+        AppError(d)
+    }
+}
+
+#[requires(Repo::Push)]
+fn push(actor: &User, repo: &Repo) -> Result<i64, AppError> {
+    Ok(repo.owner_id + actor.id)
+}
+
+fn fixtures() -> (User, User, Repo, Repo) {
+    let alice = User {
+        id: 1,
+        is_admin: false,
+        name: "alice".to_owned(),
+        clearance: Some(3),
+        tier: Tier::Pro,
+        score: 2.5,
+    };
+    let bob = User {
+        id: 2,
+        is_admin: false,
+        name: "bob".to_owned(),
+        clearance: None,
+        tier: Tier::Free,
+        score: 0.0,
+    };
+    let public = Repo {
+        owner_id: 1,
+        is_public: true,
+        level: Some(2),
+        title: "draft".to_owned(),
+        label: Some("x".to_owned()),
+        rating: 3.0,
+    };
+    let private = Repo {
+        owner_id: 1,
+        is_public: false,
+        level: None,
+        title: "alice".to_owned(),
+        label: None,
+        rating: 1.0,
+    };
+    (alice, bob, public, private)
+}
+
+#[test]
+fn the_counter_counts() {
+    let ((), n) = allocations(|| drop(black_box(vec![1u8, 2, 3])));
+    assert_eq!(n, 1);
+    let (s, n) = allocations(|| black_box(String::from("x")) + "yz");
+    assert_eq!(s, "xyz");
+    assert!(n >= 1);
+}
+
+#[test]
+fn is_allowed_allocates_nothing() {
+    let (alice, bob, public, private) = fixtures();
+    let ((), n) = allocations(|| {
+        for actor in [&alice, &bob] {
+            for repo in [&public, &private] {
+                for p in RepoPermission::ALL {
+                    black_box(is_allowed(black_box(actor), black_box(p), black_box(repo)));
+                }
+                black_box(is_allowed(actor, Repo::Push, repo));
+                black_box(is_allowed(actor, Repo::Tag, repo));
+            }
+        }
+    });
+    assert_eq!(n, 0);
+    // The answers are the expected ones, so the work was really done.
+    assert!(is_allowed(&alice, Repo::Push, &public));
+    assert!(!is_allowed(&bob, Repo::Push, &public));
+    assert!(is_allowed(&alice, Repo::Tag, &private));
+    assert!(is_allowed(&alice, Repo::Rate, &public));
+}
+
+#[test]
+fn authorize_allocates_nothing() {
+    let (alice, bob, public, private) = fixtures();
+    // Ok path.
+    let (ok, n) = allocations(|| authorize(&alice, Repo::Push, &public).is_ok());
+    assert!(ok);
+    assert_eq!(n, 0);
+    // Err path, 403.
+    let (err, n) = allocations(|| authorize(&bob, Repo::Push, &public).unwrap_err());
+    assert_eq!(n, 0);
+    assert_eq!(err.status_code(), 403);
+    // Err path, 404.
+    let (err, n) = allocations(|| authorize(&bob, RepoPermission::Push, &private).unwrap_err());
+    assert_eq!(n, 0);
+    assert_eq!(err.status_code(), 404);
+    // Every permission, both ways.
+    let ((), n) = allocations(|| {
+        for actor in [&alice, &bob] {
+            for repo in [&public, &private] {
+                for p in RepoPermission::ALL {
+                    let _ = black_box(authorize(actor, p, repo));
+                }
+            }
+        }
+    });
+    assert_eq!(n, 0);
+    // The refusal's text is written without allocating too.
+    let mut buf = [0u8; 128];
+    let ((), n) = allocations(|| {
+        let mut cursor = &mut buf[..];
+        write!(cursor, "{err}").unwrap();
+    });
+    assert_eq!(n, 0);
+    assert!(buf.starts_with(b"permission `Push` on `Repo` denied"));
+}
+
+#[test]
+fn authorized_actions_allocates_nothing() {
+    let (alice, bob, public, private) = fixtures();
+    let (sets, n) = allocations(|| {
+        [
+            authorized_actions(&alice, &public),
+            authorized_actions(&alice, &private),
+            authorized_actions(&bob, &public),
+            authorized_actions(&bob, &private),
+        ]
+    });
+    assert_eq!(n, 0);
+    assert!(sets[0].contains(Repo::Push));
+    assert!(sets[3].is_empty());
+    assert_eq!(
+        sets[2],
+        PermissionSet::from([
+            RepoPermission::Read,
+            RepoPermission::Tag,
+            RepoPermission::Label
+        ])
+    );
+    // Using the set: iteration, membership, length, formatting into a buffer.
+    let mut buf = [0u8; 128];
+    let (count, n) = allocations(|| {
+        let set = sets[0];
+        let mut cursor = &mut buf[..];
+        write!(cursor, "{set}").unwrap();
+        set.iter().filter(|p| set.contains(*p)).count() + set.len()
+    });
+    assert_eq!(n, 0);
+    assert_eq!(count, 2 * sets[0].len());
+    assert!(buf.starts_with(b"{Read, Push, Tag, Rate, Label}"));
+}
+
+#[test]
+fn context_checks_allocate_nothing() {
+    let (alice, bob, ..) = fixtures();
+    let post = Post {
+        owner_id: 1,
+        published_at: 10,
+        region: "eu".to_owned(),
+    };
+    let ctx = Ctx {
+        now: 5,
+        region: Some("eu".to_owned()),
+    };
+    let (answers, n) = allocations(|| {
+        (
+            is_allowed_with(&bob, &ctx, Post::Read, &post),
+            is_allowed_with(&bob, &ctx, Post::Local, &post),
+            authorize_with(&bob, &ctx, Post::Read, &post).is_err(),
+            authorize_with(&alice, &ctx, Post::Read, &post).is_ok(),
+            authorized_actions_with(&bob, &ctx, &post).len(),
+        )
+    });
+    assert_eq!(n, 0);
+    assert_eq!(answers, (false, true, true, true, 1));
+}
+
+#[test]
+fn requires_allocates_nothing() {
+    let (alice, bob, public, _) = fixtures();
+    let (ok, n) = allocations(|| push(&alice, &public).is_ok());
+    assert!(ok);
+    assert_eq!(n, 0);
+    let (err, n) = allocations(|| push(&bob, &public).is_err());
+    assert!(err);
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn permission_names_allocate_nothing() {
+    let (p, n) = allocations(|| "Push".parse::<RepoPermission>().unwrap());
+    assert_eq!(n, 0);
+    assert_eq!(p, RepoPermission::Push);
+    let (name, n) = allocations(|| RepoPermission::Label.name());
+    assert_eq!(n, 0);
+    assert_eq!(name, "Label");
+}

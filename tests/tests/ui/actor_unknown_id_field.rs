@@ -1,0 +1,10 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+#[actor(id = uid)]
+pub struct User {
+    pub user_id: i64,
+    pub is_admin: bool,
+}
+
+fn main() {}

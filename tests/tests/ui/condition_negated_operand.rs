@@ -1,0 +1,18 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[permission(Read, if = !self.owner_id == actor.id)]
+pub struct Doc {
+    pub id: i64,
+    pub owner_id: i64,
+    pub is_public: bool,
+    pub title: String,
+}
+
+fn main() {}

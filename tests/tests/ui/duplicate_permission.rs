@@ -1,0 +1,21 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+    pub is_admin: bool,
+    pub name: String,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[permission(Read, if = self.is_public)]
+#[permission(Edit, if = self.owner_id == actor.id)]
+#[permission(Read, if = actor.is_admin)]
+pub struct Doc {
+    pub id: i64,
+    pub owner_id: i64,
+    pub is_public: bool,
+}
+
+fn main() {}

@@ -1,0 +1,22 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[permission(Push, if = self.owner_id == actor.id)]
+pub struct Repo {
+    pub id: i64,
+    pub owner_id: i64,
+}
+
+#[requires(Repo::Push, on = repository)]
+pub fn merge(actor: &User, repo: &Repo) -> Result<(), Denied> {
+    let _ = (actor, repo);
+    Ok(())
+}
+
+fn main() {}

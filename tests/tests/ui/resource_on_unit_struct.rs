@@ -1,0 +1,13 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[permission(Read, if = true)]
+pub struct Doc;
+
+fn main() {}

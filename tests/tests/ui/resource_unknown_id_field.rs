@@ -1,0 +1,19 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+    pub is_admin: bool,
+    pub name: String,
+}
+
+#[derive(Resource)]
+#[resource(actor = User, id = doc_id)]
+#[permission(Read, if = self.is_public)]
+pub struct Doc {
+    pub id: i64,
+    pub owner_id: i64,
+    pub is_public: bool,
+}
+
+fn main() {}
