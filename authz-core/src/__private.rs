@@ -154,3 +154,147 @@ where
     let name = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
     name.parse().map_err(serde::de::Error::custom)
 }
+
+pub use crate::{HasRoles, Keyed, NoParents, Parents, RoleEnum, RoleHolder, RoleSet, RoleStore};
+
+/// A foreign key: the parent's id, or an `Option` of it (absent grants nothing).
+pub trait ForeignKey<Id> {
+    fn foreign_key(&self) -> Option<&Id>;
+}
+impl<T> ForeignKey<T> for T {
+    #[inline(always)]
+    fn foreign_key(&self) -> Option<&T> {
+        Some(self)
+    }
+}
+impl<T> ForeignKey<T> for Option<T> {
+    #[inline(always)]
+    fn foreign_key(&self) -> Option<&T> {
+        self.as_ref()
+    }
+}
+
+/// `role(X)` from stored roles: the actor holds `role` or one that implies it on `id`.
+#[inline(always)]
+pub fn stored_role<R, A>(actor: &A, id: &R::Id, role: R::Role) -> bool
+where
+    R: RoleHolder,
+    A: HasRoles<R> + ?Sized,
+{
+    actor.roles_on(id).grants(role)
+}
+
+/// `org.role(X)`: the role on the parent whose id is in `fk`.
+#[inline(always)]
+pub fn parent_role<P, K>(
+    actor: &P::Actor,
+    ctx: &P::Context,
+    parents: &dyn Parents,
+    fk: &K,
+    role: P::Role,
+) -> bool
+where
+    P: RoleHolder,
+    K: ForeignKey<P::Id> + ?Sized,
+{
+    match fk.foreign_key() {
+        Some(id) => P::has_role_by_id(actor, ctx, parents, id, role),
+        None => false,
+    }
+}
+
+/// `repo.allows(P)`: the permission on the parent whose id is in `fk`, found in `parents`.
+#[inline(always)]
+pub fn parent_allows<P, K, Q>(
+    actor: &P::Actor,
+    ctx: &P::Context,
+    parents: &dyn Parents,
+    fk: &K,
+    perm: Q,
+) -> bool
+where
+    P: Keyed,
+    K: ForeignKey<P::Id> + ?Sized,
+    Q: Permission<P>,
+{
+    match fk.foreign_key().and_then(|id| parents.get::<P>(id)) {
+        Some(parent) => parent.check(actor, ctx, parents, perm.permission()),
+        None => false,
+    }
+}
+
+/// The parent row for a `#[role(.., if = ..)]` rule evaluated by id.
+#[inline(always)]
+pub fn find<'p, R: Keyed>(parents: &'p dyn Parents, id: &R::Id) -> Option<&'p R> {
+    parents.get::<R>(id)
+}
+
+/// Builds the `FromStr` error of a generated role enum.
+#[cold]
+pub fn unknown_role(
+    resource: &'static str,
+    name: &str,
+    expected: &'static [&'static str],
+) -> crate::UnknownRole {
+    crate::UnknownRole {
+        resource,
+        name: name.to_owned(),
+        expected,
+    }
+}
+
+// ---- Field level, explanations, introspection (issue 5) ----
+
+pub use crate::explain::{Explain, ExplainNode};
+pub use crate::meta::{FieldMeta, PermissionMeta, Policy, RelationMeta, ResourceMeta, RoleMeta};
+#[cfg(feature = "serde")]
+pub use crate::RedactedSerialize;
+pub use crate::{FieldEnum, FieldSet, HasFields, Patch, WrittenFields};
+
+/// `resource_id()` for an id field: `Some` when its type implements `Debug`, `None` otherwise
+/// (autoref specialization: [`DebugId`] is found first when it applies).
+pub struct IdProbe<'a, T: ?Sized>(pub &'a T);
+
+pub trait DebugId<'a> {
+    fn resource_id(&self) -> Option<&'a dyn core::fmt::Debug>;
+}
+impl<'a, T: core::fmt::Debug> DebugId<'a> for IdProbe<'a, T> {
+    #[inline(always)]
+    fn resource_id(&self) -> Option<&'a dyn core::fmt::Debug> {
+        Some(self.0)
+    }
+}
+
+pub trait NoDebugId<'a> {
+    fn resource_id(&self) -> Option<&'a dyn core::fmt::Debug>;
+}
+impl<'a, T: ?Sized> NoDebugId<'a> for &IdProbe<'a, T> {
+    #[inline(always)]
+    fn resource_id(&self) -> Option<&'a dyn core::fmt::Debug> {
+        None
+    }
+}
+
+/// Whether a patch field counts as written: `Some(_)` for an `Option`, always otherwise
+/// (autoref specialization, as for [`IdProbe`]).
+pub struct WriteProbe<'a, T: ?Sized>(pub &'a T);
+
+pub trait WrittenOption {
+    fn is_written(&self) -> bool;
+}
+impl<T> WrittenOption for WriteProbe<'_, Option<T>> {
+    #[inline(always)]
+    fn is_written(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+pub trait WrittenAlways {
+    fn is_written(&self) -> bool;
+}
+impl<T: ?Sized> WrittenAlways for &WriteProbe<'_, T> {
+    #[inline(always)]
+    fn is_written(&self) -> bool {
+        true
+    }
+}

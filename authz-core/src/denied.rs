@@ -1,4 +1,4 @@
-use crate::{PermissionEnum, Resource};
+use crate::{Parents, PermissionEnum, Resource};
 
 /// Why a check failed, in the terms an HTTP handler needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,11 +42,12 @@ impl Denied {
 pub(crate) fn deny<R: Resource>(
     actor: &R::Actor,
     ctx: &R::Context,
+    parents: &dyn Parents,
     perm: R::Permission,
     resource: &R,
 ) -> Denied {
     let readable = match R::READ {
-        Some(read) => read != perm && resource.check(actor, ctx, read),
+        Some(read) => read != perm && resource.check(actor, ctx, parents, read),
         // Without a read permission, existence is not secret.
         None => true,
     };
@@ -70,6 +71,18 @@ pub struct UnknownPermission {
     /// The name that was given.
     pub name: String,
     /// The permissions the resource declares.
+    pub expected: &'static [&'static str],
+}
+
+/// A name that is not a role of the resource (from `FromStr`, or a row of a role table).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{name}` on `{resource}`, expected one of {}", expected_list(.expected))]
+pub struct UnknownRole {
+    /// The resource type.
+    pub resource: &'static str,
+    /// The name that was given.
+    pub name: String,
+    /// The roles the resource declares.
     pub expected: &'static [&'static str],
 }
 

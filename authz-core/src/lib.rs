@@ -26,31 +26,69 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod audit;
 mod authorized;
 mod denied;
+pub mod explain;
+mod fields;
+pub mod meta;
+mod parents;
 mod permission;
+#[cfg(feature = "serde")]
+mod redact;
+mod roles;
 mod set;
 mod value;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use audit::TARGET as AUDIT_TARGET;
 pub use authorized::Authorized;
-pub use denied::{Denied, DenyReason, UnknownPermission};
+pub use denied::{Denied, DenyReason, UnknownPermission, UnknownRole};
+pub use explain::{explain, explain_in, explain_with, Explain, ExplainNode, Explanation, NodeKind};
+pub use fields::{
+    authorize_write, authorize_write_in, authorize_write_with, readable_fields, readable_fields_in,
+    readable_fields_with, writable_fields, writable_fields_in, writable_fields_with, FieldEnum,
+    FieldSet, FieldSetIter, HasFields, Patch, WrittenFields,
+};
+pub use meta::{policy, Policy, ResourceMeta};
+pub use parents::{NoParents, ParentMap, Parents};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};
+#[cfg(feature = "serde")]
+pub use redact::{redacted, redacted_in, redacted_with, Redacted, RedactedSerialize};
+pub use roles::{HasRoles, Keyed, RoleEnum, RoleHolder, RoleMap, RoleSet, RoleStore};
 pub use set::{PermissionSet, PermissionSetIter};
 pub use value::AttrValue;
 
 /// The derive macros and the `#[requires]` attribute.
-pub use authz_macros::{requires, Actor, Resource};
+pub use authz_macros::{requires, Actor, Patch, Resource};
 
 /// Everything a module that declares or checks resources needs.
 pub mod prelude {
     pub use crate::{
-        authorize, authorize_with, authorized_actions, authorized_actions_with, is_allowed,
-        is_allowed_with, requires, Actor, AttrValue, Authorized, Denied, Permission,
-        PermissionEnum, PermissionSet, Resource,
+        authorize, authorize_in, authorize_with, authorized_actions, authorized_actions_in,
+        authorized_actions_with, is_allowed, is_allowed_in, is_allowed_with, requires, Actor,
+        AttrValue, Authorized, Denied, ParentMap, Permission, PermissionEnum, PermissionSet,
+        Resource, RoleMap,
     };
+    pub use crate::{
+        authorize_write, authorize_write_in, authorize_write_with, explain, explain_in,
+        explain_with, readable_fields, readable_fields_in, readable_fields_with, writable_fields,
+        writable_fields_in, writable_fields_with, FieldEnum, FieldSet, Patch,
+    };
+    #[cfg(feature = "serde")]
+    pub use crate::{redacted, redacted_in, redacted_with};
+}
+
+/// Refuses, at compile time, the checks without parents on resources whose rules read them.
+pub(crate) struct NoParentsNeeded<R>(core::marker::PhantomData<R>);
+
+impl<R: Resource> NoParentsNeeded<R> {
+    pub(crate) const OK: () = assert!(
+        !R::NEEDS_PARENTS,
+        "this resource's rules read parent rows: check it with `is_allowed_in`, `authorize_in` or `authorized_actions_in` and a `ParentMap`"
+    );
 }
 
 /// Whether `actor` may do `perm` on `resource` (resources without a request context).
@@ -62,7 +100,9 @@ where
     R: Resource<Context = ()>,
     P: Permission<R>,
 {
-    resource.check(actor, &(), perm.permission())
+    // Also asserted here, so that the error points at the caller's line.
+    let () = NoParentsNeeded::<R>::OK;
+    is_allowed_with(actor, &(), perm, resource)
 }
 
 /// Whether `actor` may do `perm` on `resource` given the request context `ctx`.
@@ -72,7 +112,28 @@ where
     R: Resource,
     P: Permission<R>,
 {
-    resource.check(actor, ctx, perm.permission())
+    let () = NoParentsNeeded::<R>::OK;
+    is_allowed_in(&NoParents, actor, ctx, perm, resource)
+}
+
+/// Whether `actor` may do `perm` on `resource`, with the parent rows the rules read
+/// (`repo.allows(..)`) found in `parents`.
+#[inline]
+pub fn is_allowed_in<R, P>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    perm: P,
+    resource: &R,
+) -> bool
+where
+    R: Resource,
+    P: Permission<R>,
+{
+    let perm = perm.permission();
+    let allowed = resource.check(actor, ctx, parents, perm);
+    audit::decision(actor, perm, resource, allowed);
+    allowed
 }
 
 /// Checks `perm` and returns a proof of the check, or [`Denied`] saying what was refused and
@@ -87,6 +148,8 @@ where
     R: Resource<Context = ()>,
     P: Permission<R>,
 {
+    // Also asserted here, so that the error points at the caller's line.
+    let () = NoParentsNeeded::<R>::OK;
     authorize_with(actor, &(), perm, resource)
 }
 
@@ -102,11 +165,30 @@ where
     R: Resource,
     P: Permission<R>,
 {
+    let () = NoParentsNeeded::<R>::OK;
+    authorize_in(&NoParents, actor, ctx, perm, resource)
+}
+
+/// [`authorize`] with the parent rows the rules read found in `parents`.
+#[inline]
+pub fn authorize_in<'r, R, P>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    perm: P,
+    resource: &'r R,
+) -> Result<Authorized<'r, R, P>, Denied>
+where
+    R: Resource,
+    P: Permission<R>,
+{
     let wanted = perm.permission();
-    if resource.check(actor, ctx, wanted) {
+    let allowed = resource.check(actor, ctx, parents, wanted);
+    audit::decision(actor, wanted, resource, allowed);
+    if allowed {
         Ok(Authorized::new(resource, perm))
     } else {
-        Err(denied::deny(actor, ctx, wanted, resource))
+        Err(denied::deny(actor, ctx, parents, wanted, resource))
     }
 }
 
@@ -117,7 +199,9 @@ pub fn authorized_actions<R>(actor: &R::Actor, resource: &R) -> PermissionSet<R>
 where
     R: Resource<Context = ()>,
 {
-    resource.permissions(actor, &())
+    // Also asserted here, so that the error points at the caller's line.
+    let () = NoParentsNeeded::<R>::OK;
+    authorized_actions_with(actor, &(), resource)
 }
 
 /// [`authorized_actions`] for resources whose conditions read a request context.
@@ -127,5 +211,19 @@ pub fn authorized_actions_with<R: Resource>(
     ctx: &R::Context,
     resource: &R,
 ) -> PermissionSet<R> {
-    resource.permissions(actor, ctx)
+    let () = NoParentsNeeded::<R>::OK;
+    authorized_actions_in(&NoParents, actor, ctx, resource)
+}
+
+/// [`authorized_actions`] with the parent rows the rules read found in `parents`.
+#[inline]
+pub fn authorized_actions_in<R: Resource>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+) -> PermissionSet<R> {
+    let granted = resource.permissions(actor, ctx, parents);
+    audit::actions(actor, resource, granted);
+    granted
 }

@@ -2,7 +2,7 @@ use core::fmt::{Debug, Display};
 use core::hash::Hash;
 use core::str::FromStr;
 
-use crate::{PermissionSet, UnknownPermission};
+use crate::{Parents, PermissionSet, UnknownPermission};
 
 /// A principal: a user, a service, a guest. Implemented by `#[derive(Actor)]`.
 #[diagnostic::on_unimplemented(
@@ -38,14 +38,38 @@ pub trait Resource: Sized + 'static {
     /// (`Read` unless `#[resource(read = ..)]` names another; `None` when there is none).
     const READ: Option<Self::Permission>;
 
-    /// The generated check: the condition of `perm`, evaluated in memory.
-    fn check(&self, actor: &Self::Actor, ctx: &Self::Context, perm: Self::Permission) -> bool;
+    /// Whether some rule reads a parent row (`repo.allows(..)`, or a parent role decided by
+    /// `#[role(.., if = ..)]` rules), so checks must be given the parents
+    /// ([`is_allowed_in`](crate::is_allowed_in)).
+    const NEEDS_PARENTS: bool;
+
+    /// The generated check: the condition of `perm`, evaluated in memory. Parent rows are
+    /// looked up in `parents`; a missing parent grants nothing.
+    fn check(
+        &self,
+        actor: &Self::Actor,
+        ctx: &Self::Context,
+        parents: &dyn Parents,
+        perm: Self::Permission,
+    ) -> bool;
+
+    /// The resource's id, reported in decision events (`resource_id`). Generated from the
+    /// `id` field (or `#[resource(id = ..)]`) when its type implements `Debug`.
+    #[inline]
+    fn resource_id(&self) -> Option<&dyn Debug> {
+        None
+    }
 
     /// Every permission the actor holds on this resource.
-    fn permissions(&self, actor: &Self::Actor, ctx: &Self::Context) -> PermissionSet<Self> {
+    fn permissions(
+        &self,
+        actor: &Self::Actor,
+        ctx: &Self::Context,
+        parents: &dyn Parents,
+    ) -> PermissionSet<Self> {
         let mut set = PermissionSet::empty();
         for &perm in <Self::Permission as PermissionEnum>::ALL {
-            if self.check(actor, ctx, perm) {
+            if self.check(actor, ctx, parents, perm) {
                 set.insert(perm);
             }
         }

@@ -1,6 +1,12 @@
 //! What generated code calls. Not a public API: no stability promise.
 
-pub use crate::{ById, FilterSource};
+pub use crate::subquery::Union;
+pub use crate::{
+    role_names, BoxedQuery, ById, FilterSource, InSubquery, LoadParents, LoadRoles, RoleSubqueries,
+    Subqueries, TableResource,
+};
+pub use authz_core::__private::ForeignKey;
+pub use authz_core::{Actor, Keyed, ParentMap, RoleMap};
 pub use diesel;
 
 /// Invokes `$m!(Backend)` once per backend enabled on `authz-diesel`, so the generated code

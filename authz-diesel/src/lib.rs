@@ -12,17 +12,25 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod actions;
 mod filter;
+mod subquery;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use actions::{permission_bits, permission_bits_with, PermissionBits, PermittedActions};
 pub use filter::{BoxedFilter, Filter, SqlConst};
+pub use subquery::{
+    role_names, BoxedQuery, InSubquery, LoadParents, LoadRoles, RoleSubqueries, Subqueries,
+    TableResource,
+};
 
 use authz_core::{Denied, DenyReason, Permission, PermissionEnum, Resource};
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
 use diesel::query_dsl::methods::FilterDsl;
+use diesel::QueryResult;
 
 /// A resource whose rules lower to SQL over query source `QS` on backend `DB`.
 /// Implemented by `#[derive(Resource)]` for resources with a table.
@@ -175,4 +183,27 @@ where
     P: Permission<R>,
 {
     R::filter(actor, ctx, perm.permission()).into_boxed()
+}
+
+/// Loads `actor`'s roles on resources of type `R` from `R`'s role table, in one query: put the
+/// result in the actor's `#[actor(roles)]` field once per request.
+pub fn load_roles<R, C>(conn: &mut C, actor: &R::Actor) -> QueryResult<authz_core::RoleMap<R>>
+where
+    C: LoadConnection,
+    R: LoadRoles<C::Backend>,
+{
+    R::load_roles(conn, actor)
+}
+
+/// Loads the parent rows the rules of `items` read (`repo.allows(..)`, transitively), one
+/// query per relation and level, so in-memory checks (`is_allowed_in`) never touch the
+/// database.
+pub fn load_parents<R, C>(conn: &mut C, items: &[R]) -> QueryResult<authz_core::ParentMap>
+where
+    C: LoadConnection,
+    R: LoadParents<C::Backend>,
+{
+    let mut parents = authz_core::ParentMap::new();
+    R::load_parents(conn, items, &mut parents)?;
+    Ok(parents)
 }

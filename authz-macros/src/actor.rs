@@ -89,6 +89,59 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
             }
         }
     };
+    // #[actor(roles)] pub orgs: RoleMap<Org>
+    for field in &fields.named {
+        let Some(name) = &field.ident else { continue };
+        for a in field.attrs.iter().filter(|a| a.path().is_ident("actor")) {
+            let mut is_roles = false;
+            let parsed = a.parse_nested_meta(|meta| {
+                if meta.path.is_ident("roles") {
+                    is_roles = true;
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown key in a field's `#[actor(..)]`, expected `roles`: `#[actor(roles)] pub orgs: RoleMap<Org>`"))
+                }
+            });
+            if let Err(err) = parsed {
+                cx.syn_error(err);
+                continue;
+            }
+            if !is_roles {
+                continue;
+            }
+            let ty = &field.ty;
+            let resource = role_map_resource(ty)
+                .unwrap_or_else(|| quote!(<#ty as ::authz_core::__private::RoleStore>::Resource));
+            out.extend(quote! {
+                #[automatically_derived]
+                impl #impl_generics ::authz_core::__private::HasRoles<#resource> for #ident #ty_generics #where_clause {
+                    #[inline]
+                    fn roles_on(
+                        &self,
+                        id: &<#resource as ::authz_core::__private::Keyed>::Id,
+                    ) -> ::authz_core::__private::RoleSet<<#resource as ::authz_core::__private::RoleHolder>::Role> {
+                        ::authz_core::__private::RoleStore::roles_on(&self.#name, id)
+                    }
+                }
+            });
+        }
+    }
     out.extend(cx.to_compile_errors());
     out
+}
+
+/// `Org` in `RoleMap<Org>`: named directly, so two role fields give two distinct impls.
+fn role_map_resource(ty: &syn::Type) -> Option<proc_macro2::TokenStream> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "RoleMap" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(quote!(#t)),
+        _ => None,
+    }
 }

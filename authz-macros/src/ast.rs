@@ -1,5 +1,6 @@
 //! The typed model of one `#[derive(Resource)]` input, built from syn and keeping spans.
 
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, Path, Type, Visibility};
 
 use crate::attr::{self, PermissionAttr, ResourceAttr};
@@ -16,6 +17,12 @@ pub struct Resource<'a> {
     pub read: Option<Ident>,
     pub id: Option<Ident>,
     pub permissions: Vec<Permission>,
+    /// `#[roles(..)]`.
+    pub roles: Option<RolesDef>,
+    /// `#[role(Name, if = ..)]`: roles granted by a condition.
+    pub derived_roles: Vec<DerivedRole>,
+    /// `#[relation(name: Parent = field)]`.
+    pub relations: Vec<Relation>,
     /// Some `#[resource]` or `#[permission]` attribute could not be parsed. Its error is
     /// reported; checks that would only repeat it (a missing `actor`, no permissions) are not.
     pub malformed: bool,
@@ -28,6 +35,8 @@ pub struct Field<'a> {
     pub column: Ident,
     /// Declared as `Option<..>`: a nullable column.
     pub nullable: bool,
+    /// `#[field_guard(read = .., write = ..)]` and the serde options of the redacted view.
+    pub guard: crate::attr_fields::FieldGuard,
 }
 
 pub struct Permission {
@@ -35,6 +44,66 @@ pub struct Permission {
     pub cond: Cond,
     /// The condition as written, for documentation and introspection.
     pub source: String,
+}
+
+/// `#[roles(Owner > Member, table = org_roles, ..)]`.
+pub struct RolesDef {
+    pub names: Vec<Ident>,
+    /// `(a, b)`: `a > b`.
+    pub implies: Vec<(Ident, Ident)>,
+    pub table: Option<Path>,
+    pub actor_column: Ident,
+    pub resource_column: Ident,
+    pub role_column: Ident,
+}
+
+impl RolesDef {
+    /// Index of each role that grants `role`: itself and every role above it.
+    pub fn granted_by(&self, role: &Ident) -> Vec<usize> {
+        let mut found = vec![role.clone()];
+        let mut i = 0;
+        while i < found.len() {
+            let current = found[i].clone();
+            for (above, below) in &self.implies {
+                if *below == current && !found.contains(above) {
+                    found.push(above.clone());
+                }
+            }
+            i += 1;
+        }
+        self.names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| found.contains(n))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// `#[role(Maintainer, if = org.role(Owner))]`.
+pub struct DerivedRole {
+    pub role: Ident,
+    pub cond: Cond,
+    pub source: String,
+}
+
+/// `#[relation(org: Org = org_id)]`.
+pub struct Relation {
+    pub name: Ident,
+    pub target: Path,
+    pub field: Ident,
+}
+
+impl Relation {
+    /// The parent's role enum: `Org` → `OrgRole`, `crate::m::Org` → `crate::m::OrgRole`.
+    pub fn target_with_suffix(&self, suffix: &str) -> Path {
+        let mut path = self.target.clone();
+        if let Some(last) = path.segments.last_mut() {
+            last.ident = Ident::new(&format!("{}{suffix}", last.ident), last.ident.span());
+            last.arguments = syn::PathArguments::None;
+        }
+        path
+    }
 }
 
 impl<'a> Resource<'a> {
@@ -85,9 +154,78 @@ impl<'a> Resource<'a> {
         let mut opts = ResourceAttr::default();
         let mut permissions: Vec<Permission> = Vec::new();
         let mut malformed = false;
+        let mut roles: Option<RolesDef> = None;
+        let mut derived_roles = Vec::new();
+        let mut relations: Vec<Relation> = Vec::new();
         for a in &input.attrs {
             if a.path().is_ident("resource") {
                 attr::parse_resource_attr(cx, a, &mut opts);
+            } else if a.path().is_ident("roles") {
+                // #[roles(Owner > Member, table = org_roles)]
+                match a.parse_args::<attr::RolesAttr>() {
+                    Ok(_) if roles.is_some() => cx.error_spanned(
+                        a,
+                        "duplicate `#[roles]`; list every role in one attribute: `#[roles(Owner > Member, Billing, table = ..)]`",
+                    ),
+                    Ok(r) => {
+                        let default_column = format!("{}_id", crate::expand::snake_case(&input.ident.to_string()));
+                        roles = Some(RolesDef {
+                            names: r.names,
+                            implies: r.implies,
+                            table: r.table,
+                            actor_column: r.actor_column.unwrap_or_else(|| Ident::new("user_id", a.span())),
+                            resource_column: r.resource_column.unwrap_or_else(|| Ident::new(&default_column, a.span())),
+                            role_column: r.role_column.unwrap_or_else(|| Ident::new("role", a.span())),
+                        });
+                    }
+                    Err(err) => {
+                        malformed = true;
+                        cx.syn_error(err);
+                    }
+                }
+            } else if a.path().is_ident("role") {
+                // #[role(Maintainer, if = org.role(Owner))]
+                match a.parse_args::<PermissionAttr>() {
+                    Ok(p) => {
+                        if let Some(err) = p.error {
+                            cx.syn_error(err);
+                        }
+                        match p.condition {
+                            Some(expr) => derived_roles.push(DerivedRole {
+                                cond: cond::parse(cx, &expr),
+                                source: tokens_text(&expr),
+                                role: p.name,
+                            }),
+                            None => cx.error_spanned(
+                                &p.name,
+                                format_args!(
+                                    "`#[role({})]` needs a condition: `#[role({}, if = org.role(Owner))]`; stored roles need no attribute",
+                                    p.name, p.name
+                                ),
+                            ),
+                        }
+                    }
+                    Err(err) => {
+                        malformed = true;
+                        cx.syn_error(err);
+                    }
+                }
+            } else if a.path().is_ident("relation") {
+                // #[relation(org: Org = org_id)]
+                match a.parse_args::<attr::RelationAttr>() {
+                    Ok(r) if relations.iter().any(|q| q.name == r.name) => {
+                        cx.error_spanned(&r.name, format_args!("duplicate relation `{}`", r.name))
+                    }
+                    Ok(r) => relations.push(Relation {
+                        name: r.name,
+                        target: r.target,
+                        field: r.field,
+                    }),
+                    Err(err) => {
+                        malformed = true;
+                        cx.syn_error(err);
+                    }
+                }
             } else if a.path().is_ident("permission") {
                 if !attr::has_arguments(
                     cx,
@@ -143,6 +281,13 @@ impl<'a> Resource<'a> {
                     ty: &f.ty,
                     column: attr::diesel_column_name(f).unwrap_or_else(|| ident.clone()),
                     nullable: is_option(&f.ty),
+                    guard: crate::attr_fields::field_guard(
+                        cx,
+                        f,
+                        ident,
+                        &permissions,
+                        opts.id.as_ref(),
+                    ),
                 })
             })
             .collect();
@@ -157,6 +302,9 @@ impl<'a> Resource<'a> {
             read: opts.read,
             id: opts.id,
             permissions,
+            roles,
+            derived_roles,
+            relations,
             malformed,
         })
     }

@@ -304,6 +304,119 @@ fn path_text(path: &Path) -> String {
     quote::quote!(#path).to_string().replace(' ', "")
 }
 
+/// `#[roles(Owner > Member, Billing > Member, table = org_roles, ..)]`.
+pub struct RolesAttr {
+    /// Every role, in order of first appearance.
+    pub names: Vec<Ident>,
+    /// `(a, b)`: `a > b`, holding `a` grants `b`.
+    pub implies: Vec<(Ident, Ident)>,
+    pub table: Option<Path>,
+    pub actor_column: Option<Ident>,
+    pub resource_column: Option<Ident>,
+    pub role_column: Option<Ident>,
+}
+
+const ROLES_KEYS: [&str; 4] = ["table", "actor_column", "resource_column", "role_column"];
+
+impl Parse for RolesAttr {
+    // #[roles(Maintainer > Contributor > Reader, table = repo_roles, actor_column = user_id,
+    //         resource_column = repo_id, role_column = role)]
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut out = RolesAttr {
+            names: Vec::new(),
+            implies: Vec::new(),
+            table: None,
+            actor_column: None,
+            resource_column: None,
+            role_column: None,
+        };
+        while !input.is_empty() {
+            if input.peek(Ident) && input.peek2(Token![=]) {
+                let key: Ident = input.parse()?;
+                input.parse::<Token![=]>()?;
+                match key.to_string().as_str() {
+                    "table" => out.table = Some(input.parse()?),
+                    "actor_column" => out.actor_column = Some(input.parse()?),
+                    "resource_column" => out.resource_column = Some(input.parse()?),
+                    "role_column" => out.role_column = Some(input.parse()?),
+                    _ => {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            format_args!(
+                            "unknown key `{key}` in `#[roles]`, expected role names or one of {}",
+                            one_of(ROLES_KEYS)
+                        ),
+                        ))
+                    }
+                }
+            } else {
+                // A > B > C
+                let mut prev: Ident = input.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected role names ordered by `>`: `#[roles(Owner > Member, table = org_roles)]`",
+                    )
+                })?;
+                push_unique(&mut out.names, &prev);
+                while input.peek(Token![>]) {
+                    input.parse::<Token![>]>()?;
+                    let next: Ident = input.parse()?;
+                    push_unique(&mut out.names, &next);
+                    out.implies.push((prev, next.clone()));
+                    prev = next;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if out.names.is_empty() {
+            return Err(input.error(
+                "`#[roles]` declares no roles: `#[roles(Owner > Member, table = org_roles)]`",
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn push_unique(names: &mut Vec<Ident>, name: &Ident) {
+    if !names.iter().any(|n| n == name) {
+        names.push(name.clone());
+    }
+}
+
+/// `#[relation(org: Org = org_id)]`.
+pub struct RelationAttr {
+    pub name: Ident,
+    pub target: Path,
+    pub field: Ident,
+}
+
+impl Parse for RelationAttr {
+    // #[relation(org: Org = org_id)]
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        const FORM: &str = "expected `#[relation(name: Parent = foreign_key_field)]`, e.g. `#[relation(org: Org = org_id)]`";
+        let name: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), FORM))?;
+        input
+            .parse::<Token![:]>()
+            .map_err(|e| syn::Error::new(e.span(), FORM))?;
+        let target: Path = input.parse().map_err(|e| syn::Error::new(e.span(), FORM))?;
+        input
+            .parse::<Token![=]>()
+            .map_err(|e| syn::Error::new(e.span(), FORM))?;
+        let field: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), FORM))?;
+        if !input.is_empty() {
+            return Err(input.error(FORM));
+        }
+        Ok(RelationAttr {
+            name,
+            target,
+            field,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! No macro may panic on any input: garbage attributes must come back as `compile_error!`.

@@ -103,6 +103,20 @@ pub enum Cond {
         field: FieldRef,
         some: bool,
     },
+    /// `role(Maintainer)`: the actor holds the role, or one that implies it, on this resource.
+    Role {
+        role: Ident,
+    },
+    /// `org.role(Owner)`: the actor holds the role on the parent reached through `org`.
+    ParentRole {
+        relation: Ident,
+        role: Ident,
+    },
+    /// `repo.allows(Push)`: the actor holds the permission on the parent reached through `repo`.
+    Allows {
+        relation: Ident,
+        perm: Ident,
+    },
     /// `[a, b].contains(&field)`.
     OneOf {
         field: FieldRef,
@@ -125,13 +139,41 @@ impl Cond {
             Cond::Truthy(f) | Cond::Present { field: f, .. } | Cond::OneOf { field: f, .. } => {
                 out.push(f.clone())
             }
+            Cond::Role { .. } | Cond::ParentRole { .. } | Cond::Allows { .. } => {}
+        }
+    }
+
+    /// Whether the condition depends on the resource (a column, a role on it, or a parent),
+    /// as opposed to the actor and context alone.
+    pub fn reads_resource(&self) -> bool {
+        match self {
+            Cond::Const(_) => false,
+            Cond::And(items) | Cond::Or(items) => items.iter().any(Cond::reads_resource),
+            Cond::Not(inner) => inner.reads_resource(),
+            Cond::Role { .. } | Cond::ParentRole { .. } | Cond::Allows { .. } => true,
+            _ => {
+                let mut fields = Vec::new();
+                self.fields(&mut fields);
+                fields.iter().any(|f| f.root == Root::Resource)
+            }
+        }
+    }
+
+    /// Visits every node.
+    pub fn walk<'c>(&'c self, f: &mut impl FnMut(&'c Cond)) {
+        f(self);
+        match self {
+            Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| c.walk(f)),
+            Cond::Not(inner) => inner.walk(f),
+            _ => {}
         }
     }
 }
 
 const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.field`, literals, \
      `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, \
-     `[a, b].contains(&x)`, `true`, `false`";
+     `[a, b].contains(&x)`, `role(Role)`, `relation.role(Role)`, `relation.allows(Permission)`, \
+     `true`, `false`";
 
 const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal \
      or a constant path such as `Status::Open`";
@@ -200,6 +242,13 @@ pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
         Expr::Path(p) if p.path.get_ident().is_some() => {
             unknown_name(cx, p);
             Cond::Const(false)
+        }
+        // role(Maintainer)
+        Expr::Call(call) if call.func_is("role") => {
+            match single_ident_arg(cx, &call.args, call, "role(Maintainer)") {
+                Some(role) => Cond::Role { role },
+                None => Cond::Const(false),
+            }
         }
         Expr::Call(call) => {
             cx.error_spanned(
@@ -362,6 +411,28 @@ fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
 
 fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
     let method = call.method.to_string();
+    // org.role(Owner) / repo.allows(Push): `org` and `repo` name relations.
+    if let Some(relation) = relation_name(&call.receiver) {
+        return match method.as_str() {
+            "role" => match single_ident_arg(cx, &call.args, call, "org.role(Owner)") {
+                Some(role) => Cond::ParentRole { relation, role },
+                None => Cond::Const(false),
+            },
+            "allows" => match single_ident_arg(cx, &call.args, call, "repo.allows(Push)") {
+                Some(perm) => Cond::Allows { relation, perm },
+                None => Cond::Const(false),
+            },
+            _ => {
+                cx.error_spanned(
+                    &call.method,
+                    format_args!(
+                        "unsupported method `{method}` on relation `{relation}`, expected `{relation}.role(Role)` or `{relation}.allows(Permission)`"
+                    ),
+                );
+                Cond::Const(false)
+            }
+        };
+    }
     match method.as_str() {
         // x.is_some() / x.is_none()
         "is_some" | "is_none" => {
@@ -442,5 +513,43 @@ fn unknown_name(cx: &mut Ctxt, p: &ExprPath) {
                 "unknown name `{ident}` in condition; fields are read as `self.{ident}`, `actor.{ident}` or `ctx.{ident}`"
             ),
         );
+    }
+}
+
+/// `org` in `org.role(..)`: a single name other than `self`, `actor` and `ctx`.
+fn relation_name(expr: &Expr) -> Option<Ident> {
+    match expr {
+        Expr::Path(p) if p.qself.is_none() => {
+            let ident = p.path.get_ident()?;
+            (ident != "self" && ident != "actor" && ident != "ctx").then(|| ident.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The one name in `f(Name)`.
+fn single_ident_arg<T: quote::ToTokens>(
+    cx: &mut Ctxt,
+    args: &syn::punctuated::Punctuated<Expr, syn::token::Comma>,
+    whole: T,
+    example: &str,
+) -> Option<Ident> {
+    let ident = match args.iter().collect::<Vec<_>>().as_slice() {
+        [Expr::Path(p)] if p.qself.is_none() => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    if ident.is_none() {
+        cx.error_spanned(whole, format_args!("expected one name, as in `{example}`"));
+    }
+    ident
+}
+
+trait CallExt {
+    fn func_is(&self, name: &str) -> bool;
+}
+
+impl CallExt for syn::ExprCall {
+    fn func_is(&self, name: &str) -> bool {
+        matches!(&*self.func, Expr::Path(p) if p.qself.is_none() && p.path.is_ident(name))
     }
 }

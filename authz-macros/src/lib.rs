@@ -8,9 +8,11 @@
 mod actor;
 mod ast;
 mod attr;
+mod attr_fields;
 mod cond;
 mod ctxt;
 mod expand;
+mod patch;
 mod requires;
 mod valid;
 
@@ -20,9 +22,23 @@ use proc_macro::TokenStream;
 /// in-memory checks (plus diesel filters when `table` is given and `authz-diesel` is used).
 ///
 /// See the `authz-core` crate documentation for every attribute.
-#[proc_macro_derive(Resource, attributes(resource, permission))]
+#[proc_macro_derive(
+    Resource,
+    attributes(resource, permission, roles, role, relation, field_guard)
+)]
 pub fn derive_resource(input: TokenStream) -> TokenStream {
     expand::derive_resource_inner(input.into()).into()
+}
+
+/// Derives `authz_core::Patch<R>` for a patch struct (a diesel `AsChangeset` with `Option`
+/// fields): the fields it writes are its `Some` fields (and every non-`Option` field), so
+/// `authorize_write(&actor, &repo, &patch)` checks exactly what the update changes.
+///
+/// `#[patch(resource = Repo)]` names the resource; fields map to the resource's fields by name
+/// (`#[patch(field = name)]` renames, `#[patch(skip)]` leaves a field out).
+#[proc_macro_derive(Patch, attributes(patch))]
+pub fn derive_patch(input: TokenStream) -> TokenStream {
+    patch::derive_patch_inner(input.into()).into()
 }
 
 /// Derives `authz_core::Actor`; `#[actor(id = field)]` names the identifier (default `id`).

@@ -13,10 +13,11 @@ struct Args {
     actor: Option<Ident>,
     on: Option<Ident>,
     ctx: Option<Ident>,
+    parents: Option<Ident>,
 }
 
 impl Parse for Args {
-    // #[requires(Repo::Push, actor = user, on = repo, ctx = ctx)]
+    // #[requires(Repo::Push, actor = user, on = repo, ctx = ctx, parents = parents)]
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
             return Err(syn::Error::new(
@@ -36,6 +37,7 @@ impl Parse for Args {
             actor: None,
             on: None,
             ctx: None,
+            parents: None,
         };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -54,11 +56,12 @@ impl Parse for Args {
                 "actor" => &mut args.actor,
                 "on" => &mut args.on,
                 "ctx" => &mut args.ctx,
+                "parents" => &mut args.parents,
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
                         format_args!(
-                            "unknown key `{key}` in `#[requires]`, expected one of `actor`, `on`, `ctx`"
+                            "unknown key `{key}` in `#[requires]`, expected one of `actor`, `on`, `ctx`, `parents`"
                         ),
                     ))
                 }
@@ -143,6 +146,18 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
         ),
         None => params.iter().find(|p| p.name == "ctx"),
     };
+    let parents = match &args.parents {
+        Some(name) => select(
+            &mut cx,
+            &params,
+            Some(name),
+            "parents",
+            &func.sig.ident,
+            Vec::new,
+            "",
+        ),
+        None => params.iter().find(|p| p.name == "parents"),
+    };
 
     if cx.has_errors() {
         let mut out = cx.to_compile_errors();
@@ -161,42 +176,45 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
     // permission: `Org::Read` on a `&Repo` then reads "`Read` is not a permission of `Repo`"
     // (the `on_unimplemented` of `Permission`) rather than "expected `&Org`, found `&Repo`".
     // The proof is dropped inside, so that its type does not repeat the error.
-    let check = match ctx {
-        Some(ctx) => {
-            let ctx = borrow(ctx);
-            quote_spanned! {span=> {
-                #[inline(always)]
-                fn __authz_requires<R, P>(
-                    resource: &R,
-                    actor: &R::Actor,
-                    ctx: &R::Context,
-                    perm: P,
-                ) -> ::core::result::Result<(), ::authz_core::Denied>
-                where
-                    R: ::authz_core::Resource,
-                    P: ::authz_core::Permission<R>,
-                {
-                    ::authz_core::authorize_with(actor, ctx, perm, resource).map(|_| ())
-                }
-                __authz_requires(#on, #actor, #ctx, #perm)?
-            }}
-        }
-        None => quote_spanned! {span=> {
-            #[inline(always)]
-            fn __authz_requires<R, P>(
-                resource: &R,
-                actor: &R::Actor,
-                perm: P,
-            ) -> ::core::result::Result<(), ::authz_core::Denied>
-            where
-                R: ::authz_core::Resource<Context = ()>,
-                P: ::authz_core::Permission<R>,
-            {
-                ::authz_core::authorize(actor, perm, resource).map(|_| ())
-            }
-            __authz_requires(#on, #actor, #perm)?
-        }},
+    let ctx = match ctx {
+        Some(ctx) => borrow(ctx),
+        None => quote!(&()),
     };
+    // With parents the check reads parent rows through them; without, `authorize_with`
+    // refuses at compile time resources whose rules need parents.
+    let (parents, call) = match parents {
+        Some(parents) => {
+            let parents = borrow(parents);
+            (
+                parents,
+                quote!(::authz_core::authorize_in(
+                    parents, actor, ctx, perm, resource
+                )),
+            )
+        }
+        None => (
+            quote!(&::authz_core::NoParents),
+            quote!(::authz_core::authorize_with(actor, ctx, perm, resource)),
+        ),
+    };
+    let check = quote_spanned! {span=> {
+        #[inline(always)]
+        #[allow(unused_variables)]
+        fn __authz_requires<R, P>(
+            resource: &R,
+            actor: &R::Actor,
+            ctx: &R::Context,
+            parents: &dyn ::authz_core::Parents,
+            perm: P,
+        ) -> ::core::result::Result<(), ::authz_core::Denied>
+        where
+            R: ::authz_core::Resource,
+            P: ::authz_core::Permission<R>,
+        {
+            #call.map(|_| ())
+        }
+        __authz_requires(#on, #actor, #ctx, #parents, #perm)?
+    }};
     // An expression statement, not `let _ = ..`: the check is `()` and clippy's
     // `let_unit_value` would fire in every annotated function.
     let stmt: syn::Stmt = syn::parse_quote_spanned!(span=> #check;);

@@ -1,7 +1,9 @@
 //! Cross-checks over the whole resource: names that must exist, duplicates, limits.
 
+use proc_macro2::Ident;
+
 use crate::ast::Resource;
-use crate::cond::Root;
+use crate::cond::{Cond, Root};
 use crate::ctxt::{one_of, Ctxt};
 
 /// A permission set is a `u64` bitset.
@@ -30,10 +32,19 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
         );
     }
 
+    check_roles(cx, res);
+    check_relations(cx, res);
+
     // Duplicate permissions and an unknown `read = ..` are reported by `ast`, which drops them.
-    for perm in &res.permissions {
+    let conds = res
+        .permissions
+        .iter()
+        .map(|p| &p.cond)
+        .chain(res.derived_roles.iter().map(|d| &d.cond));
+    for cond in conds {
+        check_names(cx, res, cond);
         let mut fields = Vec::new();
-        perm.cond.fields(&mut fields);
+        cond.fields(&mut fields);
         for f in fields {
             match f.root {
                 Root::Resource if res.field(&f.field).is_none() => cx.error_spanned(
@@ -68,4 +79,151 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
             );
         }
     }
+}
+
+/// The id field a role table or a relation refers to.
+pub fn id_field<'r, 'a>(res: &'r Resource<'a>) -> Option<&'r crate::ast::Field<'a>> {
+    match &res.id {
+        Some(id) => res.field(id),
+        None => res.fields.iter().find(|f| f.ident == "id"),
+    }
+}
+
+fn check_roles(cx: &mut Ctxt, res: &Resource<'_>) {
+    let Some(roles) = &res.roles else {
+        if let Some(d) = res.derived_roles.first() {
+            cx.error_spanned(
+                &d.role,
+                format_args!(
+                    "`{}` declares no roles; declare them first: `#[roles({} > .., table = ..)]`",
+                    res.ident, d.role
+                ),
+            );
+        }
+        return;
+    };
+    if roles.names.len() > MAX_PERMISSIONS {
+        cx.error_spanned(
+            &roles.names[MAX_PERMISSIONS],
+            "a resource declares at most 64 roles",
+        );
+    }
+    // A cycle: `a > b` where `b` already grants `a` through the pairs before it. Reported once,
+    // on the role that closes the cycle (the last `Owner` of `Owner > Member > Owner`).
+    for (i, (above, below)) in roles.implies.iter().enumerate() {
+        if above == below || grants(&roles.implies[..i], below, above) {
+            cx.error_spanned(
+                below,
+                format_args!(
+                    "role implication cycle: `{above} > {below}`, but `{below}` already implies `{above}`; order every role once, from most to least powerful"
+                ),
+            );
+        }
+    }
+    if id_field(res).is_none() {
+        cx.error_spanned(
+            res.ident,
+            format_args!(
+                "`#[roles]` are held on a resource's id, but `{}` has no `id` field; name it with `#[resource(id = ..)]`",
+                res.ident
+            ),
+        );
+    }
+    if res.table.is_some() && roles.table.is_none() {
+        cx.error_spanned(
+            res.ident,
+            "the SQL filters read roles from a table: add `table = ..` to `#[roles(..)]`, e.g. `#[roles(Owner > Member, table = org_roles)]`",
+        );
+    }
+    for d in &res.derived_roles {
+        check_role_name(cx, res, &d.role);
+        d.cond.walk(&mut |c| {
+            if let Cond::Role { role } = c {
+                cx.error_spanned(
+                    role,
+                    format_args!(
+                        "a `#[role]` rule cannot read this resource's own roles; state `{role} > {}` in `#[roles(..)]` instead",
+                        d.role
+                    ),
+                );
+            }
+        });
+    }
+}
+
+/// Whether holding `from` grants `to` through the implications `pairs`.
+fn grants(pairs: &[(Ident, Ident)], from: &Ident, to: &Ident) -> bool {
+    let mut reached = vec![from];
+    let mut i = 0;
+    while i < reached.len() {
+        let current = reached[i];
+        if current == to {
+            return true;
+        }
+        for (above, below) in pairs {
+            if above == current && !reached.contains(&below) {
+                reached.push(below);
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+fn check_role_name(cx: &mut Ctxt, res: &Resource<'_>, role: &Ident) {
+    match &res.roles {
+        Some(roles) if !roles.names.contains(role) => cx.error_spanned(
+            role,
+            format_args!(
+                "unknown role `{role}` of `{}`, expected one of {}",
+                res.ident,
+                one_of(&roles.names)
+            ),
+        ),
+        Some(_) => {}
+        None => cx.error_spanned(
+            role,
+            format_args!(
+                "`{}` declares no roles; add `#[roles(..)]`, or read a parent's role with `relation.role({role})`",
+                res.ident
+            ),
+        ),
+    }
+}
+
+fn check_relations(cx: &mut Ctxt, res: &Resource<'_>) {
+    for rel in &res.relations {
+        if res.field(&rel.field).is_none() {
+            cx.error_spanned(
+                &rel.field,
+                format_args!(
+                    "relation `{}` goes through `{}`, which is not a field of `{}`; expected one of {}",
+                    rel.name,
+                    rel.field,
+                    res.ident,
+                    one_of(res.fields.iter().map(|f| f.ident))
+                ),
+            );
+        }
+    }
+}
+
+/// Roles and relations named in a condition must exist.
+fn check_names(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
+    cond.walk(&mut |c| match c {
+        Cond::Role { role } => check_role_name(cx, res, role),
+        Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. }
+            if !res.relations.iter().any(|r| r.name == *relation) =>
+        {
+            cx.error_spanned(
+                relation,
+                format_args!(
+                    "unknown relation `{relation}` of `{}`, expected one of {}; declare it with `#[relation({relation}: Parent = {relation}_id)]`",
+                    res.ident,
+                    one_of(res.relations.iter().map(|r| &r.name))
+                ),
+            );
+        }
+        _ => {}
+    });
 }

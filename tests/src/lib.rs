@@ -54,3 +54,5 @@ pub fn execute_script<C: Connection>(conn: &mut C, sql: &str) -> QueryResult<()>
     }
     Ok(())
 }
+
+pub mod hosting;

@@ -2,28 +2,64 @@
 //! every node becomes an inlined comparison.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Lit;
 
+use crate::ast::Resource;
 use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
 
-/// A `bool` expression over `self`, `actor` and `ctx`.
-pub fn lower(cond: &Cond) -> TokenStream {
+/// A `bool` expression over `self`, `actor`, `ctx` and `parents` (a `&dyn Parents`).
+pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
     match cond {
         Cond::Const(true) => quote!(true),
         Cond::Const(false) => quote!(false),
         Cond::And(items) => {
-            let items = items.iter().map(lower);
+            let items = items.iter().map(|c| lower(res, c));
             quote!((#(#items)&&*))
         }
         Cond::Or(items) => {
-            let items = items.iter().map(lower);
+            let items = items.iter().map(|c| lower(res, c));
             quote!((#(#items)||*))
         }
         Cond::Not(inner) => {
-            let inner = lower(inner);
+            let inner = lower(res, inner);
             quote!((!#inner))
         }
+        // role(Maintainer): stored roles and `#[role]` rules, generated with the roles.
+        Cond::Role { role } => {
+            let role_enum = format_ident!("{}Role", res.ident);
+            quote_spanned!(role.span()=> self.__authz_has_role(actor, ctx, parents, #role_enum::#role))
+        }
+        // org.role(Owner): decided by the parent type from the foreign key.
+        Cond::ParentRole { relation, role } => {
+            match res.relations.iter().find(|r| r.name == *relation) {
+                Some(rel) => {
+                    let target = &rel.target;
+                    let role_enum = rel.target_with_suffix("Role");
+                    let field = &rel.field;
+                    quote_spanned! {role.span()=>
+                        ::authz_core::__private::parent_role::<#target, _>(
+                            actor, ctx, parents, &self.#field, #role_enum::#role,
+                        )
+                    }
+                }
+                None => quote!(false),
+            }
+        }
+        // repo.allows(Push): the parent's own check, on the parent row found in `parents`.
+        Cond::Allows { relation, perm } => match res.relations.iter().find(|r| r.name == *relation)
+        {
+            Some(rel) => {
+                let target = &rel.target;
+                let field = &rel.field;
+                quote_spanned! {perm.span()=>
+                    ::authz_core::__private::parent_allows::<#target, _, _>(
+                        actor, ctx, parents, &self.#field, #target::#perm,
+                    )
+                }
+            }
+            None => quote!(false),
+        },
         Cond::Cmp { op, lhs, rhs, span } => {
             let a = value(lhs, rhs);
             let b = value(rhs, lhs);
@@ -69,8 +105,31 @@ pub fn lower(cond: &Cond) -> TokenStream {
         }
         Cond::OneOf { field, list, span } => {
             let place = place(field);
-            let items = list.iter().map(constant_ref);
-            quote_spanned!(*span=> ::authz_core::__private::one_of(&#place, &[#(#items),*]))
+            let literal_patterns: Option<Vec<TokenStream>> = list
+                .iter()
+                .map(|item| match item {
+                    Operand::Lit(Lit::Str(s)) => Some(quote!(#s)),
+                    Operand::Lit(lit @ (Lit::Int(_) | Lit::Char(_) | Lit::Bool(_))) => {
+                        Some(quote!(&#lit))
+                    }
+                    _ => None,
+                })
+                .collect();
+            match literal_patterns {
+                // A pattern compiles branch-free, like a hand-written `matches!`.
+                Some(patterns) if !patterns.is_empty() => quote_spanned! {*span=>
+                    match ::authz_core::__private::AttrValue::attr_value(&#place) {
+                        ::core::option::Option::Some(__authz_value) => {
+                            ::core::matches!(__authz_value, #(#patterns)|*)
+                        }
+                        ::core::option::Option::None => false,
+                    }
+                },
+                _ => {
+                    let items = list.iter().map(constant_ref);
+                    quote_spanned!(*span=> ::authz_core::__private::one_of(&#place, &[#(#items),*]))
+                }
+            }
         }
     }
 }

@@ -2,6 +2,10 @@
 //! typed constants are still emitted (with checks that deny), so one mistake does not cascade.
 
 mod check;
+mod explain;
+mod fields;
+mod meta;
+mod roles;
 mod sql;
 
 use proc_macro2::TokenStream;
@@ -25,6 +29,9 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     valid::check(&mut cx, &res);
     let sound = !cx.has_errors();
     let mut out = expand(&res, sound);
+    out.extend(fields::expand(&mut cx, &res));
+    out.extend(explain::expand(&res, sound && res.actor.is_some()));
+    out.extend(meta::expand(&res));
     if sound {
         if let Some(table) = &res.table {
             out.extend(sql::expand(&mut cx, &res, table));
@@ -108,13 +115,22 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         .iter()
         .map(|p| {
             if sound && res.actor.is_some() {
-                check::lower(&p.cond)
+                check::lower(res, &p.cond)
             } else {
-                check::lower(&Cond::Const(false))
+                check::lower(res, &Cond::Const(false))
             }
         })
         .collect();
     let bits = (0..count).map(|i| 1u64 << i);
+    let resource_id = fields::resource_id(res);
+    let needs_parents = roles::needs_parents(res);
+    let mut keyed = roles::expand_keyed(res);
+    keyed.extend(roles::check_relations(res));
+    let roles = if res.actor.is_some() {
+        roles::expand(res, sound)
+    } else {
+        TokenStream::new()
+    };
 
     quote! {
         #[doc = #enum_doc]
@@ -238,10 +254,18 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             type Permission = #perm_enum;
             const NAME: &'static str = #name_str;
             const READ: ::core::option::Option<#perm_enum> = #read;
+            const NEEDS_PARENTS: bool = #needs_parents;
+            #resource_id
 
             #[inline]
             #[allow(unused_variables, clippy::nonminimal_bool, clippy::bool_comparison)]
-            fn check(&self, actor: &#actor, ctx: &#context, perm: #perm_enum) -> bool {
+            fn check(
+                &self,
+                actor: &#actor,
+                ctx: &#context,
+                parents: &dyn ::authz_core::__private::Parents,
+                perm: #perm_enum,
+            ) -> bool {
                 match perm {
                     #(#perm_enum::#variants => #conds,)*
                 }
@@ -249,13 +273,20 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
 
             #[inline]
             #[allow(unused_variables, clippy::nonminimal_bool, clippy::bool_comparison)]
-            fn permissions(&self, actor: &#actor, ctx: &#context)
-                -> ::authz_core::__private::PermissionSet<Self> {
+            fn permissions(
+                &self,
+                actor: &#actor,
+                ctx: &#context,
+                parents: &dyn ::authz_core::__private::Parents,
+            ) -> ::authz_core::__private::PermissionSet<Self> {
                 let mut bits = 0u64;
                 #( if #conds { bits |= #bits; } )*
                 ::authz_core::__private::PermissionSet::from_bits(bits)
             }
         }
+
+        #keyed
+        #roles
     }
 }
 

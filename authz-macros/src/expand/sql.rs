@@ -16,6 +16,7 @@ use super::{check, Names};
 use crate::ast::Resource;
 use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
 use crate::ctxt::Ctxt;
+use crate::valid::id_field;
 
 pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
     let ident = res.ident;
@@ -29,15 +30,20 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
     };
     let lowering = Lowering { res, table };
 
-    let mut columns = Vec::new();
     let mut arms = Vec::new();
     for perm in &res.permissions {
         let name = &perm.name;
         let body = lowering.lower(&perm.cond, false);
         arms.push(quote!(#perm_enum::#name => #body,));
-        let mut fields = Vec::new();
-        perm.cond.fields(&mut fields);
-        for f in fields.into_iter().filter(|f| f.root == Root::Resource) {
+    }
+    let mut columns: Vec<(String, TokenStream)> = Vec::new();
+    let conds = res
+        .permissions
+        .iter()
+        .map(|p| &p.cond)
+        .chain(res.derived_roles.iter().map(|d| &d.cond));
+    for cond in conds {
+        for f in lowering.columns_read(cond) {
             let column = lowering.column(&f);
             let text = column.to_string();
             if !columns.iter().any(|(t, _)| *t == text) {
@@ -102,6 +108,8 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
             }
         }
     });
+
+    let (table_resource, subqueries) = relation_impls(res, table, &lowering, actor, &context);
 
     let vis = res.vis;
     let permitted = res.context.is_none().then(|| {
@@ -193,8 +201,10 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
                     }
                 }
                 #by_id
+                #subqueries
             };
         }
+        #table_resource
         ::authz_diesel::__private::for_each_backend!(#macro_name);
     }
 }
@@ -231,6 +241,58 @@ impl Lowering<'_, '_> {
         }
     }
 
+    fn field_ref(&self, field: &syn::Ident) -> FieldRef {
+        FieldRef {
+            root: Root::Resource,
+            root_span: field.span(),
+            field: field.clone(),
+        }
+    }
+
+    /// The id field, as a field reference.
+    fn id_ref(&self) -> Option<FieldRef> {
+        id_field(self.res).map(|f| self.field_ref(f.ident))
+    }
+
+    /// The `#[role]` rules that grant `role` (its own, and those of roles above it).
+    fn rules_granting(&self, role: &syn::Ident) -> Vec<&crate::ast::DerivedRole> {
+        let Some(roles) = &self.res.roles else {
+            return Vec::new();
+        };
+        let granting = roles.granted_by(role);
+        self.res
+            .derived_roles
+            .iter()
+            .filter(|d| {
+                roles
+                    .names
+                    .iter()
+                    .position(|n| *n == d.role)
+                    .is_some_and(|i| granting.contains(&i))
+            })
+            .collect()
+    }
+
+    /// Every column of this table the condition's SQL reads.
+    fn columns_read(&self, cond: &Cond) -> Vec<FieldRef> {
+        let mut fields = Vec::new();
+        cond.walk(&mut |c| match c {
+            Cond::Role { .. } => fields.extend(self.id_ref()),
+            Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } => {
+                if let Some(rel) = self.res.relations.iter().find(|r| r.name == *relation) {
+                    fields.push(self.field_ref(&rel.field));
+                }
+            }
+            Cond::And(_) | Cond::Or(_) | Cond::Not(_) => {}
+            leaf => {
+                let mut leaf_fields = Vec::new();
+                leaf.fields(&mut leaf_fields);
+                fields.extend(leaf_fields.into_iter().filter(|f| f.root == Root::Resource));
+            }
+        });
+        fields
+    }
+
     /// `col IS NULL`, or nothing for a `NOT NULL` column.
     fn null_test(&self, f: &FieldRef) -> Option<TokenStream> {
         let column = self.column(f);
@@ -239,9 +301,9 @@ impl Lowering<'_, '_> {
 
     /// A `Filter` expression for `cond`, or for its negation when `negated`.
     fn lower(&self, cond: &Cond, negated: bool) -> TokenStream {
-        if !reads_resource(cond) {
+        if !cond.reads_resource() {
             // Decided in Rust before the query is built.
-            let value = check::lower(cond);
+            let value = check::lower(self.res, cond);
             return if negated {
                 quote!(Filter::Const(!#value))
             } else {
@@ -264,6 +326,68 @@ impl Lowering<'_, '_> {
                 parts.fold(first, |acc, p| quote!(#acc.#method(#p)))
             }
             Cond::Cmp { op, lhs, rhs, .. } => self.compare(*op, lhs, rhs, negated),
+            // role(X): the id among the stored grants, or a `#[role]` rule.
+            Cond::Role { role } => {
+                let Some(id) = self.id_ref() else {
+                    return quote!(Filter::Const(false));
+                };
+                let ident = self.res.ident;
+                let role_enum = format_ident!("{}Role", ident);
+                let col = self.value_column(&id);
+                let subquery = quote! {
+                    ::authz_diesel::__private::InSubquery::new(
+                        #col,
+                        <#ident as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, #role_enum::#role),
+                        #negated,
+                    )
+                };
+                let mut acc = if negated {
+                    self.or_null(&[&id], subquery)
+                } else {
+                    quote!(Filter::expr(#subquery))
+                };
+                let method = if negated { quote!(and) } else { quote!(or) };
+                for rule in self.rules_granting(role) {
+                    let rule = self.lower(&rule.cond, negated);
+                    acc = quote!(#acc.#method(#rule));
+                }
+                acc
+            }
+            // org.role(X) / repo.allows(P): the foreign key among the parent's ids.
+            Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } => {
+                let Some(rel) = self.res.relations.iter().find(|r| r.name == *relation) else {
+                    return quote!(Filter::Const(false));
+                };
+                let target = &rel.target;
+                let ids = match cond {
+                    Cond::ParentRole { role, .. } => {
+                        let role_enum = rel.target_with_suffix("Role");
+                        quote!(<#target as ::authz_diesel::__private::RoleSubqueries<$db>>::role_ids(actor, ctx, #role_enum::#role))
+                    }
+                    Cond::Allows { perm, .. } => quote! {
+                        <#target as ::authz_diesel::__private::Subqueries<$db>>::permitted_ids(
+                            actor, ctx,
+                            ::authz_core::__private::Permission::<#target>::permission(#target::#perm),
+                        )
+                    },
+                    _ => return quote!(Filter::Const(false)),
+                };
+                let fk = self.field_ref(&rel.field);
+                let col = self.value_column(&fk);
+                let subquery =
+                    quote!(::authz_diesel::__private::InSubquery::new(#col, __ids, #negated));
+                let present = if negated {
+                    self.or_null(&[&fk], subquery)
+                } else {
+                    quote!(Filter::expr(#subquery))
+                };
+                quote! {
+                    match #ids {
+                        ::core::option::Option::Some(__ids) => #present,
+                        ::core::option::Option::None => Filter::Const(#negated),
+                    }
+                }
+            }
             Cond::Truthy(f) => {
                 let col = self.value_column(f);
                 if negated {
@@ -386,8 +510,187 @@ fn constant_value(op: &Operand) -> TokenStream {
     }
 }
 
-fn reads_resource(cond: &Cond) -> bool {
-    let mut fields = Vec::new();
-    cond.fields(&mut fields);
-    fields.iter().any(|f| f.root == Root::Resource)
+/// `TableResource`, and per backend the subqueries children lower through (`Subqueries`,
+/// `RoleSubqueries`), role loading (`LoadRoles`) and parent loading (`LoadParents`).
+fn relation_impls(
+    res: &Resource<'_>,
+    table: &Path,
+    lowering: &Lowering<'_, '_>,
+    actor: &syn::Type,
+    context: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let ident = res.ident;
+    let Names { perm_enum, .. } = Names::of(ident);
+    let Some(id) = id_field(res) else {
+        return (TokenStream::new(), TokenStream::new());
+    };
+    let id_col = &id.column;
+    let id_ty = id.ty;
+    let table_resource = quote! {
+        #[automatically_derived]
+        impl ::authz_diesel::__private::TableResource for #ident {
+            type Table = #table::table;
+            type IdColumn = #table::#id_col;
+            const TABLE: #table::table = #table::table;
+            const ID: #table::#id_col = #table::#id_col;
+        }
+    };
+
+    let mut out = quote! {
+        #[automatically_derived]
+        impl ::authz_diesel::__private::Subqueries<$db> for #ident {
+            #[allow(unused_imports)]
+            fn permitted_ids<'__a>(
+                actor: &'__a #actor,
+                ctx: &'__a #context,
+                perm: #perm_enum,
+            ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
+                use ::authz_diesel::__private::diesel::prelude::*;
+                match <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm) {
+                    ::authz_diesel::Filter::Const(false) => ::core::option::Option::None,
+                    filter => ::core::option::Option::Some(::std::boxed::Box::new(
+                        #table::table.select(#table::#id_col).filter(filter.into_boxed()),
+                    )),
+                }
+            }
+        }
+    };
+
+    if let (Some(roles), Some(role_table)) = (
+        &res.roles,
+        res.roles.as_ref().and_then(|r| r.table.as_ref()),
+    ) {
+        let role_enum = format_ident!("{}Role", ident);
+        let (a_col, r_col, ro_col) = (
+            &roles.actor_column,
+            &roles.resource_column,
+            &roles.role_column,
+        );
+        // The `#[role]` rules alone: stored roles are added by `UNION`, so that a stored role
+        // grants even when the row is missing, as in memory.
+        let arms = roles.names.iter().map(|name| {
+            let body = lowering
+                .rules_granting(name)
+                .into_iter()
+                .map(|rule| lowering.lower(&rule.cond, false))
+                .reduce(|acc, rule| quote!(#acc.or(#rule)))
+                .unwrap_or_else(|| quote!(Filter::Const(false)));
+            quote!(#role_enum::#name => #body,)
+        });
+        out.extend(quote! {
+            #[automatically_derived]
+            impl ::authz_diesel::__private::RoleSubqueries<$db> for #ident {
+                fn stored_ids<'__a>(
+                    actor: &'__a #actor,
+                    role: #role_enum,
+                ) -> ::authz_diesel::__private::BoxedQuery<'__a, $db> {
+                    use ::authz_diesel::__private::diesel::prelude::*;
+                    ::std::boxed::Box::new(
+                        #role_table::table
+                            .select(#role_table::#r_col)
+                            .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
+                            .filter(#role_table::#ro_col.eq_any(::authz_diesel::__private::role_names(role))),
+                    )
+                }
+
+                #[allow(unused_variables, unused_imports, clippy::nonminimal_bool)]
+                fn role_ids<'__a>(
+                    actor: &'__a #actor,
+                    ctx: &'__a #context,
+                    role: #role_enum,
+                ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
+                    use ::authz_diesel::__private::diesel::prelude::*;
+                    use ::authz_diesel::Filter;
+                    let stored = <Self as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, role);
+                    if !<#ident as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW {
+                        // Stored roles alone: no need to read this resource's table.
+                        return ::core::option::Option::Some(stored);
+                    }
+                    let rules: Filter<'__a, #table::table, $db> = match role { #(#arms)* };
+                    match rules {
+                        Filter::Const(false) => ::core::option::Option::Some(stored),
+                        rules => ::core::option::Option::Some(::std::boxed::Box::new(
+                            ::authz_diesel::__private::Union::new(
+                                stored,
+                                ::std::boxed::Box::new(
+                                    #table::table.select(#table::#id_col).filter(rules.into_boxed()),
+                                ),
+                            ),
+                        )),
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl ::authz_diesel::__private::LoadRoles<$db> for #ident {
+                fn load_roles<__C>(
+                    conn: &mut __C,
+                    actor: &#actor,
+                ) -> ::authz_diesel::__private::diesel::QueryResult<::authz_diesel::__private::RoleMap<Self>>
+                where
+                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
+                {
+                    use ::authz_diesel::__private::diesel::prelude::*;
+                    let rows: ::std::vec::Vec<(#id_ty, ::std::string::String)> = #role_table::table
+                        .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
+                        .select((#role_table::#r_col, #role_table::#ro_col))
+                        .load(conn)?;
+                    let mut roles = ::authz_diesel::__private::RoleMap::new();
+                    for (id, name) in rows {
+                        // A name this version does not know grants nothing.
+                        if let ::core::result::Result::Ok(role) = name.parse::<#role_enum>() {
+                            roles.insert(id, role);
+                        }
+                    }
+                    ::core::result::Result::Ok(roles)
+                }
+            }
+        });
+    }
+
+    let loads = res.relations.iter().map(|rel| {
+        let target = &rel.target;
+        let field = &rel.field;
+        quote! {{
+            let mut seen = ::std::collections::HashSet::new();
+            let mut ids: ::std::vec::Vec<<#target as ::authz_diesel::__private::Keyed>::Id> = ::std::vec::Vec::new();
+            for item in items {
+                if let ::core::option::Option::Some(id) =
+                    ::authz_diesel::__private::ForeignKey::<<#target as ::authz_diesel::__private::Keyed>::Id>::foreign_key(&item.#field)
+                {
+                    if !into.contains::<#target>(id) && seen.insert(id) {
+                        ids.push(id.clone());
+                    }
+                }
+            }
+            // SQLite caps bound parameters per statement.
+            for chunk in ids.chunks(10_000) {
+                let rows: ::std::vec::Vec<#target> = <#target as ::authz_diesel::__private::TableResource>::TABLE
+                    .filter(<#target as ::authz_diesel::__private::TableResource>::ID.eq_any(chunk.to_vec()))
+                    .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<$db>>::as_select())
+                    .load(conn)?;
+                <#target as ::authz_diesel::__private::LoadParents<$db>>::load_parents(conn, &rows, into)?;
+                into.extend(rows);
+            }
+        }}
+    });
+    out.extend(quote! {
+        #[automatically_derived]
+        impl ::authz_diesel::__private::LoadParents<$db> for #ident {
+            #[allow(unused_imports, unused_variables)]
+            fn load_parents<__C>(
+                conn: &mut __C,
+                items: &[Self],
+                into: &mut ::authz_diesel::__private::ParentMap,
+            ) -> ::authz_diesel::__private::diesel::QueryResult<()>
+            where
+                __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
+            {
+                use ::authz_diesel::__private::diesel::prelude::*;
+                #(#loads)*
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
+    (table_resource, out)
 }

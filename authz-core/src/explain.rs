@@ -1,0 +1,266 @@
+//! Explanations: why a permission was granted or refused, as a tree of the rule's parts with
+//! the value of each.
+//!
+//! ```
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor)]
+//! pub struct User { pub id: i64, pub is_admin: bool }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User)]
+//! #[permission(Delete, if = self.owner_id == actor.id && !self.locked || actor.is_admin)]
+//! pub struct Doc { pub id: i64, pub owner_id: i64, pub locked: bool }
+//!
+//! let bob = User { id: 2, is_admin: false };
+//! let doc = Doc { id: 7, owner_id: 2, locked: true };
+//! let why = explain(&bob, Doc::Delete, &doc);
+//! assert!(!why.allowed());
+//! assert_eq!(why.to_string(), "\
+//! `Delete` on `Doc`: denied
+//! rule: self.owner_id == actor.id && !self.locked || actor.is_admin
+//! ✗ any of
+//!   ✗ all of
+//!     ✓ self.owner_id == actor.id
+//!     ✗ !self.locked
+//!       ✓ self.locked
+//!   ✗ actor.is_admin
+//! ");
+//! // For programs: the parts that failed, as written.
+//! let failed: Vec<&str> = why.failed_conditions().map(|n| n.text).collect();
+//! assert_eq!(failed, ["actor.is_admin"]);
+//! ```
+//!
+//! An explanation evaluates every part of the rule (no short-circuit), allocates, and is meant
+//! for debugging and support tools; checks stay allocation-free.
+
+use core::fmt;
+
+use crate::{NoParents, Parents, Permission, PermissionEnum, Resource};
+
+/// What a node of an explanation stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum NodeKind {
+    /// `a && b && ..`: true when every child is.
+    All,
+    /// `a || b || ..`: true when some child is.
+    Any,
+    /// `!a`: one child.
+    Not,
+    /// A condition that is not made of others: a comparison, a `bool` field, `is_some()`,
+    /// `contains`, `role(..)`, `org.role(..)`, `repo.allows(..)`, `true`/`false`.
+    Condition,
+}
+
+/// One part of a rule, its text and its value for this actor and resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ExplainNode {
+    /// What the node stands for.
+    pub kind: NodeKind,
+    /// The part of the condition, printed back from the parsed rule (`self.owner_id == actor.id`).
+    pub text: &'static str,
+    /// Its value.
+    pub value: bool,
+    /// The parts of an `All`, `Any` or `Not` node; empty for a `Condition`.
+    pub children: Vec<ExplainNode>,
+}
+
+impl ExplainNode {
+    /// A condition that is not made of others.
+    pub fn condition(text: &'static str, value: bool) -> Self {
+        Self {
+            kind: NodeKind::Condition,
+            text,
+            value,
+            children: Vec::new(),
+        }
+    }
+
+    /// `a && b && ..`.
+    pub fn all(text: &'static str, children: Vec<ExplainNode>) -> Self {
+        Self {
+            kind: NodeKind::All,
+            text,
+            value: children.iter().all(|c| c.value),
+            children,
+        }
+    }
+
+    /// `a || b || ..`.
+    pub fn any(text: &'static str, children: Vec<ExplainNode>) -> Self {
+        Self {
+            kind: NodeKind::Any,
+            text,
+            value: children.iter().any(|c| c.value),
+            children,
+        }
+    }
+
+    /// `!a`.
+    pub fn not(text: &'static str, child: ExplainNode) -> Self {
+        Self {
+            kind: NodeKind::Not,
+            text,
+            value: !child.value,
+            children: vec![child],
+        }
+    }
+
+    /// This node and every node below it, depth first.
+    pub fn walk(&self) -> impl Iterator<Item = &ExplainNode> {
+        let mut stack = vec![self];
+        core::iter::from_fn(move || {
+            let node = stack.pop()?;
+            stack.extend(node.children.iter().rev());
+            Some(node)
+        })
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let mark = if self.value { '✓' } else { '✗' };
+        let label = match self.kind {
+            NodeKind::All => "all of",
+            NodeKind::Any => "any of",
+            NodeKind::Not | NodeKind::Condition => self.text,
+        };
+        writeln!(f, "{:indent$}{mark} {label}", "", indent = depth * 2)?;
+        for child in &self.children {
+            child.write(f, depth + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why `permission` was granted or refused: its rule as a tree of parts and their values.
+/// `Display` prints it for a person; the fields are for programs.
+pub struct Explanation<R: Resource> {
+    /// The permission asked for.
+    pub permission: R::Permission,
+    /// The rule's parts and their values; `root.value` is the decision.
+    pub root: ExplainNode,
+}
+
+impl<R: Resource> Explanation<R> {
+    /// Whether the permission is granted (the same answer as [`is_allowed`](crate::is_allowed)).
+    pub fn allowed(&self) -> bool {
+        self.root.value
+    }
+
+    /// The rule as written in `#[permission(.., if = ..)]`.
+    pub fn rule(&self) -> &'static str {
+        self.permission.condition()
+    }
+
+    /// The conditions (leaves) that evaluated to false: for a refusal, what the actor lacks.
+    pub fn failed_conditions(&self) -> impl Iterator<Item = &ExplainNode> {
+        self.root
+            .walk()
+            .filter(|n| n.kind == NodeKind::Condition && !n.value)
+    }
+
+    /// The conditions (leaves) that evaluated to true.
+    pub fn satisfied_conditions(&self) -> impl Iterator<Item = &ExplainNode> {
+        self.root
+            .walk()
+            .filter(|n| n.kind == NodeKind::Condition && n.value)
+    }
+}
+
+impl<R: Resource> Clone for Explanation<R> {
+    fn clone(&self) -> Self {
+        Self {
+            permission: self.permission,
+            root: self.root.clone(),
+        }
+    }
+}
+
+impl<R: Resource> fmt::Debug for Explanation<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Explanation")
+            .field("resource", &R::NAME)
+            .field("permission", &self.permission)
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+/// ```text
+/// `Push` on `Repo`: denied
+/// rule: self.owner_id == actor.id && !self.archived
+/// ✗ all of
+///   ✗ self.owner_id == actor.id
+///   ✓ !self.archived
+///     ✗ self.archived
+/// ```
+impl<R: Resource> fmt::Display for Explanation<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = if self.allowed() { "allowed" } else { "denied" };
+        writeln!(
+            f,
+            "`{}` on `{}`: {verdict}",
+            self.permission.name(),
+            R::NAME
+        )?;
+        writeln!(f, "rule: {}", self.rule())?;
+        self.root.write(f, 0)
+    }
+}
+
+/// A resource whose rules can be explained. Implemented by `#[derive(Resource)]`.
+pub trait Explain: Resource {
+    /// The rule of `perm` evaluated part by part.
+    fn explain_node(
+        &self,
+        actor: &Self::Actor,
+        ctx: &Self::Context,
+        parents: &dyn Parents,
+        perm: Self::Permission,
+    ) -> ExplainNode;
+}
+
+/// Why `actor` may or may not do `perm` on `resource`.
+pub fn explain<R, P>(actor: &R::Actor, perm: P, resource: &R) -> Explanation<R>
+where
+    R: Explain<Context = ()>,
+    P: Permission<R>,
+{
+    explain_with(actor, &(), perm, resource)
+}
+
+/// [`explain`] for resources whose conditions read a request context.
+pub fn explain_with<R, P>(
+    actor: &R::Actor,
+    ctx: &R::Context,
+    perm: P,
+    resource: &R,
+) -> Explanation<R>
+where
+    R: Explain,
+    P: Permission<R>,
+{
+    let () = crate::NoParentsNeeded::<R>::OK;
+    explain_in(&NoParents, actor, ctx, perm, resource)
+}
+
+/// [`explain`] with the parent rows the rules read found in `parents`.
+pub fn explain_in<R, P>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    perm: P,
+    resource: &R,
+) -> Explanation<R>
+where
+    R: Explain,
+    P: Permission<R>,
+{
+    let permission = perm.permission();
+    Explanation {
+        permission,
+        root: resource.explain_node(actor, ctx, parents, permission),
+    }
+}

@@ -1,0 +1,439 @@
+//! Field-level authorization: `#[field_guard(read = P, write = Q)]` on the fields of a resource.
+//!
+//! The derive generates a field enum per resource (`RepoField { Id, OrgId, IsPublic, .. }`) with
+//! every field, guarded or not. A guard names the permission that reading or writing the field
+//! requires on top of whatever gave the caller the resource:
+//!
+//! - reading an unguarded field requires nothing beyond having the resource (the handler already
+//!   checked `Read`, or the list query filtered on it);
+//! - writing an unguarded field requires nothing extra (the handler still checks `Update`, or
+//!   whatever permission the write itself needs).
+//!
+//! So the policy, not the handler, decides that changing `is_public` needs `ChangeVisibility`:
+//! the handler asks about the fields the request touches with [`authorize_write`].
+
+use core::fmt;
+use core::hash::Hash;
+use core::marker::PhantomData;
+
+use crate::{Denied, NoParents, Parents, PermissionSet, Resource};
+
+/// A resource with a generated field enum. Implemented by `#[derive(Resource)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no field enum",
+    note = "derive `Resource` on `{Self}`; the field enum (`{Self}Field`) is generated for structs with at most 128 fields"
+)]
+pub trait HasFields: Resource {
+    /// The generated field enum (`RepoField` for `Repo`).
+    type Field: FieldEnum<Resource = Self>;
+}
+
+/// The generated field enum of one resource: one variant per field, in declaration order.
+pub trait FieldEnum: Copy + Eq + Hash + Ord + fmt::Debug + fmt::Display + 'static {
+    /// The resource this enum belongs to.
+    type Resource: HasFields<Field = Self>;
+    /// Every field, in declaration order.
+    const ALL: &'static [Self];
+    /// The distinct permissions named by some guard, so that a field set evaluates only those.
+    const GUARDS: &'static [<Self::Resource as Resource>::Permission];
+    /// Position in [`Self::ALL`]; the bit used in a [`FieldSet`].
+    fn index(self) -> u32;
+    /// The field's name as written in the struct (`is_public`).
+    fn name(self) -> &'static str;
+    /// The field named `name` (as written in the struct), e.g. from the keys of a JSON patch.
+    fn from_name(name: &str) -> Option<Self>;
+    /// The permission `#[field_guard(read = ..)]` requires to read this field, if any.
+    fn read_guard(self) -> Option<<Self::Resource as Resource>::Permission>;
+    /// The permission `#[field_guard(write = ..)]` requires to write this field, if any.
+    fn write_guard(self) -> Option<<Self::Resource as Resource>::Permission>;
+}
+
+/// A set of fields of resource `R`, stored as a bitset (no allocation).
+pub struct FieldSet<R: HasFields> {
+    bits: u128,
+    _resource: PhantomData<fn() -> R>,
+}
+
+impl<R: HasFields> FieldSet<R> {
+    /// The empty set.
+    #[inline]
+    pub const fn empty() -> Self {
+        Self::from_bits(0)
+    }
+
+    /// A set from its raw bits (bit `i` is `R::Field::ALL[i]`); unknown bits are dropped.
+    #[inline]
+    pub const fn from_bits(bits: u128) -> Self {
+        let len = <R::Field as FieldEnum>::ALL.len();
+        let mask = if len >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << len) - 1
+        };
+        Self {
+            bits: bits & mask,
+            _resource: PhantomData,
+        }
+    }
+
+    /// Every field of `R`.
+    #[inline]
+    pub const fn all() -> Self {
+        Self::from_bits(u128::MAX)
+    }
+
+    /// The raw bits.
+    #[inline]
+    pub const fn bits(self) -> u128 {
+        self.bits
+    }
+
+    /// Adds a field.
+    #[inline]
+    pub fn insert(&mut self, field: R::Field) {
+        self.bits |= 1 << field.index();
+    }
+
+    /// Removes a field.
+    #[inline]
+    pub fn remove(&mut self, field: R::Field) {
+        self.bits &= !(1 << field.index());
+    }
+
+    /// Whether the set holds `field`.
+    #[inline]
+    pub fn contains(self, field: R::Field) -> bool {
+        self.bits & (1 << field.index()) != 0
+    }
+
+    /// Whether every field of `other` is in `self`.
+    #[inline]
+    pub const fn is_superset(self, other: Self) -> bool {
+        other.bits & !self.bits == 0
+    }
+
+    /// The fields of `self` that are not in `other`.
+    #[inline]
+    pub const fn difference(self, other: Self) -> Self {
+        Self::from_bits(self.bits & !other.bits)
+    }
+
+    /// Whether the set is empty.
+    #[inline]
+    pub const fn is_empty(self) -> bool {
+        self.bits == 0
+    }
+
+    /// How many fields the set holds.
+    #[inline]
+    pub const fn len(self) -> usize {
+        self.bits.count_ones() as usize
+    }
+
+    /// The fields in declaration order.
+    #[inline]
+    pub fn iter(self) -> FieldSetIter<R> {
+        FieldSetIter {
+            bits: self.bits,
+            _resource: PhantomData,
+        }
+    }
+
+    /// The fields readable by an actor holding `perms`: the unguarded fields and those whose
+    /// read guard is in `perms`.
+    pub fn readable_with(perms: PermissionSet<R>) -> Self {
+        Self::guarded_by(perms, FieldEnum::read_guard)
+    }
+
+    /// The fields writable by an actor holding `perms`: the unguarded fields and those whose
+    /// write guard is in `perms`.
+    pub fn writable_with(perms: PermissionSet<R>) -> Self {
+        Self::guarded_by(perms, FieldEnum::write_guard)
+    }
+
+    fn guarded_by(perms: PermissionSet<R>, guard: fn(R::Field) -> Option<R::Permission>) -> Self {
+        let mut set = Self::empty();
+        for &field in <R::Field as FieldEnum>::ALL {
+            if guard(field).is_none_or(|p| perms.contains(p)) {
+                set.insert(field);
+            }
+        }
+        set
+    }
+}
+
+impl<R: HasFields> Clone for FieldSet<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R: HasFields> Copy for FieldSet<R> {}
+impl<R: HasFields> PartialEq for FieldSet<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bits == other.bits
+    }
+}
+impl<R: HasFields> Eq for FieldSet<R> {}
+impl<R: HasFields> Hash for FieldSet<R> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.bits.hash(state);
+    }
+}
+impl<R: HasFields> Default for FieldSet<R> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl<R: HasFields> fmt::Debug for FieldSet<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// `{id, name}`: the field names in declaration order.
+impl<R: HasFields> fmt::Display for FieldSet<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, field) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(field.name())?;
+        }
+        f.write_str("}")
+    }
+}
+
+// Generic over the enum, so the resource is inferred: `FieldSet::from([RepoField::Name])`.
+impl<F: FieldEnum, const N: usize> From<[F; N]> for FieldSet<F::Resource> {
+    fn from(fields: [F; N]) -> Self {
+        fields.into_iter().collect()
+    }
+}
+
+impl<F: FieldEnum> FromIterator<F> for FieldSet<F::Resource> {
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
+        let mut set = Self::empty();
+        for field in iter {
+            set.insert(field);
+        }
+        set
+    }
+}
+
+impl<R: HasFields> IntoIterator for FieldSet<R> {
+    type Item = R::Field;
+    type IntoIter = FieldSetIter<R>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Iterator over a [`FieldSet`], in declaration order.
+pub struct FieldSetIter<R: HasFields> {
+    bits: u128,
+    _resource: PhantomData<fn() -> R>,
+}
+
+impl<R: HasFields> Iterator for FieldSetIter<R> {
+    type Item = R::Field;
+    #[inline]
+    fn next(&mut self) -> Option<R::Field> {
+        if self.bits == 0 {
+            return None;
+        }
+        let index = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        <R::Field as FieldEnum>::ALL.get(index).copied()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.bits.count_ones() as usize;
+        (n, Some(n))
+    }
+}
+
+impl<R: HasFields> ExactSizeIterator for FieldSetIter<R> {}
+impl<R: HasFields> core::iter::FusedIterator for FieldSetIter<R> {}
+
+#[cfg(feature = "serde")]
+impl<R: HasFields> serde::Serialize for FieldSet<R> {
+    /// A list of field names: `["id", "name"]`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter().map(FieldEnum::name))
+    }
+}
+
+/// The fields a write touches: a slice or array of fields, a [`FieldSet`], one field, or a
+/// patch struct with `#[derive(Patch)]` (its `Some` fields).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name fields of `{R}`",
+    label = "expected the fields of `{R}` that the write changes",
+    note = "pass `&[{R}Field::Name, ..]`, a `FieldSet<{R}>`, or a patch struct with `#[derive(Patch)]` and `#[patch(resource = {R})]`"
+)]
+pub trait WrittenFields<R: HasFields> {
+    /// The fields written.
+    fn written_fields(self) -> FieldSet<R>;
+}
+
+impl<R: HasFields> WrittenFields<R> for FieldSet<R> {
+    #[inline]
+    fn written_fields(self) -> FieldSet<R> {
+        self
+    }
+}
+impl<F: FieldEnum> WrittenFields<F::Resource> for &[F] {
+    #[inline]
+    fn written_fields(self) -> FieldSet<F::Resource> {
+        self.iter().copied().collect()
+    }
+}
+impl<F: FieldEnum, const N: usize> WrittenFields<F::Resource> for &[F; N] {
+    #[inline]
+    fn written_fields(self) -> FieldSet<F::Resource> {
+        self.iter().copied().collect()
+    }
+}
+
+/// A patch struct (a diesel `AsChangeset` with `Option` fields): the fields it writes.
+/// Implemented by `#[derive(Patch)]`.
+pub trait Patch<R: HasFields> {
+    /// The fields this patch writes: its `Some` fields, and every field that is not an
+    /// `Option`.
+    fn changed_fields(&self) -> FieldSet<R>;
+}
+
+/// The permissions named by field guards that `actor` holds.
+fn guard_permissions<R: HasFields>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+) -> PermissionSet<R> {
+    let mut perms = PermissionSet::empty();
+    for &perm in <R::Field as FieldEnum>::GUARDS {
+        if resource.check(actor, ctx, parents, perm) {
+            perms.insert(perm);
+        }
+    }
+    perms
+}
+
+/// The fields of `resource` that `actor` may read: unguarded fields, and guarded ones whose
+/// read permission the actor holds. Does not check that the actor may read the resource.
+#[inline]
+pub fn readable_fields<R>(actor: &R::Actor, resource: &R) -> FieldSet<R>
+where
+    R: HasFields<Context = ()>,
+{
+    readable_fields_with(actor, &(), resource)
+}
+
+/// [`readable_fields`] for resources whose conditions read a request context.
+#[inline]
+pub fn readable_fields_with<R: HasFields>(
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+) -> FieldSet<R> {
+    let () = crate::NoParentsNeeded::<R>::OK;
+    readable_fields_in(&NoParents, actor, ctx, resource)
+}
+
+/// [`readable_fields`] with the parent rows the rules read found in `parents`.
+#[inline]
+pub fn readable_fields_in<R: HasFields>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+) -> FieldSet<R> {
+    FieldSet::readable_with(guard_permissions(parents, actor, ctx, resource))
+}
+
+/// The fields of `resource` that `actor` may write: unguarded fields, and guarded ones whose
+/// write permission the actor holds. The write itself still needs its own check (`Update`).
+#[inline]
+pub fn writable_fields<R>(actor: &R::Actor, resource: &R) -> FieldSet<R>
+where
+    R: HasFields<Context = ()>,
+{
+    writable_fields_with(actor, &(), resource)
+}
+
+/// [`writable_fields`] for resources whose conditions read a request context.
+#[inline]
+pub fn writable_fields_with<R: HasFields>(
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+) -> FieldSet<R> {
+    let () = crate::NoParentsNeeded::<R>::OK;
+    writable_fields_in(&NoParents, actor, ctx, resource)
+}
+
+/// [`writable_fields`] with the parent rows the rules read found in `parents`.
+#[inline]
+pub fn writable_fields_in<R: HasFields>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+) -> FieldSet<R> {
+    FieldSet::writable_with(guard_permissions(parents, actor, ctx, resource))
+}
+
+/// Checks that `actor` may write every field in `fields` (`&[RepoField::IsPublic]`, a
+/// [`FieldSet`] or a `#[derive(Patch)]` struct). On refusal, [`Denied`] names the permission
+/// the first refused field's guard requires (403, or 404 when the actor may not even read the
+/// resource).
+///
+/// Unguarded fields need nothing here: check the write's own permission (`Update`) as well.
+#[inline]
+pub fn authorize_write<R>(
+    actor: &R::Actor,
+    resource: &R,
+    fields: impl WrittenFields<R>,
+) -> Result<(), Denied>
+where
+    R: HasFields<Context = ()>,
+{
+    authorize_write_with(actor, &(), resource, fields)
+}
+
+/// [`authorize_write`] for resources whose conditions read a request context.
+#[inline]
+pub fn authorize_write_with<R: HasFields>(
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+    fields: impl WrittenFields<R>,
+) -> Result<(), Denied> {
+    let () = crate::NoParentsNeeded::<R>::OK;
+    authorize_write_in(&NoParents, actor, ctx, resource, fields)
+}
+
+/// [`authorize_write`] with the parent rows the rules read found in `parents`.
+pub fn authorize_write_in<R: HasFields>(
+    parents: &dyn Parents,
+    actor: &R::Actor,
+    ctx: &R::Context,
+    resource: &R,
+    fields: impl WrittenFields<R>,
+) -> Result<(), Denied> {
+    let fields = fields.written_fields();
+    let mut refused = None;
+    for field in fields {
+        if let Some(perm) = field.write_guard() {
+            if !resource.check(actor, ctx, parents, perm) {
+                refused = Some((field, perm));
+                break;
+            }
+        }
+    }
+    crate::audit::write(actor, resource, fields, refused);
+    match refused {
+        None => Ok(()),
+        Some((_, perm)) => Err(crate::denied::deny(actor, ctx, parents, perm, resource)),
+    }
+}

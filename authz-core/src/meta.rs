@@ -1,0 +1,125 @@
+//! Policy introspection: the policy of each resource as data, generated from the same
+//! attributes as the checks, so documentation built from it cannot drift from the code.
+//!
+//! ```
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor)]
+//! pub struct User { pub id: i64 }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User)]
+//! #[permission(Read, if = true)]
+//! #[permission(Edit, if = self.owner_id == actor.id)]
+//! pub struct Doc {
+//!     pub id: i64,
+//!     pub owner_id: i64,
+//!     #[field_guard(read = Edit)]
+//!     pub notes: String,
+//! }
+//!
+//! let meta = authz_core::policy::<Doc>();
+//! assert_eq!(meta.name, "Doc");
+//! assert_eq!(meta.permissions[1].name, "Edit");
+//! assert_eq!(meta.permissions[1].condition, "self.owner_id == actor.id");
+//! assert_eq!(meta.fields[2].read, Some("Edit"));
+//! assert_eq!(meta.guarded_fields().count(), 1);
+//! ```
+
+use crate::Resource;
+
+/// The policy of one resource, as declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResourceMeta {
+    /// The resource type's name (`Repo`).
+    pub name: &'static str,
+    /// The diesel table of `#[resource(table = ..)]`, as written.
+    pub table: Option<&'static str>,
+    /// The permission deciding whether the resource may be known to exist (`Read`).
+    pub read: Option<&'static str>,
+    /// The id field, if any.
+    pub id: Option<&'static str>,
+    /// Every permission, in declaration order.
+    pub permissions: &'static [PermissionMeta],
+    /// Every field, in declaration order, with its guards.
+    pub fields: &'static [FieldMeta],
+    /// Every role, from the strongest (filled by the roles lowering; empty without roles).
+    pub roles: &'static [RoleMeta],
+    /// The relations to parent resources (filled by the roles lowering).
+    pub relations: &'static [RelationMeta],
+}
+
+impl ResourceMeta {
+    /// The permission named `name`.
+    pub fn permission(&self, name: &str) -> Option<&'static PermissionMeta> {
+        self.permissions.iter().find(|p| p.name == name)
+    }
+
+    /// The field named `name`.
+    pub fn field(&self, name: &str) -> Option<&'static FieldMeta> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The fields with a read or write guard.
+    pub fn guarded_fields(&self) -> impl Iterator<Item = &'static FieldMeta> {
+        self.fields
+            .iter()
+            .filter(|f| f.read.is_some() || f.write.is_some())
+    }
+}
+
+/// One `#[permission(Name, if = <condition>)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PermissionMeta {
+    /// The permission's name.
+    pub name: &'static str,
+    /// The condition as written.
+    pub condition: &'static str,
+}
+
+/// One field and its `#[field_guard(..)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldMeta {
+    /// The field's name.
+    pub name: &'static str,
+    /// Its column in the resource's table.
+    pub column: &'static str,
+    /// The permission reading it requires (`None`: nothing beyond having the resource).
+    pub read: Option<&'static str>,
+    /// The permission writing it requires (`None`: nothing beyond the write's own check).
+    pub write: Option<&'static str>,
+}
+
+/// One role of `#[roles(..)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleMeta {
+    /// The role's name.
+    pub name: &'static str,
+    /// The roles it implies directly (`Owner > Member`: `Owner` implies `Member`).
+    pub implies: &'static [&'static str],
+    /// The conditions of `#[role(Name, if = ..)]` that also grant it, as written.
+    pub granted_if: &'static [&'static str],
+}
+
+/// One `#[relation(name: Parent = field)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RelationMeta {
+    /// The relation's name in conditions (`org`).
+    pub name: &'static str,
+    /// The parent resource type (`Org`).
+    pub target: &'static str,
+    /// The foreign key field (`org_id`).
+    pub field: &'static str,
+}
+
+/// A resource whose policy can be read as data. Implemented by `#[derive(Resource)]`.
+pub trait Policy: Resource {
+    /// The policy as declared.
+    const POLICY: &'static ResourceMeta;
+}
+
+/// The policy of `R` as declared: permissions and their rules as written, guarded fields,
+/// roles.
+pub const fn policy<R: Policy>() -> &'static ResourceMeta {
+    R::POLICY
+}

@@ -1,0 +1,187 @@
+//! Explanations: each permission's condition evaluated part by part, with the text of every
+//! part, for `authz_core::explain`.
+//!
+//! Every leaf is lowered with the in-memory check (`check::lower`), so an explanation always
+//! agrees with the check; the connectives are rebuilt at run time from the leaves' values.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Lit, LitStr};
+
+use super::{check, Names};
+use crate::ast::{tokens_text, Resource};
+use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
+
+/// `sound`: the conditions can be lowered; otherwise every explanation is `false`, like the
+/// check.
+pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
+    let ident = res.ident;
+    let Names { perm_enum, .. } = Names::of(ident);
+    let actor = match &res.actor {
+        Some(actor) => quote!(#actor),
+        None => quote!(()),
+    };
+    let context = match &res.context {
+        Some(ctx) => quote!(#ctx),
+        None => quote!(()),
+    };
+    let arms = res.permissions.iter().map(|p| {
+        let name = &p.name;
+        let node = if sound {
+            node(res, &p.cond)
+        } else {
+            node(res, &Cond::Const(false))
+        };
+        quote!(#perm_enum::#name => #node,)
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::authz_core::__private::Explain for #ident {
+            #[allow(unused_variables, clippy::nonminimal_bool, clippy::bool_comparison)]
+            fn explain_node(
+                &self,
+                actor: &#actor,
+                ctx: &#context,
+                parents: &dyn ::authz_core::__private::Parents,
+                perm: #perm_enum,
+            ) -> ::authz_core::__private::ExplainNode {
+                match perm {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+/// An expression building the `ExplainNode` of `cond`.
+fn node(res: &Resource<'_>, cond: &Cond) -> TokenStream {
+    let text = LitStr::new(&text(cond), proc_macro2::Span::call_site());
+    let ty = quote!(::authz_core::__private::ExplainNode);
+    match cond {
+        Cond::And(items) => {
+            let items = items.iter().map(|c| node(res, c));
+            quote!(#ty::all(#text, ::std::vec![#(#items),*]))
+        }
+        Cond::Or(items) => {
+            let items = items.iter().map(|c| node(res, c));
+            quote!(#ty::any(#text, ::std::vec![#(#items),*]))
+        }
+        Cond::Not(inner) => {
+            let inner = node(res, inner);
+            quote!(#ty::not(#text, #inner))
+        }
+        leaf => {
+            let value = check::lower(res, leaf);
+            quote!(#ty::condition(#text, #value))
+        }
+    }
+}
+
+/// The condition printed back the way a person writes it: `self.a == actor.b && !self.c`.
+/// Parentheses are added only where precedence needs them.
+pub fn text(cond: &Cond) -> String {
+    match cond {
+        Cond::Const(b) => b.to_string(),
+        Cond::And(items) => items
+            .iter()
+            .map(|c| match c {
+                Cond::Or(_) => format!("({})", text(c)),
+                _ => text(c),
+            })
+            .collect::<Vec<_>>()
+            .join(" && "),
+        Cond::Or(items) => items.iter().map(text).collect::<Vec<_>>().join(" || "),
+        Cond::Not(inner) => match &**inner {
+            Cond::And(_) | Cond::Or(_) | Cond::Cmp { .. } => format!("!({})", text(inner)),
+            _ => format!("!{}", text(inner)),
+        },
+        Cond::Cmp { op, lhs, rhs, .. } => {
+            let op = match op {
+                CmpOp::Eq => "==",
+                CmpOp::Ne => "!=",
+                CmpOp::Lt => "<",
+                CmpOp::Le => "<=",
+                CmpOp::Gt => ">",
+                CmpOp::Ge => ">=",
+            };
+            format!("{} {op} {}", operand(lhs), operand(rhs))
+        }
+        Cond::Truthy(f) => field(f),
+        Cond::Present { field: f, some } => {
+            format!(
+                "{}.{}()",
+                field(f),
+                if *some { "is_some" } else { "is_none" }
+            )
+        }
+        Cond::Role { role } => format!("role({role})"),
+        Cond::ParentRole { relation, role } => format!("{relation}.role({role})"),
+        Cond::Allows { relation, perm } => format!("{relation}.allows({perm})"),
+        Cond::OneOf { field: f, list, .. } => format!(
+            "[{}].contains(&{})",
+            list.iter().map(operand).collect::<Vec<_>>().join(", "),
+            field(f)
+        ),
+    }
+}
+
+fn field(f: &FieldRef) -> String {
+    let root = match f.root {
+        Root::Resource => "self",
+        Root::Actor => "actor",
+        Root::Ctx => "ctx",
+    };
+    format!("{root}.{}", f.field)
+}
+
+fn operand(op: &Operand) -> String {
+    match op {
+        Operand::Field(f) => field(f),
+        Operand::Lit(Lit::Str(s)) => format!("{:?}", s.value()),
+        // Negative numbers are made by the parser as one literal (`-3`), printed as such.
+        Operand::Lit(Lit::Int(i)) => i.to_string(),
+        Operand::Lit(Lit::Float(f)) => f.to_string(),
+        Operand::Lit(lit) => tokens_text(lit),
+        Operand::Const(path) => tokens_text(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text;
+    use crate::cond;
+    use crate::ctxt::Ctxt;
+
+    fn round_trip(src: &str) -> String {
+        let expr: syn::Expr = syn::parse_str(src).unwrap();
+        let mut cx = Ctxt::default();
+        let cond = cond::parse(&mut cx, &expr);
+        assert!(!cx.has_errors(), "{src}");
+        text(&cond)
+    }
+
+    #[test]
+    fn prints_conditions_back() {
+        for src in [
+            "self.a == actor.b",
+            "self.a == actor.b && !self.c",
+            "(self.a || self.b) && self.c",
+            "self.a || self.b && self.c",
+            "!(self.level > actor.clearance)",
+            "!(self.a && self.b)",
+            "self.x.is_some() || ctx.y.is_none()",
+            "[\"draft\", \"old\"].contains(&self.title)",
+            "self.n >= -3 && self.s != Status::Open",
+            "self.x < 2.5",
+            "role(Maintainer) || org.role(Owner) || repo.allows(Push)",
+            "true",
+        ] {
+            assert_eq!(round_trip(src), src);
+        }
+        assert_eq!(round_trip("((self.a))"), "self.a");
+        assert_eq!(
+            round_trip("self.a||(self.b||self.c)"),
+            "self.a || self.b || self.c"
+        );
+    }
+}

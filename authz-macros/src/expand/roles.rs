@@ -1,0 +1,285 @@
+//! Roles: the role enum, `Keyed`, `RoleHolder`, and the in-memory role predicate that
+//! `role(X)` in this resource's rules and `rel.role(X)` in children's rules call.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::LitStr;
+
+use super::check;
+use crate::ast::Resource;
+use crate::cond::Cond;
+use crate::valid::id_field;
+
+/// `impl Keyed`: for every resource with an id field, so it can be a parent or hold roles.
+pub fn expand_keyed(res: &Resource<'_>) -> TokenStream {
+    let Some(id) = id_field(res) else {
+        return TokenStream::new();
+    };
+    let ident = res.ident;
+    let (field, ty) = (id.ident, id.ty);
+    quote! {
+        #[automatically_derived]
+        impl ::authz_core::__private::Keyed for #ident {
+            type Id = #ty;
+            #[inline]
+            fn key(&self) -> &#ty {
+                &self.#field
+            }
+        }
+    }
+}
+
+/// Each relation's target must be a resource with an id: checked on the type in
+/// `#[relation(org: Org = org_id)]`, so the error points there.
+pub fn check_relations(res: &Resource<'_>) -> TokenStream {
+    let checks = res.relations.iter().map(|rel| {
+        let target = &rel.target;
+        quote_spanned!(target.span()=> __authz_parent::<#target>();)
+    });
+    if res.relations.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: () = {
+            fn __authz_parent<P: ::authz_core::__private::Keyed>() {}
+            #[allow(dead_code)]
+            fn __authz_relations() {
+                #(#checks)*
+            }
+        };
+    }
+}
+
+/// `NEEDS_PARENTS`: some rule reads a parent row.
+pub fn needs_parents(res: &Resource<'_>) -> TokenStream {
+    let mut terms = Vec::new();
+    let conds = res
+        .permissions
+        .iter()
+        .map(|p| &p.cond)
+        .chain(res.derived_roles.iter().map(|d| &d.cond));
+    for cond in conds {
+        cond.walk(&mut |c| match c {
+            Cond::Allows { .. } => terms.push(quote!(true)),
+            Cond::ParentRole { relation, .. } => {
+                if let Some(rel) = res.relations.iter().find(|r| r.name == *relation) {
+                    let target = &rel.target;
+                    terms.push(
+                        quote!(<#target as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW),
+                    );
+                }
+            }
+            _ => {}
+        });
+    }
+    quote!(false #(|| #terms)*)
+}
+
+/// `sound`: no errors were found; otherwise the role enum and `RoleHolder` are still emitted
+/// (with `#[role]` rules that deny), so that a mistake in the policy does not cascade into
+/// "declares no roles" errors.
+pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
+    let Some(roles) = &res.roles else {
+        return TokenStream::new();
+    };
+    if roles.names.len() > 64 {
+        // Reported by `valid`; the bits would not fit.
+        return TokenStream::new();
+    }
+    let Some(id) = id_field(res) else {
+        return TokenStream::new();
+    };
+    let ident = res.ident;
+    let vis = res.vis;
+    let actor = &res.actor;
+    let context = match &res.context {
+        Some(ctx) => quote!(#ctx),
+        None => quote!(()),
+    };
+    let role_enum = format_ident!("{}Role", ident);
+    let name_str = LitStr::new(&ident.to_string(), ident.span());
+    let names = &roles.names;
+    let count = names.len();
+    let name_strs: Vec<LitStr> = names
+        .iter()
+        .map(|n| LitStr::new(&n.to_string(), n.span()))
+        .collect();
+    let indices = (0..count).map(|i| i as u32);
+    let granted_bits = names.iter().map(|n| {
+        roles
+            .granted_by(n)
+            .into_iter()
+            .fold(0u64, |bits, i| bits | (1 << i))
+    });
+    // For each role, the `#[role]` rules that grant it (rules of the role or a role above it).
+    let derived = names.iter().map(|n| {
+        let granting = roles.granted_by(n);
+        let rules: Vec<TokenStream> = res
+            .derived_roles
+            .iter()
+            .filter(|d| {
+                roles
+                    .names
+                    .iter()
+                    .position(|x| *x == d.role)
+                    .is_some_and(|i| granting.contains(&i))
+            })
+            .map(|d| {
+                if sound {
+                    check::lower(res, &d.cond)
+                } else {
+                    quote!(false)
+                }
+            })
+            .collect();
+        quote!(false #(|| #rules)*)
+    });
+    let needs_row = !res.derived_roles.is_empty();
+    let role_docs = names.iter().map(|n| {
+        let mut doc = String::from("Stored in the role table");
+        for d in res.derived_roles.iter().filter(|d| d.role == *n) {
+            doc.push_str(&format!(", or granted `if = {}`", d.source));
+        }
+        let above: Vec<String> = roles
+            .implies
+            .iter()
+            .filter(|(_, b)| b == n)
+            .map(|(a, _)| format!("`{a}`"))
+            .collect();
+        if !above.is_empty() {
+            doc.push_str(&format!("; implied by {}", above.join(", ")));
+        }
+        quote!(#[doc = #doc])
+    });
+    let doc = format!(
+        "Roles of [`{ident}`], generated from `#[roles(..)]`: {}.",
+        roles
+            .implies
+            .iter()
+            .map(|(a, b)| format!("`{a}` implies `{b}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let id_ty = id.ty;
+    let id_field = id.ident;
+
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        #vis enum #role_enum {
+            #(#role_docs #names,)*
+        }
+
+        #[automatically_derived]
+        impl #role_enum {
+            /// Every role, in declaration order.
+            pub const ALL: [Self; #count] = [#(Self::#names),*];
+
+            /// The name as declared, also the value stored in the role table.
+            pub const fn name(self) -> &'static str {
+                match self { #(Self::#names => #name_strs,)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::authz_core::__private::RoleEnum for #role_enum {
+            const ALL: &'static [Self] = &Self::ALL;
+            #[inline]
+            fn index(self) -> u32 {
+                match self { #(Self::#names => #indices,)* }
+            }
+            #[inline]
+            fn name(self) -> &'static str {
+                #role_enum::name(self)
+            }
+            #[inline]
+            fn implied_by(self) -> u64 {
+                match self { #(Self::#names => #granted_bits,)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Display for #role_enum {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.pad(self.name())
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::str::FromStr for #role_enum {
+            type Err = ::authz_core::UnknownRole;
+            fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
+                match s {
+                    #(#name_strs => ::core::result::Result::Ok(Self::#names),)*
+                    _ => ::core::result::Result::Err(::authz_core::__private::unknown_role(
+                        #name_str, s, &[#(#name_strs),*],
+                    )),
+                }
+            }
+        }
+
+        ::authz_core::__private::if_serde! {
+            #[automatically_derived]
+            impl ::authz_core::__private::serde::Serialize for #role_enum {
+                fn serialize<S: ::authz_core::__private::serde::Serializer>(&self, serializer: S)
+                    -> ::core::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.name())
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::authz_core::__private::RoleHolder for #ident {
+            type Role = #role_enum;
+            const ROLE_NEEDS_ROW: bool = #needs_row;
+
+            #[inline]
+            fn has_role_by_id(
+                actor: &#actor,
+                ctx: &#context,
+                parents: &dyn ::authz_core::__private::Parents,
+                id: &#id_ty,
+                role: #role_enum,
+            ) -> bool {
+                ::authz_core::__private::stored_role::<#ident, _>(actor, id, role)
+                    || (<Self as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW
+                        && ::authz_core::__private::find::<#ident>(parents, id)
+                            .is_some_and(|row| row.__authz_derived_role(actor, ctx, parents, role)))
+            }
+        }
+
+        #[automatically_derived]
+        impl #ident {
+            /// Whether `actor` holds `role` on this resource (generated; used by the checks).
+            #[doc(hidden)]
+            #[inline]
+            pub fn __authz_has_role(
+                &self,
+                actor: &#actor,
+                ctx: &#context,
+                parents: &dyn ::authz_core::__private::Parents,
+                role: #role_enum,
+            ) -> bool {
+                ::authz_core::__private::stored_role::<#ident, _>(actor, &self.#id_field, role)
+                    || self.__authz_derived_role(actor, ctx, parents, role)
+            }
+
+            /// Whether a `#[role(.., if = ..)]` rule grants `role` (generated).
+            #[doc(hidden)]
+            #[inline]
+            #[allow(unused_variables, clippy::nonminimal_bool)]
+            pub fn __authz_derived_role(
+                &self,
+                actor: &#actor,
+                ctx: &#context,
+                parents: &dyn ::authz_core::__private::Parents,
+                role: #role_enum,
+            ) -> bool {
+                match role {
+                    #(#role_enum::#names => #derived,)*
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The whole authz pipeline in one HTTP service, on the code-hosting model of DESIGN.md:
+//!
+//! 1. **authentication** (`auth`): a JWT (HS256) is verified — signature, algorithm, `exp` —
+//!    or the request ends with 401; nothing from an unverified token is used;
+//! 2. **the actor** (`auth::Authenticated`): the user id of the verified token, with the
+//!    user's roles loaded from the role tables once per request (`authz_diesel::load_roles`);
+//! 3. **request level** (`auth::require_scope`): the route's scope (`repos:write`) is checked
+//!    before any handler runs (403);
+//! 4. **resource level** (`api`): `authorize`, `authorize_by_id`, `#[requires]` — 404 when the
+//!    actor may not even read the resource, 403 when it may read but not act;
+//! 5. **query level**: `GET /repos` is `repos::table.authorized(&actor, Repo::Read)`, paginated,
+//!    with a total `count()`;
+//! 6. **client level**: the actions each row permits, for a UI to show or hide buttons.
+//!
+//! The database is an embedded SQLite by default and PostgreSQL when a URL is given; handlers
+//! are written once and compiled for both through [`with_conn!`].
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Runs `$body` on tokio's blocking pool with `$conn` bound to a `&mut` connection of whichever
+/// backend the service runs on. The body is the same source for every backend and is compiled
+/// once per backend: no trait objects, no duplicated handlers. It returns
+/// `Result<T, AppError>`; the macro evaluates to the same, to be `?`-ed by the handler.
+///
+/// ```text
+/// let names: Vec<String> = with_conn!(app.db, |conn| {
+///     Ok(repos::table.authorized(&actor, Repo::Read).select(repos::name).load(conn)?)
+/// })?;
+/// ```
+macro_rules! with_conn {
+    ($db:expr, |$conn:ident| $body:expr) => {{
+        let db: $crate::db::Db = ::core::clone::Clone::clone(&$db);
+        $crate::db::blocking(move || match &db {
+            $crate::db::Db::Sqlite(pool) => {
+                let mut guard = pool.get();
+                let $conn = &mut *guard;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            $crate::db::Db::Postgres(pool) => {
+                let mut guard = pool.get();
+                let $conn = &mut *guard;
+                $body
+            }
+        })
+        .await
+    }};
+}
+
+pub mod api;
+pub mod auth;
+pub mod client;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod model;
+
+pub use auth::Keys;
+pub use db::Db;
+pub use error::AppError;
+
+/// What a handler reaches: the database and the token keys.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub keys: Arc<Keys>,
+}
+
+/// A server running on its own tokio runtime; dropping it stops it.
+pub struct Server {
+    /// The bound address (an ephemeral port when started on port 0).
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Server {
+    /// Binds `bind` (`127.0.0.1:0` for an ephemeral port) and serves [`api::router`] in the
+    /// background.
+    pub fn start(app: App, bind: &str) -> std::io::Result<Server> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_io()
+            .build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(bind))?;
+        let addr = listener.local_addr()?;
+        let task = runtime.spawn(async move { axum::serve(listener, api::router(app)).await });
+        Ok(Server {
+            addr,
+            task,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// Serves until the server fails (or the process is stopped).
+    pub fn wait(mut self) -> std::io::Result<()> {
+        let Some(runtime) = self.runtime.take() else {
+            return Ok(());
+        };
+        let result = runtime.block_on(&mut self.task);
+        runtime.shutdown_background();
+        result.map_err(std::io::Error::other)?
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}

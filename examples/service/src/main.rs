@@ -1,0 +1,133 @@
+//! The example service: `serve` (default), `demo`, `token`. See the crate docs of the library.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use authz_example_service::auth::{Keys, ALL_SCOPES};
+use authz_example_service::model::SEEDED_USERS;
+use authz_example_service::{demo, App, Db, Server};
+
+const USAGE: &str = "\
+usage:
+  authz-example-service [serve [ADDR]]            serve on ADDR (default 127.0.0.1:8080)
+  authz-example-service demo                      serve on an ephemeral loopback port, send the
+                                                  demo requests, print them, exit
+  authz-example-service token USER_ID [SCOPES] [TTL_SECS]
+                                                  print a signed token; SCOPES comma-separated
+                                                  (default: all), TTL_SECS default 3600
+
+environment:
+  DATABASE_URL      postgres://.. for PostgreSQL, sqlite:PATH for a SQLite file
+                    (default: embedded SQLite, in memory)
+  AUTHZ_PG_SCHEMA   the PostgreSQL schema of the service's tables (default authz_example)
+  AUTHZ_JWT_SECRET  the HS256 secret, >= 32 bytes (default: a public development secret)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        [] => serve("127.0.0.1:8080"),
+        ["serve"] => serve("127.0.0.1:8080"),
+        ["serve", addr] => serve(addr),
+        ["demo"] => run_demo(),
+        ["token", user_id, rest @ ..] if rest.len() <= 2 => token(user_id, rest),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn keys() -> Result<Keys, String> {
+    let (keys, dev) = Keys::from_env()?;
+    if dev {
+        eprintln!(
+            "warning: AUTHZ_JWT_SECRET is not set; using the DEVELOPMENT secret (public, in the \
+             source). Never deploy it."
+        );
+    }
+    Ok(keys)
+}
+
+fn start(bind: &str) -> Result<(Server, Arc<Keys>, &'static str), String> {
+    let keys = Arc::new(keys()?);
+    let url = std::env::var("DATABASE_URL").ok();
+    let schema = std::env::var("AUTHZ_PG_SCHEMA").unwrap_or_else(|_| "authz_example".to_owned());
+    let db = Db::connect(url.as_deref(), &schema).map_err(|err| format!("database: {err}"))?;
+    let backend = db.describe();
+    let app = App {
+        db,
+        keys: keys.clone(),
+    };
+    let server =
+        Server::start(app, bind).map_err(|err| format!("cannot listen on {bind}: {err}"))?;
+    Ok((server, keys, backend))
+}
+
+fn serve(bind: &str) -> Result<(), String> {
+    let (server, _keys, backend) = start(bind)?;
+    let addr = server.addr;
+    println!("authz example service on http://{addr} ({backend})");
+    println!("\nseeded users:");
+    for (id, name, what) in SEEDED_USERS {
+        println!("  {id}  {name:<6} {what}");
+    }
+    println!(
+        "\nmint a token and call it:\n  \
+         TOKEN=$(cargo run -q -p authz-example-service -- token 1 repos:read,repos:write)\n  \
+         curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/repos\n\n\
+         routes: GET /me, GET /repos?limit=&offset=, GET /repos/{{id}}, GET /repos/{{id}}/actions,\n        \
+         POST /repos/{{id}}/push, DELETE /repos/{{id}}, POST /issues/{{id}}/close"
+    );
+    server.wait().map_err(|err| format!("server: {err}"))
+}
+
+fn run_demo() -> Result<(), String> {
+    let (server, keys, backend) = start("127.0.0.1:0")?;
+    println!(
+        "authz example service on http://{} ({backend}); demo requests over loopback",
+        server.addr
+    );
+    println!("\nseeded users:");
+    for (id, name, what) in SEEDED_USERS {
+        println!("  {id}  {name:<6} {what}");
+    }
+    let mismatches = demo::run(server.addr, &keys, &mut std::io::stdout().lock())
+        .map_err(|err| format!("demo: {err}"))?;
+    drop(server);
+    if mismatches == 0 {
+        Ok(())
+    } else {
+        Err(format!("demo: {mismatches} unexpected statuses"))
+    }
+}
+
+fn token(user_id: &str, rest: &[&str]) -> Result<(), String> {
+    let user_id: i64 = user_id
+        .parse()
+        .map_err(|_| format!("USER_ID must be an integer, got `{user_id}`\n\n{USAGE}"))?;
+    let scopes: Vec<&str> = match rest.first() {
+        Some(scopes) => scopes.split(',').filter(|s| !s.is_empty()).collect(),
+        None => ALL_SCOPES.to_vec(),
+    };
+    let ttl: i64 = match rest.get(1) {
+        Some(ttl) => ttl
+            .parse()
+            .map_err(|_| format!("TTL_SECS must be an integer, got `{ttl}`"))?,
+        None => 3600,
+    };
+    let token = keys()?
+        .mint(user_id, &scopes, ttl)
+        .map_err(|err| format!("cannot sign: {err}"))?;
+    println!("{token}");
+    Ok(())
+}

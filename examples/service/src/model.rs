@@ -1,0 +1,174 @@
+//! The code-hosting model of DESIGN.md: orgs, repos, issues; org roles (Owner > Member), repo
+//! roles (Maintainer > Contributor > Reader), org owners maintaining every repo of their org,
+//! issues readable through their repo and closable by their creator or anyone who may push.
+//!
+//! The declarations below are the whole policy of the service: every handler, filter and
+//! action list is generated from them.
+
+use authz_core::prelude::*;
+use diesel::prelude::*;
+use serde::Serialize;
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        name -> Text,
+        is_admin -> Bool,
+    }
+}
+
+diesel::table! {
+    orgs (id) {
+        id -> BigInt,
+        name -> Text,
+        is_public -> Bool,
+    }
+}
+
+diesel::table! {
+    repos (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        name -> Text,
+        is_public -> Bool,
+    }
+}
+
+diesel::table! {
+    issues (id) {
+        id -> BigInt,
+        repo_id -> BigInt,
+        creator_id -> BigInt,
+        title -> Text,
+        closed -> Bool,
+    }
+}
+
+diesel::table! {
+    org_roles (user_id, org_id, role) {
+        user_id -> BigInt,
+        org_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    repo_roles (user_id, repo_id, role) {
+        user_id -> BigInt,
+        repo_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, orgs, repos, issues, org_roles, repo_roles);
+
+/// The actor: the user id comes from a verified token, the rest from the database, once per
+/// request (see `auth::Authenticated`).
+#[derive(Actor, Clone, Debug, Default, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub is_admin: bool,
+    #[actor(roles)]
+    pub org_roles: RoleMap<Org>,
+    #[actor(roles)]
+    pub repo_roles: RoleMap<Repo>,
+}
+
+#[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
+#[diesel(table_name = orgs)]
+#[resource(table = orgs, actor = User)]
+#[roles(Owner > Member, table = org_roles)]
+#[permission(Read, if = self.is_public || role(Member))]
+#[permission(CreateRepo, if = role(Owner))]
+pub struct Org {
+    pub id: i64,
+    pub name: String,
+    pub is_public: bool,
+}
+
+#[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
+#[diesel(table_name = repos)]
+#[resource(table = repos, actor = User)]
+#[relation(org: Org = org_id)]
+#[roles(Maintainer > Contributor > Reader, table = repo_roles)]
+#[role(Maintainer, if = org.role(Owner))]
+#[role(Reader, if = org.role(Member))]
+#[permission(Read, if = self.is_public || role(Reader))]
+#[permission(Push, if = role(Contributor))]
+#[permission(Delete, if = role(Maintainer) || actor.is_admin)]
+#[permission(ChangeVisibility, if = org.role(Owner))]
+pub struct Repo {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub is_public: bool,
+}
+
+#[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
+#[diesel(table_name = issues)]
+#[resource(table = issues, actor = User)]
+#[relation(repo: Repo = repo_id)]
+#[permission(Read, if = repo.allows(Read))]
+#[permission(Close, if = self.creator_id == actor.id || repo.allows(Push))]
+pub struct Issue {
+    pub id: i64,
+    pub repo_id: i64,
+    pub creator_id: i64,
+    pub title: String,
+    pub closed: bool,
+}
+
+/// The schema, for SQLite and PostgreSQL alike; idempotent.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS users (id BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
+                                  is_admin BOOLEAN NOT NULL);
+CREATE TABLE IF NOT EXISTS orgs (id BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
+                                 is_public BOOLEAN NOT NULL);
+CREATE TABLE IF NOT EXISTS repos (id BIGINT PRIMARY KEY NOT NULL, org_id BIGINT NOT NULL,
+                                  name TEXT NOT NULL, is_public BOOLEAN NOT NULL);
+CREATE INDEX IF NOT EXISTS repos_org ON repos (org_id);
+CREATE TABLE IF NOT EXISTS issues (id BIGINT PRIMARY KEY NOT NULL, repo_id BIGINT NOT NULL,
+                                   creator_id BIGINT NOT NULL, title TEXT NOT NULL,
+                                   closed BOOLEAN NOT NULL);
+CREATE INDEX IF NOT EXISTS issues_repo ON issues (repo_id);
+CREATE TABLE IF NOT EXISTS org_roles (user_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
+                                      role TEXT NOT NULL, PRIMARY KEY (user_id, org_id, role));
+CREATE TABLE IF NOT EXISTS repo_roles (user_id BIGINT NOT NULL, repo_id BIGINT NOT NULL,
+                                       role TEXT NOT NULL, PRIMARY KEY (user_id, repo_id, role));
+";
+
+/// The seed rows, upserted at every start: a restart restores them (a deleted repo comes back,
+/// a closed issue reopens), so the demo prints the same table every time.
+pub const SEED: &str = "
+INSERT INTO users (id, name, is_admin) VALUES
+    (1, 'alice', FALSE), (2, 'bob', FALSE), (3, 'carol', FALSE), (4, 'dave', FALSE),
+    (5, 'erin', FALSE), (6, 'root', TRUE)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin;
+INSERT INTO orgs (id, name, is_public) VALUES (1, 'acme', FALSE), (2, 'oss', TRUE)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_public = excluded.is_public;
+INSERT INTO repos (id, org_id, name, is_public) VALUES
+    (10, 1, 'secret', FALSE), (11, 1, 'site', TRUE), (12, 1, 'infra', FALSE),
+    (20, 2, 'lib', FALSE), (21, 2, 'docs', TRUE)
+ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, name = excluded.name,
+                               is_public = excluded.is_public;
+INSERT INTO issues (id, repo_id, creator_id, title, closed) VALUES
+    (100, 10, 5, 'leaked key', FALSE), (101, 11, 4, 'typo on the home page', FALSE),
+    (200, 20, 3, 'flaky test', FALSE), (201, 21, 2, 'outdated example', FALSE)
+ON CONFLICT (id) DO UPDATE SET repo_id = excluded.repo_id, creator_id = excluded.creator_id,
+                               title = excluded.title, closed = excluded.closed;
+INSERT INTO org_roles (user_id, org_id, role) VALUES (1, 1, 'Owner'), (2, 1, 'Member')
+ON CONFLICT DO NOTHING;
+INSERT INTO repo_roles (user_id, repo_id, role) VALUES (3, 20, 'Contributor'), (5, 10, 'Reader')
+ON CONFLICT DO NOTHING;
+";
+
+/// The seeded users, for the demo and the tests: `(id, name, what they hold)`.
+pub const SEEDED_USERS: &[(i64, &str, &str)] = &[
+    (1, "alice", "Owner of org acme (maintains its repos)"),
+    (2, "bob", "Member of org acme (reads its repos)"),
+    (3, "carol", "Contributor on oss/lib"),
+    (4, "dave", "no role: an outsider"),
+    (5, "erin", "Reader on acme/secret"),
+    (6, "root", "is_admin"),
+];

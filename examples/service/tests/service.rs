@@ -1,0 +1,377 @@
+//! The example service end to end, in process, on an ephemeral loopback port: every level of
+//! the pipeline on SQLite, and the same on PostgreSQL when reachable (`AUTHZ_PG_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/test`; skipped with a printed reason when unreachable,
+//! a failure when `CI` or `AUTHZ_REQUIRE_PG` is set). Each PostgreSQL test runs in a schema of
+//! its own, dropped afterwards.
+
+use std::sync::Arc;
+
+use authz_example_service::auth::{Claims, Keys, ALL_SCOPES, REPOS_READ};
+use authz_example_service::client::{self, Response};
+use authz_example_service::demo::{self, Tokens};
+use authz_example_service::{App, Db, Server};
+use serde_json::{json, Value};
+
+const SECRET: &[u8] = b"a-test-secret-of-the-example-service-0123456789";
+
+struct Fixture {
+    server: Server,
+    keys: Arc<Keys>,
+    t: Tokens,
+}
+
+impl Fixture {
+    fn start(db: Db) -> Fixture {
+        let keys = Arc::new(Keys::new(SECRET));
+        let app = App {
+            db,
+            keys: keys.clone(),
+        };
+        let server = Server::start(app, "127.0.0.1:0").expect("server starts");
+        let t = Tokens::mint(&keys).expect("tokens sign");
+        Fixture { server, keys, t }
+    }
+
+    fn call(&self, method: &str, path: &str, token: Option<&str>) -> Response {
+        client::request(self.server.addr, method, path, token).expect("request answered")
+    }
+
+    fn status(&self, method: &str, path: &str, token: &str) -> u16 {
+        self.call(method, path, Some(token)).status
+    }
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// Every level, on whichever database the fixture runs.
+fn every_level(f: &Fixture) {
+    let t = &f.t;
+
+    // Authentication: 401 for anything but a verified token, with nothing of it used.
+    let none = f.call("GET", "/repos", None);
+    assert_eq!(none.status, 401, "{}", none.body);
+    assert_eq!(none.json(), json!({ "error": "missing bearer token" }));
+    let other_secret = Keys::new(b"another-secret-another-secret-0123456789")
+        .mint(1, ALL_SCOPES, 3600)
+        .unwrap();
+    for (what, token, error) in [
+        ("garbage", "not-a-jwt", "malformed token"),
+        ("empty", "", "missing bearer token"),
+        ("expired", t.expired.as_str(), "token expired"),
+        ("tampered", t.tampered.as_str(), "invalid signature"),
+        ("alg none", t.alg_none.as_str(), "malformed token"),
+        ("alg HS384", t.wrong_alg.as_str(), "algorithm not allowed"),
+        ("other secret", other_secret.as_str(), "invalid signature"),
+    ] {
+        let response = f.call("GET", "/repos", Some(token));
+        assert_eq!(response.status, 401, "{what}: {}", response.body);
+        assert_eq!(response.json(), json!({ "error": error }), "{what}");
+    }
+    // Another scheme, or a bare token, is not a bearer token; the scheme is case-insensitive.
+    let with = |value: &str| {
+        client::request_with(f.server.addr, "GET", "/me", &[("Authorization", value)])
+            .unwrap()
+            .status
+    };
+    assert_eq!(with(&format!("Basic {}", t.alice)), 401);
+    assert_eq!(with(&t.alice), 401);
+    assert_eq!(with(&format!("bearer {}", t.alice)), 200);
+
+    // The actor: the token's subject, with the roles of the database.
+    let me = f.call("GET", "/me", Some(&t.alice)).json();
+    assert_eq!(me["user"]["id"], 1);
+    assert_eq!(me["user"]["name"], "alice");
+    assert_eq!(me["user"]["org_roles"], json!({ "1": ["Owner"] }));
+    let me = f.call("GET", "/me", Some(&t.carol)).json();
+    assert_eq!(me["user"]["repo_roles"], json!({ "20": ["Contributor"] }));
+
+    // Request level: the scope before the handler — a missing scope is 403 even for a repo
+    // that does not exist (the handler, which would answer 404, never runs).
+    let ro = &t.carol_read_only;
+    assert_eq!(f.status("GET", "/repos/20", ro), 200);
+    assert_eq!(f.status("GET", "/repos", ro), 200);
+    let push = f.call("POST", "/repos/20/push", Some(ro));
+    assert_eq!(push.status, 403);
+    assert_eq!(
+        push.json(),
+        json!({ "error": "missing scope", "scope": "repos:write" })
+    );
+    assert_eq!(f.status("DELETE", "/repos/99", ro), 403);
+    assert_eq!(f.status("POST", "/issues/200/close", ro), 403);
+
+    // Query level: what each actor sees, counted and paginated.
+    let list = |token: &str, query: &str| {
+        let response = f.call("GET", &format!("/repos{query}"), Some(token));
+        assert_eq!(response.status, 200, "{}", response.body);
+        response.json()
+    };
+    let alice = list(&t.alice, "");
+    assert_eq!(ids(&alice), [10, 11, 12, 21]);
+    assert_eq!(alice["total"], 4);
+    assert_eq!(ids(&list(&t.bob, "")), [10, 11, 12, 21]);
+    assert_eq!(ids(&list(&t.carol, "")), [11, 20, 21]);
+    assert_eq!(ids(&list(&t.dave, "")), [11, 21]);
+    assert_eq!(ids(&list(&t.erin, "")), [10, 11, 21]);
+    let page = list(&t.carol, "?limit=2&offset=0");
+    assert_eq!(
+        (ids(&page), page["total"].clone()),
+        (vec![11, 20], json!(3))
+    );
+    let page = list(&t.carol, "?limit=2&offset=2");
+    assert_eq!((ids(&page), page["total"].clone()), (vec![21], json!(3)));
+    let page = list(&t.carol, "?offset=10");
+    assert_eq!((ids(&page), page["total"].clone()), (vec![], json!(3)));
+    assert_eq!(f.status("GET", "/repos?limit=0", &t.carol), 400);
+    assert_eq!(f.status("GET", "/repos?limit=101", &t.carol), 400);
+    assert_eq!(f.status("GET", "/repos?offset=-1", &t.carol), 400);
+    assert_eq!(f.status("GET", "/repos?limit=x", &t.carol), 400);
+
+    // Client level: each row's actions in the list, equal to the per-repo endpoint.
+    let all = ["Read", "Push", "Delete", "ChangeVisibility"];
+    for item in alice["items"].as_array().unwrap() {
+        let expected = if item["org_id"] == 1 {
+            json!(all)
+        } else {
+            json!(["Read"])
+        };
+        assert_eq!(item["actions"], expected, "{item}");
+    }
+    for token in [&t.alice, &t.bob, &t.carol, &t.dave, &t.erin] {
+        for item in list(token, "")["items"].as_array().unwrap() {
+            let actions = f
+                .call(
+                    "GET",
+                    &format!("/repos/{}/actions", item["id"]),
+                    Some(token),
+                )
+                .json();
+            assert_eq!(item["actions"], actions, "{item}");
+        }
+    }
+    let actions =
+        |token: &str, id: i64| f.call("GET", &format!("/repos/{id}/actions"), Some(token));
+    assert_eq!(actions(&t.carol, 20).json(), json!(["Read", "Push"]));
+    assert_eq!(actions(&t.bob, 10).json(), json!(["Read"]));
+    assert_eq!(actions(&t.erin, 10).json(), json!(["Read"]));
+    assert_eq!(actions(&t.alice, 10).json(), json!(all));
+    assert_eq!(actions(&t.dave, 10).status, 404);
+    assert_eq!(actions(&t.dave, 99).status, 404);
+
+    // Resource level: 404 when not readable (the same body as a missing row), 403 when
+    // readable but refused.
+    let hidden = f.call("GET", "/repos/10", Some(&t.dave));
+    let missing = f.call("GET", "/repos/99", Some(&t.dave));
+    assert_eq!((hidden.status, missing.status), (404, 404));
+    assert_eq!(hidden.body, missing.body);
+    let repo = f.call("GET", "/repos/10", Some(&t.erin));
+    assert_eq!(repo.status, 200);
+    assert_eq!(repo.json()["name"], "secret");
+    assert_eq!(repo.json()["actions"], json!(["Read"]));
+    assert_eq!(f.status("GET", "/repos/11", &t.dave), 200);
+    assert_eq!(f.status("GET", "/repos/abc", &t.dave), 400);
+
+    // #[requires(Repo::Push)], Denied -> AppError.
+    let pushed = f.call("POST", "/repos/20/push", Some(&t.carol));
+    assert_eq!(pushed.status, 200);
+    assert_eq!(
+        pushed.json(),
+        json!({ "repo": "lib", "pushed_by": "carol" })
+    );
+    assert_eq!(f.status("POST", "/repos/11/push", &t.alice), 200);
+    let refused = f.call("POST", "/repos/21/push", Some(&t.dave));
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        refused.json(),
+        json!({ "error": "forbidden", "resource": "Repo", "permission": "Push" })
+    );
+    assert_eq!(f.status("POST", "/repos/10/push", &t.erin), 403);
+    assert_eq!(f.status("POST", "/repos/20/push", &t.dave), 404);
+    assert_eq!(f.status("POST", "/repos/99/push", &t.dave), 404);
+
+    // authorize_by_id: one query, 404 vs 403.
+    assert_eq!(f.status("DELETE", "/repos/20", &t.carol), 403);
+    assert_eq!(f.status("DELETE", "/repos/10", &t.bob), 403);
+    assert_eq!(f.status("DELETE", "/repos/12", &t.dave), 404);
+    assert_eq!(f.status("DELETE", "/repos/99", &t.alice), 404);
+    assert_eq!(f.status("DELETE", "/repos/12", &t.alice), 204);
+    assert_eq!(f.status("GET", "/repos/12", &t.alice), 404);
+    assert_eq!(f.status("DELETE", "/repos/12", &t.alice), 404);
+    assert_eq!(ids(&list(&t.alice, "")), [10, 11, 21]);
+
+    // Issues: parents loaded with load_parents, #[requires(Issue::Close, parents = ..)].
+    assert_eq!(f.status("POST", "/issues/200/close", &t.dave), 404);
+    assert_eq!(f.status("POST", "/issues/201/close", &t.dave), 403);
+    assert_eq!(f.status("POST", "/issues/100/close", &t.bob), 403);
+    assert_eq!(f.status("POST", "/issues/999/close", &t.alice), 404);
+    let closed = f.call("POST", "/issues/100/close", Some(&t.erin));
+    assert_eq!(closed.status, 200, "the creator closes");
+    assert_eq!(closed.json()["closed"], true);
+    assert_eq!(f.status("POST", "/issues/200/close", &t.carol), 200);
+    assert_eq!(f.status("POST", "/issues/101/close", &t.alice), 200);
+}
+
+#[test]
+fn every_level_on_sqlite() {
+    every_level(&Fixture::start(Db::sqlite_in_memory().unwrap()));
+}
+
+#[test]
+fn demo_runs_as_expected_on_sqlite() {
+    let f = Fixture::start(Db::sqlite_in_memory().unwrap());
+    let mut out = Vec::new();
+    let mismatches = demo::run(f.server.addr, &f.keys, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(mismatches, 0, "{out}");
+    assert!(
+        out.contains("29 requests, 29 as expected, 0 unexpected"),
+        "{out}"
+    );
+}
+
+#[test]
+fn claims_that_do_not_authenticate_anyone() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let f = Fixture::start(Db::sqlite_in_memory().unwrap());
+    let key = EncodingKey::from_secret(SECRET);
+    let now = jsonwebtoken::get_current_timestamp();
+    let sign = |claims: &Value| encode(&Header::default(), claims, &key).unwrap();
+    // Well signed, but: no exp; no sub; a sub that is not a user id; a user that does not
+    // exist; an exp one second ago (no leeway).
+    for (what, claims, error) in [
+        (
+            "no exp",
+            json!({ "sub": "1", "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "no sub",
+            json!({ "exp": now + 60, "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "sub not an id",
+            json!({ "sub": "alice", "exp": now + 60, "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "unknown user",
+            json!({ "sub": "42", "exp": now + 60, "scopes": ["repos:read"] }),
+            "unknown user",
+        ),
+        (
+            "just expired",
+            json!({ "sub": "1", "exp": now - 1, "scopes": ["repos:read"] }),
+            "token expired",
+        ),
+    ] {
+        let response = f.call("GET", "/repos", Some(&sign(&claims)));
+        assert_eq!(response.status, 401, "{what}: {}", response.body);
+        assert_eq!(response.json(), json!({ "error": error }), "{what}");
+    }
+    // No scopes at all: authenticated (GET /me needs none), refused everywhere else.
+    let claims = Claims {
+        sub: "1".into(),
+        exp: now + 60,
+        iat: now,
+        scopes: vec![],
+    };
+    let token = encode(&Header::default(), &claims, &key).unwrap();
+    assert_eq!(f.status("GET", "/me", &token), 200);
+    assert_eq!(f.status("GET", "/repos", &token), 403);
+    // A scope is a whole string, not a prefix.
+    let token = f.keys.mint(1, &["repos:rea", "repos:read:x"], 60).unwrap();
+    assert_eq!(f.status("GET", "/repos", &token), 403);
+    let token = f.keys.mint(1, &[REPOS_READ], 60).unwrap();
+    assert_eq!(f.status("GET", "/repos", &token), 200);
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection};
+
+    const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+    fn required() -> bool {
+        ["CI", "AUTHZ_REQUIRE_PG"]
+            .iter()
+            .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
+    }
+
+    /// A schema of its own for one test, dropped at the end.
+    struct Schema {
+        url: String,
+        name: String,
+    }
+
+    impl Schema {
+        fn create(test: &str) -> Option<Schema> {
+            let url = std::env::var("AUTHZ_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
+            match PgConnection::establish(&url) {
+                Ok(_) => {}
+                Err(err) if required() => panic!(
+                    "PostgreSQL required (CI or AUTHZ_REQUIRE_PG is set) but unreachable at {url}: {err}"
+                ),
+                Err(err) => {
+                    eprintln!("skipping PostgreSQL: cannot connect to {url} ({err}); set AUTHZ_PG_URL to run these tests");
+                    return None;
+                }
+            }
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let name = format!("authz_example_{test}_{}_{nanos}", std::process::id());
+            Some(Schema { url, name })
+        }
+    }
+
+    impl Drop for Schema {
+        fn drop(&mut self) {
+            if let Ok(mut conn) = PgConnection::establish(&self.url) {
+                let dropped =
+                    conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+                if let Err(err) = dropped {
+                    eprintln!("could not drop schema {}: {err}", self.name);
+                }
+            }
+        }
+    }
+
+    fn fixture(schema: &Schema) -> Fixture {
+        Fixture::start(Db::connect(Some(&schema.url), &schema.name).expect("PostgreSQL set up"))
+    }
+
+    #[test]
+    fn every_level_on_postgres() {
+        let Some(schema) = Schema::create("levels") else {
+            return;
+        };
+        let f = fixture(&schema);
+        every_level(&f);
+        drop(f);
+        // Idempotent: a second start on the same schema restores the seed rows.
+        let f = fixture(&schema);
+        assert_eq!(f.status("GET", "/repos/12", &f.t.alice), 200);
+        let issue = f.call("GET", "/repos?limit=100", Some(&f.t.alice)).json();
+        assert_eq!(issue["total"], 4);
+    }
+
+    #[test]
+    fn demo_runs_as_expected_on_postgres() {
+        let Some(schema) = Schema::create("demo") else {
+            return;
+        };
+        let f = fixture(&schema);
+        let mut out = Vec::new();
+        let mismatches = demo::run(f.server.addr, &f.keys, &mut out).unwrap();
+        assert_eq!(mismatches, 0, "{}", String::from_utf8_lossy(&out));
+    }
+}

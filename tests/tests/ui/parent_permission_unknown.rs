@@ -1,0 +1,28 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[permission(Read, if = self.is_public)]
+#[permission(Push, if = self.owner_id == actor.id)]
+pub struct Repo {
+    pub id: i64,
+    pub owner_id: i64,
+    pub is_public: bool,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[relation(repo: Repo = repo_id)]
+#[permission(Read, if = repo.allows(Read))]
+#[permission(Close, if = repo.allows(Pus))]
+pub struct Issue {
+    pub id: i64,
+    pub repo_id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+    #[actor(roles)]
+    pub orgs: RoleMap<Org>,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[roles(Owner > Member)]
+#[permission(Read, if = role(Member))]
+#[permission(Delete, if = role(Admin))]
+pub struct Org {
+    pub id: i64,
+}
+
+fn main() {}
