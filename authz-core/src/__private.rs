@@ -246,7 +246,9 @@ pub fn unknown_role(
 // ---- Field level, explanations, introspection (issue 5) ----
 
 pub use crate::explain::{Explain, ExplainNode};
-pub use crate::meta::{FieldMeta, PermissionMeta, Policy, RelationMeta, ResourceMeta, RoleMeta};
+pub use crate::meta::{
+    FieldMeta, Grant, PermissionMeta, Policy, RelationMeta, ResourceMeta, RoleGrant, RoleMeta,
+};
 #[cfg(feature = "serde")]
 pub use crate::RedactedSerialize;
 pub use crate::{FieldEnum, FieldSet, HasFields, Patch, WrittenFields};

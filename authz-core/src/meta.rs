@@ -99,6 +99,60 @@ pub struct RoleMeta {
     pub implies: &'static [&'static str],
     /// The conditions of `#[role(Name, if = ..)]` that also grant it, as written.
     pub granted_if: &'static [&'static str],
+    /// What holding this role (and nothing else) does for each permission.
+    pub grants: &'static [RoleGrant],
+}
+
+/// What holding one role does for one permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleGrant {
+    /// The permission.
+    pub permission: &'static str,
+    /// Granted always, never, or depending on other attributes.
+    pub grant: Grant,
+}
+
+/// The answer of a role × permission cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// The role alone grants the permission.
+    Always,
+    /// The role does not grant it; another rule may.
+    Never,
+    /// Granted by the role only with other attributes (a flag, a parent's role, the creator).
+    Depends,
+}
+
+impl ResourceMeta {
+    /// The role × permission matrix as a Markdown table: `yes` when the role alone grants the
+    /// permission, `if …` when it grants it together with other attributes, blank otherwise.
+    /// Generated from the declaration, so it cannot drift from the code.
+    pub fn role_matrix_markdown(&self) -> String {
+        use core::fmt::Write;
+        let mut out = String::new();
+        let _ = write!(out, "| {} role |", self.name);
+        for p in self.permissions {
+            let _ = write!(out, " {} |", p.name);
+        }
+        out.push_str("\n|---|");
+        for _ in self.permissions {
+            out.push_str("---|");
+        }
+        for role in self.roles {
+            let _ = write!(out, "\n| {} |", role.name);
+            for p in self.permissions {
+                let cell = match role.grants.iter().find(|g| g.permission == p.name).map(|g| g.grant) {
+                    Some(Grant::Always) => "yes".to_owned(),
+                    // `|` would end the table cell.
+                    Some(Grant::Depends) => format!("if `{}`", p.condition.replace('|', "\\|")),
+                    Some(Grant::Never) | None => String::new(),
+                };
+                let _ = write!(out, " {cell} |");
+            }
+        }
+        out.push('\n');
+        out
+    }
 }
 
 /// One `#[relation(name: Parent = field)]`.

@@ -48,6 +48,8 @@ pub struct Permission {
 
 /// `#[roles(Owner > Member, table = org_roles, ..)]`.
 pub struct RolesDef {
+    /// The `roles` of `#[roles(..)]`, for errors about the attribute as a whole.
+    pub span: proc_macro2::Span,
     pub names: Vec<Ident>,
     /// `(a, b)`: `a > b`.
     pub implies: Vec<(Ident, Ident)>,
@@ -170,6 +172,7 @@ impl<'a> Resource<'a> {
                     Ok(r) => {
                         let default_column = format!("{}_id", crate::expand::snake_case(&input.ident.to_string()));
                         roles = Some(RolesDef {
+                            span: a.path().span(),
                             names: r.names,
                             implies: r.implies,
                             table: r.table,

@@ -130,9 +130,12 @@ fn check_roles(cx: &mut Ctxt, res: &Resource<'_>) {
         );
     }
     if res.table.is_some() && roles.table.is_none() {
-        cx.error_spanned(
-            res.ident,
-            "the SQL filters read roles from a table: add `table = ..` to `#[roles(..)]`, e.g. `#[roles(Owner > Member, table = org_roles)]`",
+        cx.error_at(
+            roles.span,
+            format_args!(
+                "missing `table = ..` in `#[roles(..)]`: `{}` has a table, and its SQL filters read roles from a role table, e.g. `#[roles(Owner > Member, table = org_roles)]`",
+                res.ident
+            ),
         );
     }
     for d in &res.derived_roles {

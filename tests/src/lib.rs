@@ -56,3 +56,51 @@ pub fn execute_script<C: Connection>(conn: &mut C, sql: &str) -> QueryResult<()>
 }
 
 pub mod hosting;
+
+/// A MySQL/MariaDB database of its own (MySQL commits DDL implicitly, so tests cannot hide
+/// their tables in a transaction): created on a server at `AUTHZ_MYSQL_URL` (default
+/// `mysql://root@127.0.0.1:3306/test`), dropped when the guard drops. `None` with a printed
+/// reason when the server is unreachable, unless `CI` or `AUTHZ_REQUIRE_MYSQL` is set.
+#[cfg(feature = "mysql")]
+pub fn mysql() -> Option<MysqlDatabase> {
+    use diesel::connection::SimpleConnection;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let url = std::env::var("AUTHZ_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
+    let mut admin = match MysqlConnection::establish(&url) {
+        Ok(conn) => conn,
+        Err(err)
+            if std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+                || std::env::var_os("AUTHZ_REQUIRE_MYSQL").is_some() =>
+        {
+            panic!("MySQL required but unreachable at {url}: {err}")
+        }
+        Err(err) => {
+            eprintln!("skipping MySQL: cannot connect to {url} ({err}); set AUTHZ_MYSQL_URL to run these tests");
+            return None;
+        }
+    };
+    let name = format!("authz_t_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+    let conn = MysqlConnection::establish(&format!("{base}/{name}")).expect("connect to test database");
+    Some(MysqlDatabase { conn, admin, name })
+}
+
+/// A throwaway MySQL database; see [`mysql`].
+#[cfg(feature = "mysql")]
+pub struct MysqlDatabase {
+    /// A connection to the database.
+    pub conn: MysqlConnection,
+    admin: MysqlConnection,
+    name: String,
+}
+
+#[cfg(feature = "mysql")]
+impl Drop for MysqlDatabase {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        let _ = self.admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", self.name));
+    }
+}

@@ -7,6 +7,7 @@ use syn::LitStr;
 
 use super::fields::{field_name, id_field};
 use crate::ast::{tokens_text, Resource};
+use crate::cond::Cond;
 
 pub fn expand(res: &Resource<'_>) -> TokenStream {
     let ident = res.ident;
@@ -39,11 +40,49 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
         }
     });
 
-    // ROLES (issue 4): fill from `res.roles` / `res.derived_roles`, as
-    // `RoleMeta { name, implies: &[..], granted_if: &[..] }`, strongest first.
-    let roles = quote!(&[]);
-    // RELATIONS (issue 4): fill from `res.relations`, as `RelationMeta { name, target, field }`.
-    let relations = quote!(&[]);
+    let roles = res.roles.iter().flat_map(|roles| {
+        roles.names.iter().map(move |role| {
+            let name = role.to_string();
+            let implies = roles.implies.iter().filter(|(a, _)| a == role).map(|(_, b)| b.to_string());
+            let granted_if = res.derived_roles.iter().filter(|d| d.role == *role).map(|d| d.source.clone());
+            // What holding this role alone does for each permission.
+            let grants = res.permissions.iter().map(|p| {
+                let permission = p.name.to_string();
+                let with_role = grant_by_role(&p.cond, &|r| roles.granted_by(r).contains(&index(&roles.names, role)));
+                // Cells show what the role adds: the same answer as with no role at all is
+                // blank (a rule decided by other attributes alone).
+                let without_role = grant_by_role(&p.cond, &|_| false);
+                let grant = match with_role {
+                    Some(true) => quote!(Always),
+                    _ if with_role == without_role => quote!(Never),
+                    Some(false) => quote!(Never),
+                    None => quote!(Depends),
+                };
+                quote! {
+                    ::authz_core::__private::RoleGrant {
+                        permission: #permission,
+                        grant: ::authz_core::__private::Grant::#grant,
+                    }
+                }
+            });
+            quote! {
+                ::authz_core::__private::RoleMeta {
+                    name: #name,
+                    implies: &[#(#implies),*],
+                    granted_if: &[#(#granted_if),*],
+                    grants: &[#(#grants),*],
+                }
+            }
+        })
+    });
+    let roles = quote!(&[#(#roles),*]);
+    let relations = res.relations.iter().map(|r| {
+        let name = r.name.to_string();
+        let target = tokens_text(&r.target);
+        let field = r.field.to_string();
+        quote!(::authz_core::__private::RelationMeta { name: #name, target: #target, field: #field })
+    });
+    let relations = quote!(&[#(#relations),*]);
 
     quote! {
         #[automatically_derived]
@@ -60,5 +99,43 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
                     relations: #relations,
                 };
         }
+    }
+}
+
+fn index(names: &[syn::Ident], name: &syn::Ident) -> usize {
+    names.iter().position(|n| n == name).unwrap_or(usize::MAX)
+}
+
+/// The condition in three-valued logic when the actor holds exactly the roles `holds` says on
+/// this resource and nothing else is known: `Some(true)` granted by the role alone,
+/// `Some(false)` never granted by it, `None` depends on other attributes.
+fn grant_by_role(cond: &Cond, holds: &dyn Fn(&syn::Ident) -> bool) -> Option<bool> {
+    match cond {
+        Cond::Const(b) => Some(*b),
+        Cond::Role { role } => Some(holds(role)),
+        Cond::Not(inner) => grant_by_role(inner, holds).map(|b| !b),
+        Cond::And(items) => {
+            let mut unknown = false;
+            for item in items {
+                match grant_by_role(item, holds) {
+                    Some(false) => return Some(false),
+                    None => unknown = true,
+                    Some(true) => {}
+                }
+            }
+            if unknown { None } else { Some(true) }
+        }
+        Cond::Or(items) => {
+            let mut unknown = false;
+            for item in items {
+                match grant_by_role(item, holds) {
+                    Some(true) => return Some(true),
+                    None => unknown = true,
+                    Some(false) => {}
+                }
+            }
+            if unknown { None } else { Some(false) }
+        }
+        _ => None,
     }
 }

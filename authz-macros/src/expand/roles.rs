@@ -163,6 +163,8 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     );
     let id_ty = id.ty;
     let id_field = id.ident;
+    // Spanned on the actor type, so "`User` carries no roles on `Org`" points at `actor = User`.
+    let stored_role = quote_spanned!(actor.span()=> ::authz_core::__private::stored_role::<#ident, _>);
 
     quote! {
         #[doc = #doc]
@@ -242,7 +244,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
                 id: &#id_ty,
                 role: #role_enum,
             ) -> bool {
-                ::authz_core::__private::stored_role::<#ident, _>(actor, id, role)
+                #stored_role(actor, id, role)
                     || (<Self as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW
                         && ::authz_core::__private::find::<#ident>(parents, id)
                             .is_some_and(|row| row.__authz_derived_role(actor, ctx, parents, role)))
@@ -261,7 +263,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
                 parents: &dyn ::authz_core::__private::Parents,
                 role: #role_enum,
             ) -> bool {
-                ::authz_core::__private::stored_role::<#ident, _>(actor, &self.#id_field, role)
+                #stored_role(actor, &self.#id_field, role)
                     || self.__authz_derived_role(actor, ctx, parents, role)
             }
 

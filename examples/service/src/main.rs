@@ -13,6 +13,8 @@ usage:
   authz-example-service [serve [ADDR]]            serve on ADDR (default 127.0.0.1:8080)
   authz-example-service demo                      serve on an ephemeral loopback port, send the
                                                   demo requests, print them, exit
+  authz-example-service matrix                    print the policy as Markdown: rules and the
+                                                  role x permission matrix of every resource
   authz-example-service token USER_ID [SCOPES] [TTL_SECS]
                                                   print a signed token; SCOPES comma-separated
                                                   (default: all), TTL_SECS default 3600
@@ -31,6 +33,10 @@ fn main() -> ExitCode {
         ["serve"] => serve("127.0.0.1:8080"),
         ["serve", addr] => serve(addr),
         ["demo"] => run_demo(),
+        ["matrix"] => {
+            print!("{}", policy_document());
+            Ok(())
+        }
         ["token", user_id, rest @ ..] if rest.len() <= 2 => token(user_id, rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -130,4 +136,44 @@ fn token(user_id: &str, rest: &[&str]) -> Result<(), String> {
         .map_err(|err| format!("cannot sign: {err}"))?;
     println!("{token}");
     Ok(())
+}
+
+/// The policy of every resource as Markdown, generated from the declarations: documentation
+/// that cannot drift from the code.
+fn policy_document() -> String {
+    use authz_core::meta::ResourceMeta;
+    use authz_example_service::model::{Issue, Org, Repo};
+    let resources: [&ResourceMeta; 3] = [
+        authz_core::policy::<Org>(),
+        authz_core::policy::<Repo>(),
+        authz_core::policy::<Issue>(),
+    ];
+    let mut out = String::from("# Policy\n");
+    for meta in resources {
+        out.push_str(&format!("\n## {}\n\n| permission | rule |\n|---|---|\n", meta.name));
+        for p in meta.permissions {
+            // `|` would end the table cell.
+            out.push_str(&format!("| {} | `{}` |\n", p.name, p.condition.replace('|', "\\|")));
+        }
+        for r in meta.relations {
+            out.push_str(&format!("\nRelation `{}`: `{}` through `{}`.\n", r.name, r.target, r.field));
+        }
+        if !meta.roles.is_empty() {
+            out.push('\n');
+            for role in meta.roles {
+                let mut line = format!("- `{}`", role.name);
+                if !role.implies.is_empty() {
+                    line.push_str(&format!(" implies `{}`", role.implies.join("`, `")));
+                }
+                for cond in role.granted_if {
+                    line.push_str(&format!("; also granted if `{cond}`"));
+                }
+                out.push_str(&line);
+                out.push('\n');
+            }
+            out.push('\n');
+            out.push_str(&meta.role_matrix_markdown());
+        }
+    }
+    out
 }
