@@ -21,7 +21,7 @@ use proc_macro::TokenStream;
 /// Derives `authz_core::Resource`: a permission enum, typed permission constants and the
 /// in-memory checks (plus diesel filters when `table` is given and `authz-diesel` is used).
 ///
-/// See the `authz-core` crate documentation for every attribute.
+/// Every attribute and option is documented, with examples, in `authz_core::attributes`.
 #[proc_macro_derive(
     Resource,
     attributes(resource, permission, roles, role, relation, field_guard)
@@ -52,7 +52,7 @@ pub fn derive_actor(input: TokenStream) -> TokenStream {
 ///
 /// The resource argument is found by type (`&Repo`, `Repo`, `Arc<Repo>`…), the actor argument
 /// by name (`actor`) or as the only other non-scalar argument; `actor = ..`, `on = ..` and
-/// `ctx = ..` name them explicitly.
+/// `ctx = ..` and `parents = ..` name them explicitly (see `authz_core::attributes`).
 #[proc_macro_attribute]
 pub fn requires(args: TokenStream, item: TokenStream) -> TokenStream {
     requires::requires_inner(args.into(), item.into()).into()

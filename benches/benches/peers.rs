@@ -80,7 +80,7 @@ when { resource.repo.is_public || principal in resource.repo.readers
        || principal in resource.repo.org.members };
 
 permit(principal, action == Action::"Issue::Close", resource is Issue)
-when { resource.creator == principal || principal in resource.repo.contributors
+when { principal in resource.repo.contributors
        || principal in resource.repo.org.owners };
 "#;
 
@@ -319,7 +319,7 @@ impl Casbin {
                 format!("repo:{}/Maintainer", r.id),
             ));
             g.push(edge(
-                format!("org:{}/Member", r.org_id),
+                format!("org:{}/Memberx", r.org_id),
                 format!("repo:{}/Reader", r.id),
             ));
             if r.is_public {

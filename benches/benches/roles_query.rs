@@ -193,7 +193,7 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
         "generated: {}",
         diesel::debug_query::<Pg, _>(
             &repos::table
-                .authorized(a, Repo::Read)
+                .authorized::<Repo, _, Pg, repos::table>(a, Repo::Read)
                 .order(repos::id)
                 .limit(PAGE)
                 .select(repos::id)
@@ -243,7 +243,7 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
         "generated page",
         Explain(
             repos::table
-                .authorized(a, Repo::Read)
+                .authorized::<Repo, _, Pg, repos::table>(a, Repo::Read)
                 .order(repos::id)
                 .limit(PAGE)
                 .select(Repo::as_select()),
@@ -263,7 +263,11 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     )?;
     explain(
         "generated count",
-        Explain(repos::table.authorized(a, Repo::Read).count()).load(conn),
+        Explain(
+            repos::table
+                .authorized::<Repo, _, Pg, repos::table>(a, Repo::Read)
+                .count(),
+        ).load(conn),
     )?;
     explain(
         "hand count",

@@ -164,7 +164,8 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     let id_ty = id.ty;
     let id_field = id.ident;
     // Spanned on the actor type, so "`User` carries no roles on `Org`" points at `actor = User`.
-    let stored_role = quote_spanned!(actor.span()=> ::authz_core::__private::stored_role::<#ident, _>);
+    let stored_role =
+        quote_spanned!(actor.span()=> ::authz_core::__private::stored_role::<#ident, _>);
 
     quote! {
         #[doc = #doc]

@@ -1,0 +1,167 @@
+//! Reference of every attribute the derives and `#[requires]` accept, with examples that
+//! compile (they run as doc tests).
+//!
+//! # `#[derive(Actor)]`
+//!
+//! | attribute | meaning |
+//! |---|---|
+//! | `#[actor(id = field)]` on the struct | the identifier reported in decisions and bound for role tables (default: the `id` field) |
+//! | `#[actor(roles)]` on a field of type `RoleMap<R>` | the actor's roles on resources of type `R` |
+//!
+//! ```
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor)]
+//! #[actor(id = user_id)]
+//! pub struct Caller {
+//!     pub user_id: i64,
+//!     #[actor(roles)]
+//!     pub teams: RoleMap<Team>,
+//! }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = Caller)]
+//! #[roles(Lead > Member)]
+//! #[permission(Read, if = role(Member))]
+//! pub struct Team { pub id: i64 }
+//!
+//! let caller = Caller { user_id: 1, teams: [(5, TeamRole::Lead)].into_iter().collect() };
+//! assert!(is_allowed(&caller, Team::Read, &Team { id: 5 }));
+//! ```
+//!
+//! # `#[derive(Resource)]`
+//!
+//! ## `#[resource(..)]`
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `actor = Type` | **required**: the type conditions read as `actor` |
+//! | `table = path` | the diesel table (`schema::repos`): enables the SQL filters of `authz-diesel` |
+//! | `context = Type` | the request context conditions read as `ctx` (checks take it: `authorize_with`) |
+//! | `read = Permission` | the permission that decides 404 vs 403 (default: `Read` if declared) |
+//! | `id = field` | the id field (default: `id`) |
+//!
+//! ## `#[permission(Name, if = <condition>)]`
+//!
+//! One per permission (at most 64). Conditions: `self.f`, `actor.f`, `ctx.f`, literals and
+//! constant paths; `== != < <= > >=`; `&& || !`; `x.is_some()`, `x.is_none()`; a `bool` field
+//! alone; `[a, b].contains(&x)`; `role(R)`; `rel.role(R)`; `rel.allows(P)`; `true`, `false`.
+//! A comparison with an absent (`None`/`NULL`) value is false, `!=` is `!(==)`.
+//!
+//! ```
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor)]
+//! pub struct User { pub id: i64, pub level: i32 }
+//!
+//! pub struct Request { pub now: i64 }
+//!
+//! #[derive(Clone, Copy, PartialEq, PartialOrd)]
+//! pub enum State { Draft, Published }
+//! authz_core::attr_value!(State);
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User, context = Request, read = View)]
+//! #[permission(View, if = self.state == State::Published || self.owner_id == actor.id)]
+//! #[permission(Edit, if = self.owner_id == actor.id && self.locked_until.is_none())]
+//! #[permission(Review, if = actor.level >= 3 && ["news", "blog"].contains(&self.section))]
+//! #[permission(Publish, if = self.embargo_until <= ctx.now && !(self.state == State::Published))]
+//! pub struct Article {
+//!     pub id: i64,
+//!     pub owner_id: i64,
+//!     pub state: State,
+//!     pub section: String,
+//!     pub locked_until: Option<i64>,
+//!     pub embargo_until: i64,
+//! }
+//!
+//! let a = Article {
+//!     id: 1, owner_id: 2, state: State::Draft, section: "news".into(),
+//!     locked_until: None, embargo_until: 100,
+//! };
+//! let editor = User { id: 9, level: 3 };
+//! let now = Request { now: 200 };
+//! assert!(is_allowed_with(&editor, &now, Article::Review, &a));
+//! assert!(is_allowed_with(&editor, &now, Article::Publish, &a));
+//! assert!(!is_allowed_with(&editor, &now, Article::View, &a));
+//! ```
+//!
+//! ## `#[roles(..)]`, `#[role(..)]`, `#[relation(..)]`
+//!
+//! | attribute | meaning |
+//! |---|---|
+//! | `#[roles(A > B > C, D, table = t)]` | roles held on this resource, ordered by implication (`A` grants `B` and `C`); `table` is the diesel table of assignments, with columns `actor_column = user_id`, `resource_column = <resource>_id`, `role_column = role` (text) unless renamed |
+//! | `#[role(A, if = <condition>)]` | role `A` is also granted by a condition, typically a parent's role |
+//! | `#[relation(name: Parent = field)]` | the parent reached through the foreign key `field` (may be an `Option`) |
+//!
+//! ```
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor, Default)]
+//! pub struct User {
+//!     pub id: i64,
+//!     #[actor(roles)] pub orgs: RoleMap<Org>,
+//!     #[actor(roles)] pub projects: RoleMap<Project>,
+//! }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User)]
+//! #[roles(Owner > Member)]
+//! #[permission(Read, if = role(Member))]
+//! pub struct Org { pub id: i64 }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User)]
+//! #[relation(org: Org = org_id)]
+//! #[roles(Admin > Dev)]
+//! #[role(Admin, if = org.role(Owner))]
+//! #[permission(Read, if = role(Dev) || org.allows(Read))]
+//! #[permission(Deploy, if = role(Admin))]
+//! pub struct Project { pub id: i64, pub org_id: i64 }
+//!
+//! let owner = User { id: 1, orgs: [(7, OrgRole::Owner)].into_iter().collect(), ..User::default() };
+//! let project = Project { id: 3, org_id: 7 };
+//! // `org.allows(Read)` reads the parent row: checks take the parents.
+//! let mut parents = ParentMap::new();
+//! parents.insert(Org { id: 7 });
+//! assert!(is_allowed_in(&parents, &owner, &(), Project::Deploy, &project));
+//! assert!(is_allowed_in(&parents, &owner, &(), Project::Read, &project));
+//! ```
+//!
+//! ## `#[field_guard(read = P, write = Q)]` on a field
+//!
+//! Reading or writing the field needs `P` / `Q` (either key alone). See
+//! [`readable_fields`](crate::readable_fields) and [`authorize_write`](crate::authorize_write).
+//!
+//! # `#[requires(Resource::Permission, ..)]`
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `actor = arg` | the actor argument (default: the argument named `actor`, or the only non-scalar argument besides the resource) |
+//! | `on = arg` | the resource argument (default: the argument whose type names the resource; `on = self` in methods) |
+//! | `ctx = arg` | the request context (default: an argument named `ctx`) |
+//! | `parents = arg` | a `&ParentMap` for rules that read parents (default: an argument named `parents`) |
+//!
+//! ```
+//! use authz_core::prelude::*;
+//! # #[derive(Actor)] pub struct User { pub id: i64 }
+//! # #[derive(Resource)]
+//! # #[resource(actor = User)]
+//! # #[permission(Push, if = self.owner_id == actor.id)]
+//! # pub struct Repo { pub id: i64, pub owner_id: i64 }
+//!
+//! #[derive(Debug)]
+//! enum AppError { Denied(Denied) }
+//! impl From<Denied> for AppError {
+//!     fn from(d: Denied) -> Self { AppError::Denied(d) }
+//! }
+//!
+//! #[requires(Repo::Push, actor = user)]
+//! fn push(user: &User, repo: &Repo, commits: u32) -> Result<u32, AppError> {
+//!     Ok(commits)
+//! }
+//!
+//! let repo = Repo { id: 1, owner_id: 1 };
+//! assert_eq!(push(&User { id: 1 }, &repo, 3).unwrap(), 3);
+//! assert!(push(&User { id: 2 }, &repo, 3).is_err());
+//! ```
