@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Prints the last criterion results of `check` and `query` as markdown tables.
+"""Prints the last criterion results of `check`, `query`, `peers` and `roles_query` as markdown
+tables.
 
 Usage: python3 benches/report.py [target-dir]   (default: ./target, or $CARGO_TARGET_DIR)
 Reads <target>/criterion/<group>/<bench>/new/{estimates,benchmark}.json; times are medians.
@@ -65,3 +66,35 @@ for backend in ["sqlite", "postgres"]:
         g, h, m = (v / n if v else v for v in (g, h, m))
         ms = lambda v: f"{v / 1e6:.4g}" if v else "n/a"
         print(f"| {backend} {kind} | {ms(g)} | {ms(h)} | {ms(m)} | {ratio(g, h)} | {ratio(m, g)} |")
+
+# `--bench peers`: ns per decision over the mixed list, and by resource type.
+g, n = median("peers", "generated")
+if g is not None:
+    print()
+    print("| engine (ns per decision) | all 6 permissions | org | repo | issue | / hand (all) | / generated (all) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    hand_all = median("peers", "hand")[0] / n
+    gen_all = g / n
+    for engine in ["generated", "generated_own_resolver", "hand", "cedar", "casbin"]:
+        v, n = median("peers", engine)
+        if v is None:
+            continue
+        v /= n
+        cells = []
+        for kind in ["org", "repo", "issue"]:
+            k, kn = median(f"peers_{kind}", engine)
+            cells.append(f"{k / kn:.1f}" if k else "-")
+        print(
+            f"| {engine} | {v:,.1f} | {' | '.join(cells)} | {ratio(v, hand_all)} | {ratio(v, gen_all)} |"
+        )
+
+# `--bench roles_query`: PostgreSQL, 100,000 repos and 1,000,000 role rows.
+g, _ = median("pg_roles_page", "generated")
+if g is not None:
+    print()
+    print("| PostgreSQL, Repo::Read | generated (ms) | hand (ms) | generated / hand |")
+    print("|---|---:|---:|---:|")
+    for kind in ["page", "count"]:
+        g, _ = median(f"pg_roles_{kind}", "generated")
+        h, _ = median(f"pg_roles_{kind}", "hand")
+        print(f"| {kind} | {g / 1e6:.3f} | {h / 1e6:.3f} | {ratio(g, h)} |")

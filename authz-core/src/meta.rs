@@ -141,7 +141,12 @@ impl ResourceMeta {
         for role in self.roles {
             let _ = write!(out, "\n| {} |", role.name);
             for p in self.permissions {
-                let cell = match role.grants.iter().find(|g| g.permission == p.name).map(|g| g.grant) {
+                let cell = match role
+                    .grants
+                    .iter()
+                    .find(|g| g.permission == p.name)
+                    .map(|g| g.grant)
+                {
                     Some(Grant::Always) => "yes".to_owned(),
                     // `|` would end the table cell.
                     Some(Grant::Depends) => format!("if `{}`", p.condition.replace('|', "\\|")),

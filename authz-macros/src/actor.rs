@@ -99,7 +99,10 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
                     is_roles = true;
                     Ok(())
                 } else {
-                    Err(meta.error("unknown key in a field's `#[actor(..)]`, expected `roles`: `#[actor(roles)] pub orgs: RoleMap<Org>`"))
+                    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                    Err(meta.error(format_args!(
+                        "unknown key `{key}` in a field's `#[actor(..)]`, expected `roles`: `#[actor(roles)] pub orgs: RoleMap<Org>`"
+                    )))
                 }
             });
             if let Err(err) = parsed {

@@ -6,6 +6,8 @@
 //!
 //! - `generated`: `is_allowed_in(&parents, &user, &(), perm, &resource)` with the derived
 //!   rules of `authz_benches::hosting` and a `ParentMap` of every org and repo;
+//! - `generated_own_resolver`: the same with a resolver written for the application
+//!   (`hosting::RepoParents`: repos in one `HashMap`) instead of the generic `ParentMap`;
 //! - `hand`: the same rules in plain Rust over `HashMap`s (`hosting::hand`);
 //! - `cedar`: cedar-policy 4, one `permit` policy per action, roles as `Role` entities in the
 //!   entity hierarchy (the user is `in` the roles it holds, a higher role is `in` the lower
@@ -27,7 +29,8 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Duration;
 
 use authz_benches::hosting::{
-    decide, IssuePermission, OrgPermission, OrgRole, Query, RepoPermission, RepoRole, Size, World,
+    decide, IssuePermission, OrgPermission, OrgRole, Query, RepoParents, RepoPermission, RepoRole,
+    Size, World,
 };
 use casbin::prelude::*;
 use cedar_policy::{
@@ -80,7 +83,7 @@ when { resource.repo.is_public || principal in resource.repo.readers
        || principal in resource.repo.org.members };
 
 permit(principal, action == Action::"Issue::Close", resource is Issue)
-when { principal in resource.repo.contributors
+when { resource.creator == principal || principal in resource.repo.contributors
        || principal in resource.repo.org.owners };
 "#;
 
@@ -107,25 +110,27 @@ struct Cedar {
 impl Cedar {
     fn new(world: &World, queries: &[Query]) -> Cedar {
         let policies = PolicySet::from_str(CEDAR_POLICIES).expect("cedar policies");
-        let entity = |uid: EntityUid,
-                      attrs: Vec<(&str, RestrictedExpression)>,
-                      parents: Vec<EntityUid>| {
-            Entity::new(
-                uid,
-                attrs
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect::<HashMap<_, _>>(),
-                parents.into_iter().collect::<HashSet<_>>(),
-            )
-            .expect("cedar entity")
-        };
+        let entity =
+            |uid: EntityUid, attrs: Vec<(&str, RestrictedExpression)>, parents: Vec<EntityUid>| {
+                Entity::new(
+                    uid,
+                    attrs
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect::<HashMap<_, _>>(),
+                    parents.into_iter().collect::<HashSet<_>>(),
+                )
+                .expect("cedar entity")
+            };
         let e = RestrictedExpression::new_entity_uid;
         let b = RestrictedExpression::new_bool;
         let mut all = Vec::new();
         for o in &world.orgs {
             // Owner implies Member: the Owner role is in the Member role.
-            let (owner, member) = (role_uid("org", o.id, "Owner"), role_uid("org", o.id, "Member"));
+            let (owner, member) = (
+                role_uid("org", o.id, "Owner"),
+                role_uid("org", o.id, "Member"),
+            );
             all.push(entity(owner.clone(), vec![], vec![member.clone()]));
             all.push(entity(member.clone(), vec![], vec![]));
             all.push(entity(
@@ -173,7 +178,10 @@ impl Cedar {
                 roles.extend(set.iter().map(|role: OrgRole| role_uid("org", *org, role)));
             }
             for (repo, set) in u.repo_roles.iter() {
-                roles.extend(set.iter().map(|role: RepoRole| role_uid("repo", *repo, role)));
+                roles.extend(
+                    set.iter()
+                        .map(|role: RepoRole| role_uid("repo", *repo, role)),
+                );
             }
             all.push(entity(
                 uid("User", u.id),
@@ -297,7 +305,10 @@ impl Casbin {
         let mut g2 = Vec::new();
         for o in &world.orgs {
             // Owner implies Member.
-            g.push(edge(format!("org:{}/Owner", o.id), format!("org:{}/Member", o.id)));
+            g.push(edge(
+                format!("org:{}/Owner", o.id),
+                format!("org:{}/Member", o.id),
+            ));
             if o.is_public {
                 g2.push(edge(format!("org:{}", o.id), "public".into()));
             }
@@ -319,7 +330,7 @@ impl Casbin {
                 format!("repo:{}/Maintainer", r.id),
             ));
             g.push(edge(
-                format!("org:{}/Memberx", r.org_id),
+                format!("org:{}/Member", r.org_id),
                 format!("repo:{}/Reader", r.id),
             ));
             if r.is_public {
@@ -390,6 +401,7 @@ fn main() {
     let world = World::generate(SIZE, 0x0c0de);
     let queries = world.queries(QUERIES, 0x9e7);
     let parents = world.parents();
+    let own_parents = RepoParents::new(&world);
     let hand = world.hand();
     let cedar = Cedar::new(&world, &queries);
     let casbin = Casbin::new(&world, &queries);
@@ -411,6 +423,7 @@ fn main() {
     for (k, &q) in queries.iter().enumerate() {
         let generated = decide(&world, &parents, q);
         let by_hand = hand.decide(q);
+        assert_eq!(decide(&world, &own_parents, q), generated, "{q:?}");
         let by_cedar = cedar.decide(&cedar.requests[k]);
         let by_casbin = casbin.decide(&casbin.requests[k]);
         if [by_hand, by_cedar, by_casbin] != [generated; 3] {
@@ -464,6 +477,15 @@ fn main() {
             n
         })
     });
+    g.bench_function("generated_own_resolver", |b| {
+        b.iter(|| {
+            let mut n = 0u32;
+            for &q in black_box(&queries) {
+                n += decide(&world, &own_parents, q) as u32;
+            }
+            n
+        })
+    });
     g.bench_function("hand", |b| {
         b.iter(|| {
             let mut n = 0u32;
@@ -474,6 +496,48 @@ fn main() {
         })
     });
     g.finish();
+    // The same two by resource type, to see where a difference comes from: org checks read
+    // one role map, repo checks two (repo and org roles), issue checks find the repo first.
+    for (kind, keep) in [
+        (
+            "org",
+            (|q: &Query| matches!(q, Query::Org(..))) as fn(&Query) -> bool,
+        ),
+        ("repo", |q| matches!(q, Query::Repo(..))),
+        ("issue", |q| matches!(q, Query::Issue(..))),
+    ] {
+        let subset: Vec<Query> = queries.iter().copied().filter(keep).collect();
+        let mut g = c.benchmark_group(format!("peers_{kind}"));
+        g.throughput(Throughput::Elements(subset.len() as u64));
+        g.bench_function("generated", |b| {
+            b.iter(|| {
+                let mut n = 0u32;
+                for &q in black_box(&subset) {
+                    n += decide(&world, &parents, q) as u32;
+                }
+                n
+            })
+        });
+        g.bench_function("generated_own_resolver", |b| {
+            b.iter(|| {
+                let mut n = 0u32;
+                for &q in black_box(&subset) {
+                    n += decide(&world, &own_parents, q) as u32;
+                }
+                n
+            })
+        });
+        g.bench_function("hand", |b| {
+            b.iter(|| {
+                let mut n = 0u32;
+                for &q in black_box(&subset) {
+                    n += hand.decide(q) as u32;
+                }
+                n
+            })
+        });
+        g.finish();
+    }
     // The peers take tens of milliseconds per pass over the list.
     let mut g = c.benchmark_group("peers");
     g.throughput(Throughput::Elements(queries.len() as u64));

@@ -186,8 +186,12 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
             .count()
             .get_result::<i64>(conn)
     };
-    let hand_count =
-        |conn: &mut PgConnection| repos::table.filter(hand_filter()).count().get_result::<i64>(conn);
+    let hand_count = |conn: &mut PgConnection| {
+        repos::table
+            .filter(hand_filter())
+            .count()
+            .get_result::<i64>(conn)
+    };
 
     eprintln!(
         "generated: {}",
@@ -219,7 +223,11 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
         .iter()
         .filter(|r| is_allowed(a, Repo::Read, *r))
         .collect();
-    let page: Vec<Repo> = expected.iter().take(PAGE as usize).map(|r| (*r).clone()).collect();
+    let page: Vec<Repo> = expected
+        .iter()
+        .take(PAGE as usize)
+        .map(|r| (*r).clone())
+        .collect();
     assert_eq!(generated_page(conn)?, page);
     assert_eq!(hand_page(conn)?, page);
     assert_eq!(generated_count(conn)?, expected.len() as i64);
@@ -267,7 +275,8 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
             repos::table
                 .authorized::<Repo, _, Pg, repos::table>(a, Repo::Read)
                 .count(),
-        ).load(conn),
+        )
+        .load(conn),
     )?;
     explain(
         "hand count",

@@ -10,10 +10,11 @@
 //! the generated check, the hand-written one, cedar-policy and casbin; `--bench roles_query`
 //! lists repos on PostgreSQL with 100,000 repos and 1,000,000 role rows.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 
 use authz_core::prelude::*;
-use authz_core::ParentMap;
+use authz_core::{ParentMap, Parents};
 use diesel::prelude::*;
 
 use crate::Rng;
@@ -363,8 +364,11 @@ impl World {
                 let related = rng.pct(50);
                 // A repo related to the user, if any.
                 let related_repo = |rng: &mut Rng| -> Option<usize> {
-                    let mut candidates: Vec<usize> =
-                        user.repo_roles.iter().map(|(id, _)| *id as usize - 1).collect();
+                    let mut candidates: Vec<usize> = user
+                        .repo_roles
+                        .iter()
+                        .map(|(id, _)| *id as usize - 1)
+                        .collect();
                     for (org, _) in user.org_roles.iter() {
                         candidates.extend(&self.org_repos[*org as usize - 1]);
                     }
@@ -373,8 +377,11 @@ impl World {
                 };
                 match k % 6 {
                     0 => {
-                        let mut orgs: Vec<usize> =
-                            user.org_roles.iter().map(|(id, _)| *id as usize - 1).collect();
+                        let mut orgs: Vec<usize> = user
+                            .org_roles
+                            .iter()
+                            .map(|(id, _)| *id as usize - 1)
+                            .collect();
                         orgs.sort_unstable();
                         let o = if related && !orgs.is_empty() {
                             orgs[pick(&mut rng, orgs.len())]
@@ -531,15 +538,35 @@ impl HandWorld {
     }
 }
 
+/// A resolver the application writes itself (the other way `is_allowed_in` reaches parents):
+/// repos by id in one `HashMap`, no per-type map in front of it. Issue checks are the only
+/// ones that look a parent up in this model.
+pub struct RepoParents(pub HashMap<i64, Repo>);
+
+impl RepoParents {
+    pub fn new(world: &World) -> RepoParents {
+        RepoParents(world.repos.iter().map(|r| (r.id, r.clone())).collect())
+    }
+}
+
+impl Parents for RepoParents {
+    #[inline]
+    fn get_erased(&self, ty: TypeId, id: &dyn Any) -> Option<&dyn Any> {
+        if ty == TypeId::of::<Repo>() {
+            self.0.get(id.downcast_ref::<i64>()?).map(|r| r as &dyn Any)
+        } else {
+            None
+        }
+    }
+}
+
 /// The generated decision of `q`: `is_allowed_in` with the world's parents.
 #[inline]
-pub fn decide(world: &World, parents: &ParentMap, q: Query) -> bool {
+pub fn decide(world: &World, parents: &dyn Parents, q: Query) -> bool {
     match q {
         Query::Org(u, p, o) => is_allowed_in(parents, &world.users[u], &(), p, &world.orgs[o]),
         Query::Repo(u, p, r) => is_allowed_in(parents, &world.users[u], &(), p, &world.repos[r]),
-        Query::Issue(u, p, i) => {
-            is_allowed_in(parents, &world.users[u], &(), p, &world.issues[i])
-        }
+        Query::Issue(u, p, i) => is_allowed_in(parents, &world.users[u], &(), p, &world.issues[i]),
     }
 }
 
@@ -563,6 +590,7 @@ mod tests {
         for q in &queries {
             let allowed = decide(&world, &parents, *q);
             assert_eq!(allowed, hand.decide(*q), "{q:?}");
+            assert_eq!(allowed, decide(&world, &RepoParents::new(&world), *q));
             granted += allowed as usize;
         }
         assert!(

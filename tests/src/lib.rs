@@ -81,10 +81,17 @@ pub fn mysql() -> Option<MysqlDatabase> {
             return None;
         }
     };
-    let name = format!("authz_t_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+    let name = format!(
+        "authz_t_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create test database");
     let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    let conn = MysqlConnection::establish(&format!("{base}/{name}")).expect("connect to test database");
+    let conn =
+        MysqlConnection::establish(&format!("{base}/{name}")).expect("connect to test database");
     Some(MysqlDatabase { conn, admin, name })
 }
 
@@ -101,6 +108,8 @@ pub struct MysqlDatabase {
 impl Drop for MysqlDatabase {
     fn drop(&mut self) {
         use diesel::connection::SimpleConnection;
-        let _ = self.admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", self.name));
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", self.name));
     }
 }

@@ -10,7 +10,9 @@ use diesel::prelude::*;
 
 #[test]
 fn code_hosting_on_mysql() {
-    let Some(mut db) = authz_tests::mysql() else { return };
+    let Some(mut db) = authz_tests::mysql() else {
+        return;
+    };
     let conn = &mut db.conn;
     // MySQL keys cannot index TEXT without a length.
     let schema = SCHEMA.replace("role TEXT", "role VARCHAR(64)");
@@ -28,7 +30,11 @@ fn code_hosting_on_mysql() {
     let issues_all: Vec<Issue> = issues::table.order(issues::id).load(conn).unwrap();
     let mut checked = 0;
     for user_id in 1..=7 {
-        let mut user = User { id: user_id, is_admin: user_id == 7, ..User::default() };
+        let mut user = User {
+            id: user_id,
+            is_admin: user_id == 7,
+            ..User::default()
+        };
         user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user).unwrap();
         user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user).unwrap();
         let parents = authz_diesel::load_parents(conn, &issues_all).unwrap();
@@ -46,8 +52,14 @@ fn code_hosting_on_mysql() {
                 .collect();
             assert_eq!(sql, mem, "user {user_id} Issue::{perm}");
             for issue in &issues_all {
-                let by_id = authz_diesel::authorize_by_id::<Issue, _, _>(conn, &user, perm, &issue.id);
-                assert_eq!(by_id.is_ok(), mem.contains(&issue.id), "user {user_id} Issue::{perm} #{}", issue.id);
+                let by_id =
+                    authz_diesel::authorize_by_id::<Issue, _, _>(conn, &user, perm, &issue.id);
+                assert_eq!(
+                    by_id.is_ok(),
+                    mem.contains(&issue.id),
+                    "user {user_id} Issue::{perm} #{}",
+                    issue.id
+                );
                 checked += 1;
             }
         }

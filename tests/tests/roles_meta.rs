@@ -12,13 +12,24 @@ fn roles_and_relations_are_described() {
     assert_eq!(repo.roles[0].granted_if, ["org.role(Owner)"]);
     assert_eq!(repo.roles[2].granted_if, ["org.role(Member)"]);
     assert_eq!(repo.relations.len(), 1);
-    assert_eq!((repo.relations[0].name, repo.relations[0].target, repo.relations[0].field), ("org", "Org", "org_id"));
+    assert_eq!(
+        (
+            repo.relations[0].name,
+            repo.relations[0].target,
+            repo.relations[0].field
+        ),
+        ("org", "Org", "org_id")
+    );
     let issue = authz_core::policy::<Issue>();
     assert!(issue.roles.is_empty());
     assert_eq!(issue.relations[0].target, "Repo");
 
     let grant = |role: usize, perm: &str| {
-        repo.roles[role].grants.iter().find(|g| g.permission == perm).map(|g| g.grant)
+        repo.roles[role]
+            .grants
+            .iter()
+            .find(|g| g.permission == perm)
+            .map(|g| g.grant)
     };
     assert_eq!(grant(0, "Delete"), Some(Grant::Always));
     assert_eq!(grant(2, "Push"), Some(Grant::Never));

@@ -43,12 +43,22 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
     let roles = res.roles.iter().flat_map(|roles| {
         roles.names.iter().map(move |role| {
             let name = role.to_string();
-            let implies = roles.implies.iter().filter(|(a, _)| a == role).map(|(_, b)| b.to_string());
-            let granted_if = res.derived_roles.iter().filter(|d| d.role == *role).map(|d| d.source.clone());
+            let implies = roles
+                .implies
+                .iter()
+                .filter(|(a, _)| a == role)
+                .map(|(_, b)| b.to_string());
+            let granted_if = res
+                .derived_roles
+                .iter()
+                .filter(|d| d.role == *role)
+                .map(|d| d.source.clone());
             // What holding this role alone does for each permission.
             let grants = res.permissions.iter().map(|p| {
                 let permission = p.name.to_string();
-                let with_role = grant_by_role(&p.cond, &|r| roles.granted_by(r).contains(&index(&roles.names, role)));
+                let with_role = grant_by_role(&p.cond, &|r| {
+                    roles.granted_by(r).contains(&index(&roles.names, role))
+                });
                 // Cells show what the role adds: the same answer as with no role at all is
                 // blank (a rule decided by other attributes alone).
                 let without_role = grant_by_role(&p.cond, &|_| false);
@@ -123,7 +133,11 @@ fn grant_by_role(cond: &Cond, holds: &dyn Fn(&syn::Ident) -> bool) -> Option<boo
                     Some(true) => {}
                 }
             }
-            if unknown { None } else { Some(true) }
+            if unknown {
+                None
+            } else {
+                Some(true)
+            }
         }
         Cond::Or(items) => {
             let mut unknown = false;
@@ -134,7 +148,11 @@ fn grant_by_role(cond: &Cond, holds: &dyn Fn(&syn::Ident) -> bool) -> Option<boo
                     Some(false) => {}
                 }
             }
-            if unknown { None } else { Some(false) }
+            if unknown {
+                None
+            } else {
+                Some(false)
+            }
         }
         _ => None,
     }

@@ -150,13 +150,23 @@ fn policy_document() -> String {
     ];
     let mut out = String::from("# Policy\n");
     for meta in resources {
-        out.push_str(&format!("\n## {}\n\n| permission | rule |\n|---|---|\n", meta.name));
+        out.push_str(&format!(
+            "\n## {}\n\n| permission | rule |\n|---|---|\n",
+            meta.name
+        ));
         for p in meta.permissions {
             // `|` would end the table cell.
-            out.push_str(&format!("| {} | `{}` |\n", p.name, p.condition.replace('|', "\\|")));
+            out.push_str(&format!(
+                "| {} | `{}` |\n",
+                p.name,
+                p.condition.replace('|', "\\|")
+            ));
         }
         for r in meta.relations {
-            out.push_str(&format!("\nRelation `{}`: `{}` through `{}`.\n", r.name, r.target, r.field));
+            out.push_str(&format!(
+                "\nRelation `{}`: `{}` through `{}`.\n",
+                r.name, r.target, r.field
+            ));
         }
         if !meta.roles.is_empty() {
             out.push('\n');
