@@ -36,9 +36,12 @@ impl Parents for NoParents {
 }
 
 /// Parent resources held in memory, by type and id.
+///
+/// The types are few (one per parent resource type), so they are found by a linear scan of
+/// `TypeId`s; only the id is hashed.
 #[derive(Default)]
 pub struct ParentMap {
-    maps: HashMap<TypeId, Box<dyn ErasedMap>>,
+    maps: Vec<(TypeId, Box<dyn ErasedMap>)>,
 }
 
 impl ParentMap {
@@ -73,18 +76,26 @@ impl ParentMap {
 
     /// How many resources of type `R` are held.
     pub fn count<R: Keyed>(&self) -> usize {
-        self.maps
-            .get(&TypeId::of::<R>())
+        self.erased(TypeId::of::<R>())
             .and_then(|m| m.as_any().downcast_ref::<HashMap<R::Id, R>>())
             .map_or(0, HashMap::len)
     }
 
+    #[inline]
+    fn erased(&self, ty: TypeId) -> Option<&dyn ErasedMap> {
+        self.maps.iter().find(|(t, _)| *t == ty).map(|(_, m)| &**m)
+    }
+
     fn typed_mut<R: Keyed + Send + Sync>(&mut self) -> &mut HashMap<R::Id, R> {
-        let entry = self
-            .maps
-            .entry(TypeId::of::<R>())
-            .or_insert_with(|| Box::new(HashMap::<R::Id, R>::new()));
-        match entry.as_any_mut().downcast_mut::<HashMap<R::Id, R>>() {
+        let ty = TypeId::of::<R>();
+        let index = match self.maps.iter().position(|(t, _)| *t == ty) {
+            Some(index) => index,
+            None => {
+                self.maps.push((ty, Box::new(HashMap::<R::Id, R>::new())));
+                self.maps.len() - 1
+            }
+        };
+        match self.maps[index].1.as_any_mut().downcast_mut::<HashMap<R::Id, R>>() {
             Some(map) => map,
             // The entry for `TypeId::of::<R>()` is only ever created with this type.
             None => unreachable!("parent map entry of the wrong type"),
@@ -95,7 +106,7 @@ impl ParentMap {
 impl Parents for ParentMap {
     #[inline]
     fn get_erased(&self, ty: TypeId, id: &dyn Any) -> Option<&dyn Any> {
-        self.maps.get(&ty)?.get(id)
+        self.erased(ty)?.get(id)
     }
 }
 
