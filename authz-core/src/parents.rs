@@ -95,7 +95,11 @@ impl ParentMap {
                 self.maps.len() - 1
             }
         };
-        match self.maps[index].1.as_any_mut().downcast_mut::<HashMap<R::Id, R>>() {
+        match self.maps[index]
+            .1
+            .as_any_mut()
+            .downcast_mut::<HashMap<R::Id, R>>()
+        {
             Some(map) => map,
             // The entry for `TypeId::of::<R>()` is only ever created with this type.
             None => unreachable!("parent map entry of the wrong type"),
