@@ -53,3 +53,23 @@ fn role_matrix_markdown() {
     assert!(org.contains("| Owner | yes | yes |"), "{org}");
     assert!(org.contains("| Member | yes |  |"), "{org}");
 }
+
+#[test]
+fn role_table_migration_runs() {
+    use authz_tests::hosting::{OrgRole, RepoRole};
+    assert_eq!(
+        RepoRole::TABLE_SQL,
+        "CREATE TABLE IF NOT EXISTS repo_roles (user_id BIGINT NOT NULL, repo_id BIGINT NOT NULL, \
+         role VARCHAR(64) NOT NULL, PRIMARY KEY (user_id, repo_id, role))"
+    );
+    let mut conn = authz_tests::sqlite();
+    authz_tests::execute_script(&mut conn, OrgRole::TABLE_SQL).unwrap();
+    authz_tests::execute_script(&mut conn, RepoRole::TABLE_SQL).unwrap();
+    if let Some(mut pg) = authz_tests::postgres() {
+        authz_tests::execute_script(
+            &mut pg,
+            &OrgRole::TABLE_SQL.replace("org_roles", "org_roles_migration"),
+        )
+        .unwrap();
+    }
+}

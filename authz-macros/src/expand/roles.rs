@@ -163,6 +163,28 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     );
     let id_ty = id.ty;
     let id_field = id.ident;
+    // A ready-made migration for applications without a role table, valid on SQLite,
+    // PostgreSQL and MySQL.
+    let migration = roles.table.as_ref().map(|table| {
+        let table = crate::ast::tokens_text(table);
+        let table = table.rsplit("::").next().unwrap_or(&table).to_owned();
+        let id_sql = match crate::ast::tokens_text(id_ty).as_str() {
+            "i16" | "i32" => "INTEGER",
+            "String" => "VARCHAR(255)",
+            _ => "BIGINT",
+        };
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {table} ({a} BIGINT NOT NULL, {r} {id_sql} NOT NULL, {ro} VARCHAR(64) NOT NULL, PRIMARY KEY ({a}, {r}, {ro}))",
+            a = roles.actor_column,
+            r = roles.resource_column,
+            ro = roles.role_column,
+        );
+        let doc = format!("A ready-made migration for the role table: `{sql}`. Actor ids are `BIGINT`; adapt the column types to your actor's id.");
+        quote! {
+            #[doc = #doc]
+            pub const TABLE_SQL: &'static str = #sql;
+        }
+    });
     // Spanned on the actor type, so "`User` carries no roles on `Org`" points at `actor = User`.
     let stored_role =
         quote_spanned!(actor.span()=> ::authz_core::__private::stored_role::<#ident, _>);
@@ -183,6 +205,8 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             pub const fn name(self) -> &'static str {
                 match self { #(Self::#names => #name_strs,)* }
             }
+
+            #migration
         }
 
         #[automatically_derived]
