@@ -162,106 +162,13 @@ impl<R: HasFields> FieldSet<R> {
     }
 }
 
-impl<R: HasFields> Clone for FieldSet<R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<R: HasFields> Copy for FieldSet<R> {}
-impl<R: HasFields> PartialEq for FieldSet<R> {
-    fn eq(&self, other: &Self) -> bool {
-        self.bits == other.bits
-    }
-}
-impl<R: HasFields> Eq for FieldSet<R> {}
-impl<R: HasFields> Hash for FieldSet<R> {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.bits.hash(state);
-    }
-}
-impl<R: HasFields> Default for FieldSet<R> {
-    fn default() -> Self {
-        Self::empty()
-    }
-}
-
-impl<R: HasFields> fmt::Debug for FieldSet<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-/// `{id, name}`: the field names in declaration order.
-impl<R: HasFields> fmt::Display for FieldSet<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("{")?;
-        for (i, field) in self.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(field.name())?;
-        }
-        f.write_str("}")
-    }
-}
-
-// Generic over the enum, so the resource is inferred: `FieldSet::from([RepoField::Name])`.
-impl<F: FieldEnum, const N: usize> From<[F; N]> for FieldSet<F::Resource> {
-    fn from(fields: [F; N]) -> Self {
-        fields.into_iter().collect()
-    }
-}
-
-impl<F: FieldEnum> FromIterator<F> for FieldSet<F::Resource> {
-    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
-        let mut set = Self::empty();
-        for field in iter {
-            set.insert(field);
-        }
-        set
-    }
-}
-
-impl<R: HasFields> IntoIterator for FieldSet<R> {
-    type Item = R::Field;
-    type IntoIter = FieldSetIter<R>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// Iterator over a [`FieldSet`], in declaration order.
-pub struct FieldSetIter<R: HasFields> {
+crate::name_set::name_set_impls! {
+    set: FieldSet,
+    iter: FieldSetIter,
+    bound: HasFields,
+    elem: Field,
+    elem_trait: FieldEnum,
     bits: u128,
-    _resource: PhantomData<fn() -> R>,
-}
-
-impl<R: HasFields> Iterator for FieldSetIter<R> {
-    type Item = R::Field;
-    #[inline]
-    fn next(&mut self) -> Option<R::Field> {
-        if self.bits == 0 {
-            return None;
-        }
-        let index = self.bits.trailing_zeros() as usize;
-        self.bits &= self.bits - 1;
-        <R::Field as FieldEnum>::ALL.get(index).copied()
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.bits.count_ones() as usize;
-        (n, Some(n))
-    }
-}
-
-impl<R: HasFields> ExactSizeIterator for FieldSetIter<R> {}
-impl<R: HasFields> core::iter::FusedIterator for FieldSetIter<R> {}
-
-#[cfg(feature = "serde")]
-impl<R: HasFields> serde::Serialize for FieldSet<R> {
-    /// A list of field names: `["id", "name"]`.
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter().map(FieldEnum::name))
-    }
 }
 
 /// The fields a write touches: a slice or array of fields, a [`FieldSet`], one field, or a

@@ -33,6 +33,7 @@ mod denied;
 pub mod explain;
 mod fields;
 pub mod meta;
+mod name_set;
 mod parents;
 mod permission;
 #[cfg(feature = "serde")]

@@ -268,14 +268,7 @@ impl<R: RoleHolder> RoleStore for RoleMap<R> {
 
 impl<Ro: RoleEnum> Display for RoleSet<Ro> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("{")?;
-        for (i, role) in self.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(role.name())?;
-        }
-        f.write_str("}")
+        crate::name_set::write_names(f, self.iter().map(RoleEnum::name))
     }
 }
 

@@ -1,4 +1,3 @@
-use core::fmt;
 use core::marker::PhantomData;
 
 use crate::{PermissionEnum, Resource};
@@ -85,107 +84,13 @@ impl<R: Resource> PermissionSet<R> {
     }
 }
 
-impl<R: Resource> Clone for PermissionSet<R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<R: Resource> Copy for PermissionSet<R> {}
-impl<R: Resource> PartialEq for PermissionSet<R> {
-    fn eq(&self, other: &Self) -> bool {
-        self.bits == other.bits
-    }
-}
-impl<R: Resource> Eq for PermissionSet<R> {}
-impl<R: Resource> core::hash::Hash for PermissionSet<R> {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.bits.hash(state);
-    }
-}
-impl<R: Resource> Default for PermissionSet<R> {
-    fn default() -> Self {
-        Self::empty()
-    }
-}
-
-impl<R: Resource> fmt::Debug for PermissionSet<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-/// `{Read, Push}`: the names in declaration order.
-impl<R: Resource> fmt::Display for PermissionSet<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("{")?;
-        for (i, perm) in self.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(perm.name())?;
-        }
-        f.write_str("}")
-    }
-}
-
-// Generic over the enum rather than the resource, so that the resource is inferred from the
-// permissions: `PermissionSet::from([RepoPermission::Read])` is a `PermissionSet<Repo>`.
-impl<P: PermissionEnum, const N: usize> From<[P; N]> for PermissionSet<P::Resource> {
-    fn from(perms: [P; N]) -> Self {
-        perms.into_iter().collect()
-    }
-}
-
-impl<P: PermissionEnum> FromIterator<P> for PermissionSet<P::Resource> {
-    fn from_iter<I: IntoIterator<Item = P>>(iter: I) -> Self {
-        let mut set = Self::empty();
-        for perm in iter {
-            set.insert(perm);
-        }
-        set
-    }
-}
-
-impl<R: Resource> IntoIterator for PermissionSet<R> {
-    type Item = R::Permission;
-    type IntoIter = PermissionSetIter<R>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// Iterator over a [`PermissionSet`], in declaration order.
-pub struct PermissionSetIter<R: Resource> {
+crate::name_set::name_set_impls! {
+    set: PermissionSet,
+    iter: PermissionSetIter,
+    bound: Resource,
+    elem: Permission,
+    elem_trait: PermissionEnum,
     bits: u64,
-    _resource: PhantomData<fn() -> R>,
-}
-
-impl<R: Resource> Iterator for PermissionSetIter<R> {
-    type Item = R::Permission;
-    #[inline]
-    fn next(&mut self) -> Option<R::Permission> {
-        if self.bits == 0 {
-            return None;
-        }
-        let index = self.bits.trailing_zeros() as usize;
-        self.bits &= self.bits - 1;
-        <R::Permission as PermissionEnum>::ALL.get(index).copied()
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.bits.count_ones() as usize;
-        (n, Some(n))
-    }
-}
-
-impl<R: Resource> ExactSizeIterator for PermissionSetIter<R> {}
-impl<R: Resource> core::iter::FusedIterator for PermissionSetIter<R> {}
-
-#[cfg(feature = "serde")]
-impl<R: Resource> serde::Serialize for PermissionSet<R> {
-    /// A list of permission names: `["Read", "Push"]`.
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter().map(PermissionEnum::name))
-    }
 }
 
 #[cfg(feature = "serde")]
@@ -206,7 +111,7 @@ impl<'de, R: Resource> serde::Deserialize<'de> for PermissionSet<R> {
         impl<'de, R: Resource> serde::de::Visitor<'de> for Names<R> {
             type Value = PermissionSet<R>;
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 write!(f, "a list of permission names of `{}`", R::NAME)
             }
 
