@@ -47,6 +47,15 @@ fn pg_required() -> bool {
         || std::env::var_os("AUTHZ_REQUIRE_PG").is_some_and(|v| !v.is_empty())
 }
 
+/// How many random worlds a differential test checks per backend: `AUTHZ_DIFF_CASES`, or
+/// the test's default.
+pub fn differential_cases(default: u32) -> u32 {
+    std::env::var("AUTHZ_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Runs each `;`-separated statement of `sql` (schema set-up).
 pub fn execute_script<C: Connection>(conn: &mut C, sql: &str) -> QueryResult<()> {
     for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {

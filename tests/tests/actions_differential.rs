@@ -337,13 +337,6 @@ macro_rules! check_world {
 check_world!(check_sqlite, SqliteConnection, "SQLite");
 check_world!(check_postgres, PgConnection, "PostgreSQL");
 
-fn cases() -> u32 {
-    std::env::var("AUTHZ_DIFF_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(128)
-}
-
 #[test]
 fn permission_bits_match_authorized_actions_on_random_worlds() {
     let mut sqlite = authz_tests::sqlite();
@@ -356,7 +349,7 @@ fn permission_bits_match_authorized_actions_on_random_worlds() {
     let pg = RefCell::new(pg);
     let counts = RefCell::new((0u32, 0u32));
     let config = Config {
-        cases: cases(),
+        cases: authz_tests::differential_cases(128),
         failure_persistence: None,
         ..Config::default()
     };

@@ -461,13 +461,6 @@ macro_rules! check_world {
 check_world!(check_sqlite, SqliteConnection, "SQLite");
 check_world!(check_postgres, PgConnection, "PostgreSQL");
 
-fn cases() -> u32 {
-    std::env::var("AUTHZ_DIFF_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
-}
-
 #[test]
 fn filters_match_in_memory_checks_on_random_worlds() {
     let mut sqlite = authz_tests::sqlite();
@@ -482,7 +475,7 @@ fn filters_match_in_memory_checks_on_random_worlds() {
     let (sqlite_time, pg_time) = (RefCell::new(0f64), RefCell::new(0f64));
 
     let config = Config {
-        cases: cases(),
+        cases: authz_tests::differential_cases(256),
         failure_persistence: None,
         ..Config::default()
     };
