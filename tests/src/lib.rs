@@ -35,7 +35,9 @@ pub fn postgres() -> Option<PgConnection> {
             panic!("PostgreSQL required (CI or AUTHZ_REQUIRE_PG is set) but unreachable at {url}: {err}")
         }
         Err(err) => {
-            eprintln!("skipping PostgreSQL: cannot connect to {url} ({err}); set AUTHZ_PG_URL to run these tests");
+            announce_skip(&format!(
+                "skipping PostgreSQL: cannot connect to {url} ({err}); set AUTHZ_PG_URL to run these tests"
+            ));
             None
         }
     }
@@ -45,6 +47,20 @@ pub fn postgres() -> Option<PgConnection> {
 fn pg_required() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
         || std::env::var_os("AUTHZ_REQUIRE_PG").is_some_and(|v| !v.is_empty())
+}
+
+/// Says once per test binary that a backend is skipped, on the real standard error: the test
+/// harness captures `eprintln!` of passing tests, and a skip must not go unnoticed.
+pub fn announce_skip(message: &str) {
+    use std::io::Write;
+    use std::sync::Mutex;
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let backend = message.split(':').next().unwrap_or(message).to_owned();
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.contains(&backend) {
+        said.push(backend);
+        let _ = writeln!(std::io::stderr(), "{message}");
+    }
 }
 
 /// How many random worlds a differential test checks per backend: `AUTHZ_DIFF_CASES`, or
@@ -86,7 +102,9 @@ pub fn mysql() -> Option<MysqlDatabase> {
             panic!("MySQL required but unreachable at {url}: {err}")
         }
         Err(err) => {
-            eprintln!("skipping MySQL: cannot connect to {url} ({err}); set AUTHZ_MYSQL_URL to run these tests");
+            announce_skip(&format!(
+                "skipping MySQL: cannot connect to {url} ({err}); set AUTHZ_MYSQL_URL to run these tests"
+            ));
             return None;
         }
     };
