@@ -55,51 +55,6 @@ pub struct FieldSet<R: HasFields> {
 }
 
 impl<R: HasFields> FieldSet<R> {
-    /// The empty set.
-    #[inline]
-    pub const fn empty() -> Self {
-        Self::from_bits(0)
-    }
-
-    /// A set from its raw bits (bit `i` is `R::Field::ALL[i]`); unknown bits are dropped.
-    #[inline]
-    pub const fn from_bits(bits: u128) -> Self {
-        let len = <R::Field as FieldEnum>::ALL.len();
-        let mask = if len >= 128 {
-            u128::MAX
-        } else {
-            (1u128 << len) - 1
-        };
-        Self {
-            bits: bits & mask,
-            _resource: PhantomData,
-        }
-    }
-
-    /// Every field of `R`.
-    #[inline]
-    pub const fn all() -> Self {
-        Self::from_bits(u128::MAX)
-    }
-
-    /// The raw bits.
-    #[inline]
-    pub const fn bits(self) -> u128 {
-        self.bits
-    }
-
-    /// Adds a field.
-    #[inline]
-    pub fn insert(&mut self, field: R::Field) {
-        self.bits |= 1 << field.index();
-    }
-
-    /// Removes a field.
-    #[inline]
-    pub fn remove(&mut self, field: R::Field) {
-        self.bits &= !(1 << field.index());
-    }
-
     /// Whether the set holds `field`.
     #[inline]
     pub fn contains(self, field: R::Field) -> bool {
@@ -116,27 +71,6 @@ impl<R: HasFields> FieldSet<R> {
     #[inline]
     pub const fn difference(self, other: Self) -> Self {
         Self::from_bits(self.bits & !other.bits)
-    }
-
-    /// Whether the set is empty.
-    #[inline]
-    pub const fn is_empty(self) -> bool {
-        self.bits == 0
-    }
-
-    /// How many fields the set holds.
-    #[inline]
-    pub const fn len(self) -> usize {
-        self.bits.count_ones() as usize
-    }
-
-    /// The fields in declaration order.
-    #[inline]
-    pub fn iter(self) -> FieldSetIter<R> {
-        FieldSetIter {
-            bits: self.bits,
-            _resource: PhantomData,
-        }
     }
 
     /// The fields readable by an actor holding `perms`: the unguarded fields and those whose

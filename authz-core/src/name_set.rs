@@ -19,8 +19,9 @@ pub(crate) fn write_names(
 }
 
 /// Implements the value traits, conversions, iterator and `Serialize` of a set type
-/// `$set<R>` with a `bits: $bits` field over the elements `R::$elem` (enums implementing
-/// `$elem_trait`, whose `Resource` is `R`). The set itself provides `empty`, `insert`, `iter`.
+/// `$set<R>` with fields `bits: $bits` and `_resource: PhantomData<fn() -> R>` over the elements
+/// `R::$elem` (enums implementing `$elem_trait`, whose `Resource` is `R`): the constructors,
+/// `insert`/`remove`/`len`/`iter`, the value traits, conversions, the iterator and `Serialize`.
 macro_rules! name_set_impls {
     (
         set: $set:ident,
@@ -30,6 +31,75 @@ macro_rules! name_set_impls {
         elem_trait: $elem_trait:ident,
         bits: $bits:ty $(,)?
     ) => {
+        impl<R: $bound> $set<R> {
+            /// The empty set.
+            #[inline]
+            pub const fn empty() -> Self {
+                Self::from_bits(0)
+            }
+
+            /// A set from its raw bits (bit `i` is element `i` of the generated enum's `ALL`);
+            /// bits past the last element are dropped.
+            #[inline]
+            pub const fn from_bits(bits: $bits) -> Self {
+                let len = <R::$elem as $elem_trait>::ALL.len();
+                let mask = if len >= <$bits>::BITS as usize {
+                    <$bits>::MAX
+                } else {
+                    (1 << len) - 1
+                };
+                Self {
+                    bits: bits & mask,
+                    _resource: core::marker::PhantomData,
+                }
+            }
+
+            /// Every element.
+            #[inline]
+            pub const fn all() -> Self {
+                Self::from_bits(<$bits>::MAX)
+            }
+
+            /// The raw bits (bit `i` is element `i` of the generated enum's `ALL`).
+            #[inline]
+            pub const fn bits(self) -> $bits {
+                self.bits
+            }
+
+            /// Adds an element.
+            #[inline]
+            pub fn insert(&mut self, item: R::$elem) {
+                self.bits |= 1 << <R::$elem as $elem_trait>::index(item);
+            }
+
+            /// Removes an element.
+            #[inline]
+            pub fn remove(&mut self, item: R::$elem) {
+                self.bits &= !(1 << <R::$elem as $elem_trait>::index(item));
+            }
+
+            /// Whether the set is empty.
+            #[inline]
+            pub const fn is_empty(self) -> bool {
+                self.bits == 0
+            }
+
+            /// How many elements the set holds.
+            #[inline]
+            pub const fn len(self) -> usize {
+                self.bits.count_ones() as usize
+            }
+
+            /// The elements in declaration order.
+            #[inline]
+            pub fn iter(self) -> $iter<R> {
+                $iter {
+                    bits: self.bits,
+                    _resource: core::marker::PhantomData,
+                }
+            }
+        }
+
         impl<R: $bound> Clone for $set<R> {
             fn clone(&self) -> Self {
                 *self

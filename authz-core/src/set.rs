@@ -11,76 +11,10 @@ pub struct PermissionSet<R: Resource> {
 }
 
 impl<R: Resource> PermissionSet<R> {
-    /// The empty set.
-    #[inline]
-    pub const fn empty() -> Self {
-        Self::from_bits(0)
-    }
-
-    /// A set from its raw bits (bit `i` is `R::Permission::ALL[i]`); unknown bits are dropped.
-    #[inline]
-    pub const fn from_bits(bits: u64) -> Self {
-        let len = <R::Permission as PermissionEnum>::ALL.len();
-        let mask = if len >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << len) - 1
-        };
-        Self {
-            bits: bits & mask,
-            _resource: PhantomData,
-        }
-    }
-
-    /// Every permission of `R`.
-    #[inline]
-    pub const fn all() -> Self {
-        Self::from_bits(u64::MAX)
-    }
-
-    /// The raw bits (bit `i` is `R::Permission::ALL[i]`).
-    #[inline]
-    pub const fn bits(self) -> u64 {
-        self.bits
-    }
-
-    /// Adds a permission.
-    #[inline]
-    pub fn insert(&mut self, perm: R::Permission) {
-        self.bits |= 1 << perm.index();
-    }
-
-    /// Removes a permission.
-    #[inline]
-    pub fn remove(&mut self, perm: R::Permission) {
-        self.bits &= !(1 << perm.index());
-    }
-
     /// Whether the set holds `perm`.
     #[inline]
     pub fn contains(self, perm: impl crate::Permission<R>) -> bool {
         self.bits & (1 << perm.permission().index()) != 0
-    }
-
-    /// Whether the set is empty.
-    #[inline]
-    pub const fn is_empty(self) -> bool {
-        self.bits == 0
-    }
-
-    /// How many permissions the set holds.
-    #[inline]
-    pub const fn len(self) -> usize {
-        self.bits.count_ones() as usize
-    }
-
-    /// The permissions in declaration order.
-    #[inline]
-    pub fn iter(self) -> PermissionSetIter<R> {
-        PermissionSetIter {
-            bits: self.bits,
-            _resource: PhantomData,
-        }
     }
 }
 
