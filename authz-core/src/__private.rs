@@ -155,7 +155,10 @@ where
     name.parse().map_err(serde::de::Error::custom)
 }
 
-pub use crate::{HasRoles, Keyed, NoParents, Parents, RoleEnum, RoleHolder, RoleSet, RoleStore};
+pub use crate::{
+    Env, HasRoles, Keyed, NoParents, ParentRows, Parents, ReadsContext, ReadsParents, RoleEnum,
+    RoleHolder, RoleRows, RoleSet, RoleStore,
+};
 
 /// A foreign key: the parent's id, or an `Option` of it (absent grants nothing).
 pub trait ForeignKey<Id> {
@@ -174,59 +177,59 @@ impl<T> ForeignKey<T> for Option<T> {
     }
 }
 
-/// `role(X)` from stored roles: the actor holds `role` or one that implies it on `id`.
+/// `role(X)` on this row: a stored role that implies it, or a `#[role]` rule.
 #[inline(always)]
-pub fn stored_role<R, A>(actor: &A, id: &R::Id, role: R::Role) -> bool
+pub fn has_role<R: RoleHolder>(
+    resource: &R,
+    env: Env<'_, R::Actor, R::Context>,
+    role: R::Role,
+) -> bool {
+    R::stored_roles(env.actor, resource.key()).grants(role)
+        || (R::ROLE_NEEDS_ROW && resource.rule_grants(env, role))
+}
+
+/// `org.role(X)`: the role on the parent whose id is in `fk`, from the stored roles, or from
+/// `#[role]` rules on the parent row found in `env.parents`.
+#[inline(always)]
+pub fn parent_role<P, K, A, C>(env: Env<'_, A, C>, fk: &K, role: P::Role) -> bool
+where
+    P: RoleHolder<Actor = A> + ReadsContext<C>,
+    K: ForeignKey<P::Id> + ?Sized,
+{
+    let Some(id) = fk.foreign_key() else {
+        return false;
+    };
+    let env = env.for_resource::<P>();
+    P::stored_roles(env.actor, id).grants(role)
+        || (P::ROLE_NEEDS_ROW
+            && env
+                .parents
+                .get::<P>(id)
+                .is_some_and(|row| row.rule_grants(env, role)))
+}
+
+/// `repo.allows(P)`: the permission on the parent whose id is in `fk`, found in `env.parents`.
+#[inline(always)]
+pub fn parent_allows<P, K, Q, A, C>(env: Env<'_, A, C>, fk: &K, perm: Q) -> bool
+where
+    P: Keyed<Actor = A> + ReadsContext<C>,
+    K: ForeignKey<P::Id> + ?Sized,
+    Q: Permission<P>,
+{
+    match fk.foreign_key().and_then(|id| env.parents.get::<P>(id)) {
+        Some(parent) => parent.check(env.for_resource::<P>(), perm.permission()),
+        None => false,
+    }
+}
+
+/// The roles the actor carries on the resource with id `id` (`#[actor(roles)]` data).
+#[inline(always)]
+pub fn carried_roles<R, A>(actor: &A, id: &R::Id) -> RoleSet<R::Role>
 where
     R: RoleHolder,
     A: HasRoles<R> + ?Sized,
 {
-    actor.roles_on(id).grants(role)
-}
-
-/// `org.role(X)`: the role on the parent whose id is in `fk`.
-#[inline(always)]
-pub fn parent_role<P, K>(
-    actor: &P::Actor,
-    ctx: &P::Context,
-    parents: &dyn Parents,
-    fk: &K,
-    role: P::Role,
-) -> bool
-where
-    P: RoleHolder,
-    K: ForeignKey<P::Id> + ?Sized,
-{
-    match fk.foreign_key() {
-        Some(id) => P::has_role_by_id(actor, ctx, parents, id, role),
-        None => false,
-    }
-}
-
-/// `repo.allows(P)`: the permission on the parent whose id is in `fk`, found in `parents`.
-#[inline(always)]
-pub fn parent_allows<P, K, Q>(
-    actor: &P::Actor,
-    ctx: &P::Context,
-    parents: &dyn Parents,
-    fk: &K,
-    perm: Q,
-) -> bool
-where
-    P: Keyed,
-    K: ForeignKey<P::Id> + ?Sized,
-    Q: Permission<P>,
-{
-    match fk.foreign_key().and_then(|id| parents.get::<P>(id)) {
-        Some(parent) => parent.check(actor, ctx, parents, perm.permission()),
-        None => false,
-    }
-}
-
-/// The parent row for a `#[role(.., if = ..)]` rule evaluated by id.
-#[inline(always)]
-pub fn find<'p, R: Keyed>(parents: &'p dyn Parents, id: &R::Id) -> Option<&'p R> {
-    parents.get::<R>(id)
+    actor.roles_on(id)
 }
 
 /// Builds the `FromStr` error of a generated role enum.

@@ -1,4 +1,4 @@
-use crate::{Parents, PermissionEnum, Resource};
+use crate::{Env, PermissionEnum, Resource};
 
 /// Why a check failed, in the terms an HTTP handler needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,14 +40,12 @@ impl Denied {
 }
 
 pub(crate) fn deny<R: Resource>(
-    actor: &R::Actor,
-    ctx: &R::Context,
-    parents: &dyn Parents,
+    env: Env<'_, R::Actor, R::Context>,
     perm: R::Permission,
     resource: &R,
 ) -> Denied {
     let readable = match R::READ {
-        Some(read) => read != perm && resource.check(actor, ctx, parents, read),
+        Some(read) => read != perm && resource.check(env, read),
         // Without a read permission, existence is not secret.
         None => true,
     };

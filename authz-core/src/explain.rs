@@ -36,7 +36,7 @@
 
 use core::fmt;
 
-use crate::{NoParents, Parents, Permission, PermissionEnum, Resource};
+use crate::{Env, PermissionEnum, Resource};
 
 /// What a node of an explanation stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -213,54 +213,6 @@ impl<R: Resource> fmt::Display for Explanation<R> {
 /// A resource whose rules can be explained. Implemented by `#[derive(Resource)]`.
 pub trait Explain: Resource {
     /// The rule of `perm` evaluated part by part.
-    fn explain_node(
-        &self,
-        actor: &Self::Actor,
-        ctx: &Self::Context,
-        parents: &dyn Parents,
-        perm: Self::Permission,
-    ) -> ExplainNode;
-}
-
-/// Why `actor` may or may not do `perm` on `resource`.
-pub fn explain<R, P>(actor: &R::Actor, perm: P, resource: &R) -> Explanation<R>
-where
-    R: Explain<Context = ()>,
-    P: Permission<R>,
-{
-    explain_with(actor, &(), perm, resource)
-}
-
-/// [`explain`] for resources whose conditions read a request context.
-pub fn explain_with<R, P>(
-    actor: &R::Actor,
-    ctx: &R::Context,
-    perm: P,
-    resource: &R,
-) -> Explanation<R>
-where
-    R: Explain,
-    P: Permission<R>,
-{
-    let () = crate::NoParentsNeeded::<R>::OK;
-    explain_in(&NoParents, actor, ctx, perm, resource)
-}
-
-/// [`explain`] with the parent rows the rules read found in `parents`.
-pub fn explain_in<R, P>(
-    parents: &dyn Parents,
-    actor: &R::Actor,
-    ctx: &R::Context,
-    perm: P,
-    resource: &R,
-) -> Explanation<R>
-where
-    R: Explain,
-    P: Permission<R>,
-{
-    let permission = perm.permission();
-    Explanation {
-        permission,
-        root: resource.explain_node(actor, ctx, parents, permission),
-    }
+    fn explain_node(&self, env: Env<'_, Self::Actor, Self::Context>, perm: Self::Permission)
+        -> ExplainNode;
 }

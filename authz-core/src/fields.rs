@@ -10,13 +10,13 @@
 //!   whatever permission the write itself needs).
 //!
 //! So the policy, not the handler, decides that changing `is_public` needs `ChangeVisibility`:
-//! the handler asks about the fields the request touches with [`authorize_write`].
+//! the handler asks about the fields the request touches with [`Authz::authorize_write`](crate::Authz::authorize_write).
 
 use core::fmt;
 use core::hash::Hash;
 use core::marker::PhantomData;
 
-use crate::{Denied, NoParents, Parents, PermissionSet, Resource};
+use crate::{Denied, Env, PermissionSet, Resource};
 
 /// A resource with a generated field enum. Implemented by `#[derive(Resource)]`.
 #[diagnostic::on_unimplemented(
@@ -144,121 +144,24 @@ pub trait Patch<R: HasFields> {
     fn changed_fields(&self) -> FieldSet<R>;
 }
 
-/// The permissions named by field guards that `actor` holds.
-fn guard_permissions<R: HasFields>(
-    parents: &dyn Parents,
-    actor: &R::Actor,
-    ctx: &R::Context,
+/// The permissions named by field guards that the actor holds.
+pub(crate) fn guard_permissions<R: HasFields>(
+    env: Env<'_, R::Actor, R::Context>,
     resource: &R,
 ) -> PermissionSet<R> {
     let mut perms = PermissionSet::empty();
     for &perm in <R::Field as FieldEnum>::GUARDS {
-        if resource.check(actor, ctx, parents, perm) {
+        if resource.check(env, perm) {
             perms.insert(perm);
         }
     }
     perms
 }
 
-/// The fields of `resource` that `actor` may read: unguarded fields, and guarded ones whose
-/// read permission the actor holds. Does not check that the actor may read the resource.
-#[inline]
-pub fn readable_fields<R>(actor: &R::Actor, resource: &R) -> FieldSet<R>
-where
-    R: HasFields<Context = ()>,
-{
-    readable_fields_with(actor, &(), resource)
-}
-
-/// [`readable_fields`] for resources whose conditions read a request context.
-#[inline]
-pub fn readable_fields_with<R: HasFields>(
-    actor: &R::Actor,
-    ctx: &R::Context,
-    resource: &R,
-) -> FieldSet<R> {
-    let () = crate::NoParentsNeeded::<R>::OK;
-    readable_fields_in(&NoParents, actor, ctx, resource)
-}
-
-/// [`readable_fields`] with the parent rows the rules read found in `parents`.
-#[inline]
-pub fn readable_fields_in<R: HasFields>(
-    parents: &dyn Parents,
-    actor: &R::Actor,
-    ctx: &R::Context,
-    resource: &R,
-) -> FieldSet<R> {
-    FieldSet::readable_with(guard_permissions(parents, actor, ctx, resource))
-}
-
-/// The fields of `resource` that `actor` may write: unguarded fields, and guarded ones whose
-/// write permission the actor holds. The write itself still needs its own check (`Update`).
-#[inline]
-pub fn writable_fields<R>(actor: &R::Actor, resource: &R) -> FieldSet<R>
-where
-    R: HasFields<Context = ()>,
-{
-    writable_fields_with(actor, &(), resource)
-}
-
-/// [`writable_fields`] for resources whose conditions read a request context.
-#[inline]
-pub fn writable_fields_with<R: HasFields>(
-    actor: &R::Actor,
-    ctx: &R::Context,
-    resource: &R,
-) -> FieldSet<R> {
-    let () = crate::NoParentsNeeded::<R>::OK;
-    writable_fields_in(&NoParents, actor, ctx, resource)
-}
-
-/// [`writable_fields`] with the parent rows the rules read found in `parents`.
-#[inline]
-pub fn writable_fields_in<R: HasFields>(
-    parents: &dyn Parents,
-    actor: &R::Actor,
-    ctx: &R::Context,
-    resource: &R,
-) -> FieldSet<R> {
-    FieldSet::writable_with(guard_permissions(parents, actor, ctx, resource))
-}
-
-/// Checks that `actor` may write every field in `fields` (`&[RepoField::IsPublic]`, a
-/// [`FieldSet`] or a `#[derive(Patch)]` struct). On refusal, [`Denied`] names the permission
-/// the first refused field's guard requires (403, or 404 when the actor may not even read the
-/// resource).
-///
-/// Unguarded fields need nothing here: check the write's own permission (`Update`) as well.
-#[inline]
-pub fn authorize_write<R>(
-    actor: &R::Actor,
-    resource: &R,
-    fields: impl WrittenFields<R>,
-) -> Result<(), Denied>
-where
-    R: HasFields<Context = ()>,
-{
-    authorize_write_with(actor, &(), resource, fields)
-}
-
-/// [`authorize_write`] for resources whose conditions read a request context.
-#[inline]
-pub fn authorize_write_with<R: HasFields>(
-    actor: &R::Actor,
-    ctx: &R::Context,
-    resource: &R,
-    fields: impl WrittenFields<R>,
-) -> Result<(), Denied> {
-    let () = crate::NoParentsNeeded::<R>::OK;
-    authorize_write_in(&NoParents, actor, ctx, resource, fields)
-}
-
-/// [`authorize_write`] with the parent rows the rules read found in `parents`.
-pub fn authorize_write_in<R: HasFields>(
-    parents: &dyn Parents,
-    actor: &R::Actor,
-    ctx: &R::Context,
+/// Checks that the actor may write every field in `fields`; see
+/// [`Authz::authorize_write`](crate::Authz::authorize_write).
+pub(crate) fn authorize_write<R: HasFields>(
+    env: Env<'_, R::Actor, R::Context>,
     resource: &R,
     fields: impl WrittenFields<R>,
 ) -> Result<(), Denied> {
@@ -266,15 +169,15 @@ pub fn authorize_write_in<R: HasFields>(
     let mut refused = None;
     for field in fields {
         if let Some(perm) = field.write_guard() {
-            if !resource.check(actor, ctx, parents, perm) {
+            if !resource.check(env, perm) {
                 refused = Some((field, perm));
                 break;
             }
         }
     }
-    crate::audit::write(actor, resource, fields, refused);
+    crate::audit::write(env.actor, resource, fields, refused);
     match refused {
         None => Ok(()),
-        Some((_, perm)) => Err(crate::denied::deny(actor, ctx, parents, perm, resource)),
+        Some((_, perm)) => Err(crate::denied::deny(env, perm, resource)),
     }
 }

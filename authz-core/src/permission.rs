@@ -2,7 +2,7 @@ use core::fmt::{Debug, Display};
 use core::hash::Hash;
 use core::str::FromStr;
 
-use crate::{Parents, PermissionSet, UnknownPermission};
+use crate::{Env, PermissionSet, UnknownPermission};
 
 /// A principal: a user, a service, a guest. Implemented by `#[derive(Actor)]`.
 #[diagnostic::on_unimplemented(
@@ -30,7 +30,7 @@ pub trait Resource: Sized + 'static {
     type Context;
     /// The generated permission enum (`RepoPermission` for `Repo`); it is itself a
     /// [`Permission`](crate::Permission) of the resource, so generic code can pass it to
-    /// [`authorize`](crate::authorize).
+    /// [`Authz::authorize`](crate::Authz::authorize).
     type Permission: PermissionEnum<Resource = Self> + crate::Permission<Self>;
     /// The resource's name as written in the source.
     const NAME: &'static str;
@@ -38,20 +38,9 @@ pub trait Resource: Sized + 'static {
     /// (`Read` unless `#[resource(read = ..)]` names another; `None` when there is none).
     const READ: Option<Self::Permission>;
 
-    /// Whether some rule reads a parent row (`repo.allows(..)`, or a parent role decided by
-    /// `#[role(.., if = ..)]` rules), so checks must be given the parents
-    /// ([`is_allowed_in`](crate::is_allowed_in)).
-    const NEEDS_PARENTS: bool;
-
     /// The generated check: the condition of `perm`, evaluated in memory. Parent rows are
     /// looked up in `parents`; a missing parent grants nothing.
-    fn check(
-        &self,
-        actor: &Self::Actor,
-        ctx: &Self::Context,
-        parents: &dyn Parents,
-        perm: Self::Permission,
-    ) -> bool;
+    fn check(&self, env: Env<'_, Self::Actor, Self::Context>, perm: Self::Permission) -> bool;
 
     /// The resource's id, reported in decision events (`resource_id`). Generated from the
     /// `id` field (or `#[resource(id = ..)]`) when its type implements `Debug`.
@@ -61,15 +50,11 @@ pub trait Resource: Sized + 'static {
     }
 
     /// Every permission the actor holds on this resource.
-    fn permissions(
-        &self,
-        actor: &Self::Actor,
-        ctx: &Self::Context,
-        parents: &dyn Parents,
-    ) -> PermissionSet<Self> {
+    #[inline]
+    fn permissions(&self, env: Env<'_, Self::Actor, Self::Context>) -> PermissionSet<Self> {
         let mut set = PermissionSet::empty();
         for &perm in <Self::Permission as PermissionEnum>::ALL {
-            if self.check(actor, ctx, parents, perm) {
+            if self.check(env, perm) {
                 set.insert(perm);
             }
         }

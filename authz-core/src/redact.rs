@@ -32,7 +32,7 @@
 
 use core::fmt;
 
-use crate::{FieldSet, HasFields, NoParents, Parents};
+use crate::{FieldSet, HasFields};
 
 /// A resource whose readable fields can be serialized. Implemented by `#[derive(Resource)]`
 /// (with the `serde` feature) when every field implements `Serialize`.
@@ -89,39 +89,4 @@ impl<R: RedactedSerialize> serde::Serialize for Redacted<'_, R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.resource.serialize_redacted(self.readable, serializer)
     }
-}
-
-/// `resource` as `actor` may see it: serializes the fields of
-/// [`readable_fields`](crate::readable_fields) only.
-#[inline]
-pub fn redacted<'r, R>(actor: &R::Actor, resource: &'r R) -> Redacted<'r, R>
-where
-    R: HasFields<Context = ()>,
-{
-    redacted_with(actor, &(), resource)
-}
-
-/// [`redacted`] for resources whose conditions read a request context.
-#[inline]
-pub fn redacted_with<'r, R: HasFields>(
-    actor: &R::Actor,
-    ctx: &R::Context,
-    resource: &'r R,
-) -> Redacted<'r, R> {
-    let () = crate::NoParentsNeeded::<R>::OK;
-    redacted_in(&NoParents, actor, ctx, resource)
-}
-
-/// [`redacted`] with the parent rows the rules read found in `parents`.
-#[inline]
-pub fn redacted_in<'r, R: HasFields>(
-    parents: &dyn Parents,
-    actor: &R::Actor,
-    ctx: &R::Context,
-    resource: &'r R,
-) -> Redacted<'r, R> {
-    Redacted::new(
-        resource,
-        crate::readable_fields_in(parents, actor, ctx, resource),
-    )
 }

@@ -7,7 +7,7 @@ use core::marker::PhantomData;
 use core::str::FromStr;
 use std::collections::HashMap;
 
-use crate::{Parents, Resource, UnknownRole};
+use crate::{Env, Resource, UnknownRole};
 
 /// A resource with an identifier (the `id` field, or `#[resource(id = ..)]`).
 #[diagnostic::on_unimplemented(
@@ -48,15 +48,11 @@ pub trait RoleHolder: Keyed {
     /// Whether deciding a role may need the resource's row (it has `#[role(.., if = ..)]`
     /// rules), so that a child must find it among the parents.
     const ROLE_NEEDS_ROW: bool;
-    /// Whether `actor` holds `role` on the resource with id `id`: a stored role that implies
-    /// it, or a `#[role(.., if = ..)]` rule evaluated on the row found in `parents`.
-    fn has_role_by_id(
-        actor: &Self::Actor,
-        ctx: &Self::Context,
-        parents: &dyn Parents,
-        id: &Self::Id,
-        role: Self::Role,
-    ) -> bool;
+    /// The roles `actor` holds on the resource with id `id` in its stored role data
+    /// (`#[actor(roles)]`), before implication.
+    fn stored_roles(actor: &Self::Actor, id: &Self::Id) -> RoleSet<Self::Role>;
+    /// Whether a `#[role(.., if = ..)]` rule grants `role` (or a role above it) on this row.
+    fn rule_grants(&self, env: Env<'_, Self::Actor, Self::Context>, role: Self::Role) -> bool;
 }
 
 /// The roles an actor holds on resources of type `R`. `#[derive(Actor)]` implements it for
@@ -170,7 +166,7 @@ impl<Ro: RoleEnum> FromIterator<Ro> for RoleSet<Ro> {
 /// let mut orgs = RoleMap::<Org>::new();
 /// orgs.insert(7, OrgRole::Owner);
 /// let alice = User { id: 1, orgs };
-/// assert!(is_allowed(&alice, Org::Read, &Org { id: 7 }));   // Owner implies Member
+/// assert!(is_allowed(&alice, Org::Read, &Org { id: 7 })); // Owner implies Member
 /// assert!(!is_allowed(&alice, Org::Read, &Org { id: 8 }));
 /// ```
 pub struct RoleMap<R: RoleHolder> {

@@ -2,8 +2,8 @@
 
 pub use crate::subquery::Union;
 pub use crate::{
-    role_names, BoxedQuery, ById, FilterSource, InSubquery, LoadParents, LoadRoles, RoleSubqueries,
-    Subqueries, TableResource,
+    load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,
+    LoadRoles, RoleSubqueries, Subqueries, TableResource,
 };
 pub use authz_core::__private::ForeignKey;
 pub use authz_core::{Actor, Keyed, ParentMap, RoleMap};

@@ -1,9 +1,9 @@
 //! Permission queries for lists without N+1: the permitted actions of every row, computed in
 //! the same query as the rows.
 //!
-//! [`permission_bits`] is a select expression (`BIGINT`) whose bit `i` is set when the actor
-//! holds permission `i` (`R::Permission::ALL[i]`) on the row, built from the same filters as
-//! [`permitted`](crate::permitted):
+//! [`AuthzQuery::permission_bits`](crate::AuthzQuery::permission_bits) is a select expression
+//! (`BIGINT`) whose bit `i` is set when the actor holds permission `i` (`R::Permission::ALL[i]`)
+//! on the row, built from the same filters as [`AuthzQuery::permitted`](crate::AuthzQuery::permitted):
 //!
 //! ```sql
 //! (CASE WHEN <filter of Read> THEN $1 ELSE 0 END) + (CASE WHEN <filter of Push> THEN $2 ELSE 0 END) + ..
@@ -30,7 +30,7 @@ use diesel::QueryResult;
 use crate::{BoxedFilter, Filter, FilterSource};
 
 /// The bitmask of permitted actions of each row, as a select expression. Built by
-/// [`permission_bits`].
+/// [`AuthzQuery::permission_bits`](crate::AuthzQuery::permission_bits).
 pub struct PermissionBits<'a, QS, DB: Backend> {
     /// Bits granted whatever the row.
     constant: i64,
@@ -38,48 +38,25 @@ pub struct PermissionBits<'a, QS, DB: Backend> {
     parts: Vec<(i64, BoxedFilter<'a, QS, DB>)>,
 }
 
-/// `permission_bits::<Repo, _, _>(&actor)`: for each row, the bitmask of the permissions the
-/// actor holds on it, in the same query:
-///
-/// ```ignore
-/// let rows: Vec<(Repo, PermittedActions<Repo>)> = repos::table
-///     .select((Repo::as_select(), permission_bits::<Repo, _, _>(&actor)))
-///     .load(conn)?;
-/// for (repo, actions) in rows {
-///     render(repo, actions.contains(Repo::Push));
-/// }
-/// ```
-///
-/// Equal, row by row, to `authorized_actions(&actor, &row)`.
-pub fn permission_bits<'a, R, DB, QS>(actor: &'a R::Actor) -> PermissionBits<'a, QS, DB>
-where
-    DB: Backend + 'a,
-    R: FilterSource<DB, QS, Context = ()>,
-{
-    permission_bits_with::<R, DB, QS>(actor, &())
-}
-
-/// [`permission_bits`] for resources whose conditions read a request context.
-pub fn permission_bits_with<'a, R, DB, QS>(
-    actor: &'a R::Actor,
-    ctx: &'a R::Context,
-) -> PermissionBits<'a, QS, DB>
-where
-    DB: Backend + 'a,
-    R: FilterSource<DB, QS>,
-{
-    let mut constant = 0i64;
-    let mut parts = Vec::new();
-    for &perm in <R::Permission as PermissionEnum>::ALL {
-        // Bit 63 is the sign bit of the BIGINT: the sum of distinct bits never overflows.
-        let bit = (1u64 << perm.index()) as i64;
-        match R::filter(actor, ctx, perm) {
-            Filter::Const(true) => constant |= bit,
-            Filter::Const(false) => {}
-            Filter::Expr(expr) => parts.push((bit, expr)),
+impl<'a, QS, DB: Backend + 'a> PermissionBits<'a, QS, DB> {
+    /// The bits of every permission of `R` for `actor` in `ctx`.
+    pub(crate) fn new<R>(actor: &'a R::Actor, ctx: &'a R::Context) -> Self
+    where
+        R: FilterSource<DB, QS>,
+    {
+        let mut constant = 0i64;
+        let mut parts = Vec::new();
+        for &perm in <R::Permission as PermissionEnum>::ALL {
+            // Bit 63 is the sign bit of the BIGINT: the sum of distinct bits never overflows.
+            let bit = (1u64 << perm.index()) as i64;
+            match R::filter(actor, ctx, perm) {
+                Filter::Const(true) => constant |= bit,
+                Filter::Const(false) => {}
+                Filter::Expr(expr) => parts.push((bit, expr)),
+            }
         }
+        PermissionBits { constant, parts }
     }
-    PermissionBits { constant, parts }
 }
 
 impl<QS, DB: Backend> Expression for PermissionBits<'_, QS, DB> {
@@ -119,7 +96,8 @@ where
     }
 }
 
-/// The permitted actions of one row, loaded from a [`permission_bits`] column:
+/// The permitted actions of one row, loaded from a
+/// [`AuthzQuery::permission_bits`](crate::AuthzQuery::permission_bits) column:
 /// `.load::<(Repo, PermittedActions<Repo>)>(conn)`. Dereferences to a [`PermissionSet`].
 pub struct PermittedActions<R: Resource>(pub PermissionSet<R>);
 

@@ -3,7 +3,7 @@
 //! org_roles WHERE user_id = $1 AND role IN ($2, $3)`), which every planner turns into a
 //! semi-join.
 
-use authz_core::{Keyed, ParentMap, RoleEnum, RoleHolder, RoleMap};
+use authz_core::{Keyed, ParentMap, RoleEnum, RoleHolder};
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
@@ -95,14 +95,23 @@ pub fn role_names<Ro: RoleEnum>(role: Ro) -> Vec<&'static str> {
         .collect()
 }
 
-/// A resource with a table: where parents and subqueries find it. Generated.
-pub trait TableResource: Keyed {
+/// A resource with a table: where the query level finds it. Generated for resources with
+/// `#[resource(table = ..)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no table",
+    note = "name its diesel table: `#[resource(table = .., ..)]`"
+)]
+pub trait TableResource: authz_core::Resource {
     /// The diesel table.
-    type Table: Copy;
-    /// The id column.
-    type IdColumn: Copy;
+    type Table: Copy + Send + 'static;
     /// The table value.
     const TABLE: Self::Table;
+}
+
+/// A resource with a table and an id column: where children's parent loading finds it.
+pub trait KeyedTable: TableResource + Keyed {
+    /// The id column.
+    type IdColumn: Copy;
     /// The id column value.
     const ID: Self::IdColumn;
 }
@@ -132,10 +141,11 @@ pub trait RoleSubqueries<DB: Backend>: RoleHolder {
     ) -> Option<BoxedQuery<'a, DB>>;
 }
 
-/// Loads an actor's roles from the role table in one query. Generated.
+/// Reads an actor's rows of the role table in one query. Generated for resources with
+/// `#[roles(.., table = ..)]`.
 pub trait LoadRoles<DB: Backend>: RoleHolder {
-    /// Every role the actor holds on resources of this type.
-    fn load_roles<C>(conn: &mut C, actor: &Self::Actor) -> QueryResult<RoleMap<Self>>
+    /// Every `(resource id, role name)` row of the actor.
+    fn role_rows<C>(conn: &mut C, actor: &Self::Actor) -> QueryResult<Vec<(Self::Id, String)>>
     where
         C: LoadConnection<Backend = DB>;
 }

@@ -10,14 +10,14 @@ use crate::ctxt::{one_of, Ctxt};
 
 struct Args {
     perm: Path,
+    authz: Option<Ident>,
     actor: Option<Ident>,
     on: Option<Ident>,
-    ctx: Option<Ident>,
-    parents: Option<Ident>,
 }
 
 impl Parse for Args {
-    // #[requires(Repo::Push, actor = user, on = repo, ctx = ctx, parents = parents)]
+    // #[requires(Repo::Push, authz = authz, on = repo)]
+    // #[requires(Repo::Push, actor = user, on = repo)]
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
             return Err(syn::Error::new(
@@ -34,10 +34,9 @@ impl Parse for Args {
         }
         let mut args = Args {
             perm,
+            authz: None,
             actor: None,
             on: None,
-            ctx: None,
-            parents: None,
         };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -53,15 +52,22 @@ impl Parse for Args {
             input.parse::<Token![=]>()?;
             let value: Ident = input.call(syn::ext::IdentExt::parse_any)?;
             let slot = match key.to_string().as_str() {
+                "authz" => &mut args.authz,
                 "actor" => &mut args.actor,
                 "on" => &mut args.on,
-                "ctx" => &mut args.ctx,
-                "parents" => &mut args.parents,
+                "ctx" | "parents" => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format_args!(
+                            "`{key}` is read from the request's authorizer: take an `&Authz<..>` argument built with `Authz::new(&actor).context(&ctx).parents(&parents)`"
+                        ),
+                    ))
+                }
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
                         format_args!(
-                            "unknown key `{key}` in `#[requires]`, expected one of `actor`, `on`, `ctx`, `parents`"
+                            "unknown key `{key}` in `#[requires]`, expected one of `authz`, `actor`, `on`"
                         ),
                     ))
                 }
@@ -69,7 +75,7 @@ impl Parse for Args {
             if slot.is_some() {
                 return Err(syn::Error::new(
                     key.span(),
-                    format_args!("duplicate `{key}`"),
+                    format_args!("duplicate `{key}` in `#[requires]`; keep one"),
                 ));
             }
             *slot = Some(value);
@@ -114,49 +120,53 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
     let on = select(&mut cx, &params, args.on.as_ref(), "on", &func.sig.ident, || {
         params.iter().filter(|p| p.ty.is_some_and(|ty| mentions(ty, resource_ty))).collect()
     }, &format!("no argument of type `{resource_ty}` (or a reference to it); name the resource argument with `on = ..`"));
-    let actor = select(
-        &mut cx,
-        &params,
-        args.actor.as_ref(),
-        "actor",
-        &func.sig.ident,
-        || {
-            if let Some(p) = params.iter().find(|p| p.name == "actor") {
-                return vec![p];
+    // The authorizer: named with `authz = ..`, else the argument of type `Authz<..>`; else an
+    // actor, for resources whose rules read no context and no parent rows.
+    let authz = match &args.authz {
+        Some(name) => select(&mut cx, &params, Some(name), "authz", &func.sig.ident, Vec::new, ""),
+        None if args.actor.is_none() => {
+            let found: Vec<&Param<'_>> = params.iter().filter(|p| p.ty.is_some_and(is_authz)).collect();
+            match found.as_slice() {
+                [one] => Some(*one),
+                [] => None,
+                many => {
+                    cx.error_spanned(
+                        &func.sig.ident,
+                        format_args!(
+                            "`#[requires]` on `{}`: cannot tell which of {} is the authorizer; name it with `authz = ..`",
+                            func.sig.ident,
+                            one_of(many.iter().map(|p| &p.name))
+                        ),
+                    );
+                    None
+                }
             }
-            params
-                .iter()
-                .filter(|p| Some(&p.name) != on.map(|o| &o.name))
-                .filter(|p| {
-                    p.ty.is_some_and(|ty| could_be_actor(ty) && !mentions(ty, resource_ty))
-                })
-                .collect()
-        },
-        "no actor argument; add one (e.g. `actor: &User`) or name it with `actor = ..`",
-    );
-    let ctx = match &args.ctx {
-        Some(name) => select(
-            &mut cx,
-            &params,
-            Some(name),
-            "ctx",
-            &func.sig.ident,
-            Vec::new,
-            "",
-        ),
-        None => params.iter().find(|p| p.name == "ctx"),
+        }
+        None => None,
     };
-    let parents = match &args.parents {
-        Some(name) => select(
+    let actor = if authz.is_some() || cx.has_errors() {
+        None
+    } else {
+        select(
             &mut cx,
             &params,
-            Some(name),
-            "parents",
+            args.actor.as_ref(),
+            "actor",
             &func.sig.ident,
-            Vec::new,
-            "",
-        ),
-        None => params.iter().find(|p| p.name == "parents"),
+            || {
+                if let Some(p) = params.iter().find(|p| p.name == "actor") {
+                    return vec![p];
+                }
+                params
+                    .iter()
+                    .filter(|p| Some(&p.name) != on.map(|o| &o.name))
+                    .filter(|p| {
+                        p.ty.is_some_and(|ty| could_be_actor(ty) && !mentions(ty, resource_ty))
+                    })
+                    .collect()
+            },
+            "no authorizer or actor argument; add one (`authz: &Authz<'_, User>` or `actor: &User`) or name it with `authz = ..` / `actor = ..`",
+        )
     };
 
     if cx.has_errors() {
@@ -164,57 +174,61 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
         out.extend(func.into_token_stream());
         return out;
     }
-    let (Some(on), Some(actor)) = (on, actor) else {
+    let Some(on) = on else {
         return func.into_token_stream();
     };
-
     let perm = &args.perm;
     let span = perm.span();
     let on = borrow(on);
-    let actor = borrow(actor);
     // The resource comes first so that rustc infers the resource type from it, not from the
     // permission: `Org::Read` on a `&Repo` then reads "`Read` is not a permission of `Repo`"
     // (the `on_unimplemented` of `Permission`) rather than "expected `&Org`, found `&Repo`".
     // The proof is dropped inside, so that its type does not repeat the error.
-    let ctx = match ctx {
-        Some(ctx) => borrow(ctx),
-        None => quote!(&()),
-    };
-    // With parents the check reads parent rows through them; without, `authorize_with`
-    // refuses at compile time resources whose rules need parents.
-    let (parents, call) = match parents {
-        Some(parents) => {
-            let parents = borrow(parents);
-            (
-                parents,
-                quote!(::authz_core::authorize_in(
-                    parents, actor, ctx, perm, resource
-                )),
-            )
+    let check = match (authz, actor) {
+        (Some(authz), _) => {
+            let authz = borrow(authz);
+            quote_spanned! {span=> {
+                #[inline(always)]
+                fn __authz_requires<'__a, R, Q, A, C, P>(
+                    resource: &R,
+                    authz: &::authz_core::Authz<'__a, A, C, P>,
+                    perm: Q,
+                ) -> ::core::result::Result<(), ::authz_core::Denied>
+                where
+                    A: ::authz_core::Actor,
+                    P: ::authz_core::Parents,
+                    R: ::authz_core::Resource<Actor = A>
+                        + ::authz_core::ReadsContext<C>
+                        + ::authz_core::ReadsParents<P>,
+                    Q: ::authz_core::Permission<R>,
+                {
+                    authz.authorize(perm, resource).map(|_| ())
+                }
+                __authz_requires(#on, #authz, #perm)?
+            }}
         }
-        None => (
-            quote!(&::authz_core::NoParents),
-            quote!(::authz_core::authorize_with(actor, ctx, perm, resource)),
-        ),
-    };
-    let check = quote_spanned! {span=> {
-        #[inline(always)]
-        #[allow(unused_variables)]
-        fn __authz_requires<R, P>(
-            resource: &R,
-            actor: &R::Actor,
-            ctx: &R::Context,
-            parents: &dyn ::authz_core::Parents,
-            perm: P,
-        ) -> ::core::result::Result<(), ::authz_core::Denied>
-        where
-            R: ::authz_core::Resource,
-            P: ::authz_core::Permission<R>,
-        {
-            #call.map(|_| ())
+        (None, Some(actor)) => {
+            let actor = borrow(actor);
+            quote_spanned! {span=> {
+                #[inline(always)]
+                fn __authz_requires<R, Q>(
+                    resource: &R,
+                    actor: &R::Actor,
+                    perm: Q,
+                ) -> ::core::result::Result<(), ::authz_core::Denied>
+                where
+                    R: ::authz_core::Resource
+                        + ::authz_core::ReadsContext<()>
+                        + ::authz_core::ReadsParents<::authz_core::NoParents>,
+                    Q: ::authz_core::Permission<R>,
+                {
+                    ::authz_core::Authz::new(actor).authorize(perm, resource).map(|_| ())
+                }
+                __authz_requires(#on, #actor, #perm)?
+            }}
         }
-        __authz_requires(#on, #actor, #ctx, #parents, #perm)?
-    }};
+        (None, None) => return func.into_token_stream(),
+    };
     // An expression statement, not `let _ = ..`: the check is `()` and clippy's
     // `let_unit_value` would fire in every annotated function.
     let stmt: syn::Stmt = syn::parse_quote_spanned!(span=> #check;);
@@ -387,6 +401,17 @@ fn could_be_actor(ty: &Type) -> bool {
             .segments
             .last()
             .is_some_and(|s| !NOT_ACTORS.iter().any(|n| s.ident == n)),
+        _ => false,
+    }
+}
+
+/// Whether `ty` is `Authz<..>`, `&Authz<..>` or a path ending in `Authz`.
+fn is_authz(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => is_authz(&r.elem),
+        Type::Paren(p) => is_authz(&p.elem),
+        Type::Group(g) => is_authz(&g.elem),
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Authz"),
         _ => false,
     }
 }

@@ -8,7 +8,8 @@ use syn::Lit;
 use crate::ast::Resource;
 use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
 
-/// A `bool` expression over `self`, `actor`, `ctx` and `parents` (a `&dyn Parents`).
+/// A `bool` expression over `self`, `actor`, `ctx` and `env` (an `authz_core::Env`, for
+/// roles and parents).
 pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
     match cond {
         Cond::Const(true) => quote!(true),
@@ -28,7 +29,7 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
         // role(Maintainer): stored roles and `#[role]` rules, generated with the roles.
         Cond::Role { role } => {
             let role_enum = format_ident!("{}Role", res.ident);
-            quote_spanned!(role.span()=> self.__authz_has_role(actor, ctx, parents, #role_enum::#role))
+            quote_spanned!(role.span()=> ::authz_core::__private::has_role(self, env, #role_enum::#role))
         }
         // org.role(Owner): decided by the parent type from the foreign key.
         Cond::ParentRole { relation, role } => {
@@ -38,8 +39,8 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                     let role_enum = rel.target_with_suffix("Role");
                     let field = &rel.field;
                     quote_spanned! {role.span()=>
-                        ::authz_core::__private::parent_role::<#target, _>(
-                            actor, ctx, parents, &self.#field, #role_enum::#role,
+                        ::authz_core::__private::parent_role::<#target, _, _, _>(
+                            env, &self.#field, #role_enum::#role,
                         )
                     }
                 }
@@ -53,8 +54,8 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                 let target = &rel.target;
                 let field = &rel.field;
                 quote_spanned! {perm.span()=>
-                    ::authz_core::__private::parent_allows::<#target, _, _>(
-                        actor, ctx, parents, &self.#field, #target::#perm,
+                    ::authz_core::__private::parent_allows::<#target, _, _, _, _>(
+                        env, &self.#field, #target::#perm,
                     )
                 }
             }

@@ -40,11 +40,10 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             #[allow(unused_variables, clippy::nonminimal_bool, clippy::bool_comparison)]
             fn explain_node(
                 &self,
-                actor: &#actor,
-                ctx: &#context,
-                parents: &dyn ::authz_core::__private::Parents,
+                env: ::authz_core::__private::Env<'_, #actor, #context>,
                 perm: #perm_enum,
             ) -> ::authz_core::__private::ExplainNode {
+                let (actor, ctx) = (env.actor, env.ctx);
                 match perm {
                     #(#arms)*
                 }

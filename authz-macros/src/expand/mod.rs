@@ -121,9 +121,8 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             }
         })
         .collect();
-    let bits = (0..count).map(|i| 1u64 << i);
     let resource_id = fields::resource_id(res);
-    let needs_parents = roles::needs_parents(res);
+    let reads = roles::reads_impls(res);
     let mut keyed = roles::expand_keyed(res);
     keyed.extend(roles::check_relations(res));
     let roles = if res.actor.is_some() {
@@ -254,37 +253,23 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             type Permission = #perm_enum;
             const NAME: &'static str = #name_str;
             const READ: ::core::option::Option<#perm_enum> = #read;
-            const NEEDS_PARENTS: bool = #needs_parents;
             #resource_id
 
             #[inline]
             #[allow(unused_variables, clippy::nonminimal_bool, clippy::bool_comparison)]
             fn check(
                 &self,
-                actor: &#actor,
-                ctx: &#context,
-                parents: &dyn ::authz_core::__private::Parents,
+                env: ::authz_core::__private::Env<'_, #actor, #context>,
                 perm: #perm_enum,
             ) -> bool {
+                let (actor, ctx) = (env.actor, env.ctx);
                 match perm {
                     #(#perm_enum::#variants => #conds,)*
                 }
             }
-
-            #[inline]
-            #[allow(unused_variables, clippy::nonminimal_bool, clippy::bool_comparison)]
-            fn permissions(
-                &self,
-                actor: &#actor,
-                ctx: &#context,
-                parents: &dyn ::authz_core::__private::Parents,
-            ) -> ::authz_core::__private::PermissionSet<Self> {
-                let mut bits = 0u64;
-                #( if #conds { bits |= #bits; } )*
-                ::authz_core::__private::PermissionSet::from_bits(bits)
-            }
         }
 
+        #reads
         #keyed
         #roles
     }

@@ -30,19 +30,29 @@ pub fn expand_keyed(res: &Resource<'_>) -> TokenStream {
     }
 }
 
-/// Each relation's target must be a resource with an id: checked on the type in
-/// `#[relation(org: Org = org_id)]`, so the error points there.
+/// Each relation's target must be a resource with an id, for the same actor, whose rules can
+/// read this resource's context: checked on the type in `#[relation(org: Org = org_id)]`, so
+/// the error points there.
 pub fn check_relations(res: &Resource<'_>) -> TokenStream {
+    let Some(actor) = &res.actor else {
+        return TokenStream::new();
+    };
+    if res.relations.is_empty() {
+        return TokenStream::new();
+    }
+    let context = context_type(res);
     let checks = res.relations.iter().map(|rel| {
         let target = &rel.target;
         quote_spanned!(target.span()=> __authz_parent::<#target>();)
     });
-    if res.relations.is_empty() {
-        return TokenStream::new();
-    }
     quote! {
         const _: () = {
-            fn __authz_parent<P: ::authz_core::__private::Keyed>() {}
+            fn __authz_parent<P>()
+            where
+                P: ::authz_core::__private::Keyed<Actor = #actor>
+                    + ::authz_core::__private::ReadsContext<#context>,
+            {
+            }
             #[allow(dead_code)]
             fn __authz_relations() {
                 #(#checks)*
@@ -51,29 +61,76 @@ pub fn check_relations(res: &Resource<'_>) -> TokenStream {
     }
 }
 
-/// `NEEDS_PARENTS`: some rule reads a parent row.
-pub fn needs_parents(res: &Resource<'_>) -> TokenStream {
-    let mut terms = Vec::new();
+fn context_type(res: &Resource<'_>) -> TokenStream {
+    match &res.context {
+        Some(ctx) => quote!(#ctx),
+        None => quote!(()),
+    }
+}
+
+/// `ReadsContext` and `ReadsParents`: what an authorizer must carry to check this resource.
+/// A rule that reads a parent row (`repo.allows(..)`, or a parent role decided by its
+/// `#[role]` rules) needs a resolver that holds rows.
+pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
+    let ident = res.ident;
+    let reads_context = match &res.context {
+        None => quote! {
+            #[automatically_derived]
+            impl<__C: ?::core::marker::Sized> ::authz_core::__private::ReadsContext<__C> for #ident {
+                #[inline(always)]
+                fn context(_: &__C) -> &() {
+                    &()
+                }
+            }
+        },
+        Some(ctx) => quote! {
+            #[automatically_derived]
+            impl ::authz_core::__private::ReadsContext<#ctx> for #ident {
+                #[inline(always)]
+                fn context(ctx: &#ctx) -> &#ctx {
+                    ctx
+                }
+            }
+        },
+    };
+    let mut terms: Vec<TokenStream> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let conds = res
         .permissions
         .iter()
         .map(|p| &p.cond)
         .chain(res.derived_roles.iter().map(|d| &d.cond));
     for cond in conds {
-        cond.walk(&mut |c| match c {
-            Cond::Allows { .. } => terms.push(quote!(true)),
-            Cond::ParentRole { relation, .. } => {
-                if let Some(rel) = res.relations.iter().find(|r| r.name == *relation) {
-                    let target = &rel.target;
-                    terms.push(
-                        quote!(<#target as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW),
-                    );
+        cond.walk(&mut |c| {
+            let term = match c {
+                Cond::Allows { .. } => Some(quote!(__P: ::authz_core::__private::ParentRows)),
+                Cond::ParentRole { relation, .. } => {
+                    res.relations.iter().find(|r| r.name == *relation).map(|rel| {
+                        let target = &rel.target;
+                        quote!(#target: ::authz_core::__private::RoleRows<__P>)
+                    })
+                }
+                _ => None,
+            };
+            if let Some(term) = term {
+                let text = term.to_string();
+                if !seen.contains(&text) {
+                    seen.push(text);
+                    terms.push(term);
                 }
             }
-            _ => {}
         });
     }
-    quote!(false #(|| #terms)*)
+    quote! {
+        #reads_context
+
+        #[automatically_derived]
+        impl<__P: ?::core::marker::Sized> ::authz_core::__private::ReadsParents<__P> for #ident
+        where
+            #(#terms,)*
+        {
+        }
+    }
 }
 
 /// `sound`: no errors were found; otherwise the role enum and `RoleHolder` are still emitted
@@ -93,10 +150,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     let ident = res.ident;
     let vis = res.vis;
     let actor = &res.actor;
-    let context = match &res.context {
-        Some(ctx) => quote!(#ctx),
-        None => quote!(()),
-    };
+    let context = context_type(res);
     let role_enum = format_ident!("{}Role", ident);
     let name_str = LitStr::new(&ident.to_string(), ident.span());
     let names = &roles.names;
@@ -162,7 +216,6 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             .join(", ")
     );
     let id_ty = id.ty;
-    let id_field = id.ident;
     // A ready-made migration for applications without a role table, valid on SQLite,
     // PostgreSQL and MySQL.
     let migration = roles.table.as_ref().map(|table| {
@@ -186,8 +239,13 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         }
     });
     // Spanned on the actor type, so "`User` carries no roles on `Org`" points at `actor = User`.
-    let stored_role =
-        quote_spanned!(actor.span()=> ::authz_core::__private::stored_role::<#ident, _>);
+    let carried_roles =
+        quote_spanned!(actor.span()=> ::authz_core::__private::carried_roles::<#ident, _>);
+    let row_bound = if needs_row {
+        quote!(__P: ::authz_core::__private::ParentRows)
+    } else {
+        TokenStream::new()
+    };
 
     quote! {
         #[doc = #doc]
@@ -262,51 +320,32 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             const ROLE_NEEDS_ROW: bool = #needs_row;
 
             #[inline]
-            fn has_role_by_id(
+            fn stored_roles(
                 actor: &#actor,
-                ctx: &#context,
-                parents: &dyn ::authz_core::__private::Parents,
                 id: &#id_ty,
-                role: #role_enum,
-            ) -> bool {
-                #stored_role(actor, id, role)
-                    || (<Self as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW
-                        && ::authz_core::__private::find::<#ident>(parents, id)
-                            .is_some_and(|row| row.__authz_derived_role(actor, ctx, parents, role)))
-            }
-        }
-
-        #[automatically_derived]
-        impl #ident {
-            /// Whether `actor` holds `role` on this resource (generated; used by the checks).
-            #[doc(hidden)]
-            #[inline]
-            pub fn __authz_has_role(
-                &self,
-                actor: &#actor,
-                ctx: &#context,
-                parents: &dyn ::authz_core::__private::Parents,
-                role: #role_enum,
-            ) -> bool {
-                #stored_role(actor, &self.#id_field, role)
-                    || self.__authz_derived_role(actor, ctx, parents, role)
+            ) -> ::authz_core::__private::RoleSet<#role_enum> {
+                #carried_roles(actor, id)
             }
 
-            /// Whether a `#[role(.., if = ..)]` rule grants `role` (generated).
-            #[doc(hidden)]
             #[inline]
             #[allow(unused_variables, clippy::nonminimal_bool)]
-            pub fn __authz_derived_role(
+            fn rule_grants(
                 &self,
-                actor: &#actor,
-                ctx: &#context,
-                parents: &dyn ::authz_core::__private::Parents,
+                env: ::authz_core::__private::Env<'_, #actor, #context>,
                 role: #role_enum,
             ) -> bool {
+                let (actor, ctx) = (env.actor, env.ctx);
                 match role {
                     #(#role_enum::#names => #derived,)*
                 }
             }
+        }
+
+        #[automatically_derived]
+        impl<__P: ?::core::marker::Sized> ::authz_core::__private::RoleRows<__P> for #ident
+        where
+            #row_bound
+        {
         }
     }
 }

@@ -77,33 +77,23 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
             #[automatically_derived]
             impl ::authz_diesel::__private::ById<$db> for #ident {
                 type Id = #id_ty;
-                fn decide_by_id<__C>(
+                fn flags_by_id<'__a, __C>(
                     conn: &mut __C,
-                    actor: &#actor,
-                    ctx: &#context,
-                    perm: #perm_enum,
                     id: &#id_ty,
-                ) -> ::authz_diesel::__private::diesel::QueryResult<::core::option::Option<(bool, bool)>>
+                    readable: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
+                    allowed: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
+                ) -> ::authz_diesel::__private::diesel::QueryResult<
+                    ::core::option::Option<(::core::option::Option<bool>, ::core::option::Option<bool>)>,
+                >
                 where
                     __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
                 {
                     use ::authz_diesel::__private::diesel::prelude::*;
-                    let read = match <#ident as ::authz_core::__private::Resource>::READ {
-                        ::core::option::Option::Some(read) => read,
-                        ::core::option::Option::None => perm,
-                    };
-                    let readable = <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, read).into_boxed();
-                    let allowed = <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm).into_boxed();
-                    // A positive atom may be NULL where the check says false (see the module
-                    // docs): read the two flags as nullable and count NULL as false.
-                    let row = #table::table
+                    #table::table
                         .filter(#table::#column.eq(id))
                         .select((readable.nullable(), allowed.nullable()))
-                        .first::<(::core::option::Option<bool>, ::core::option::Option<bool>)>(conn)
-                        .optional()?;
-                    ::core::result::Result::Ok(row.map(|(readable, allowed)| {
-                        (readable == ::core::option::Option::Some(true), allowed == ::core::option::Option::Some(true))
-                    }))
+                        .first(conn)
+                        .optional()
                 }
             }
         }
@@ -111,74 +101,13 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
 
     let (table_resource, subqueries) = relation_impls(res, table, &lowering, actor, &context);
 
-    let vis = res.vis;
-    let permitted = res.context.is_none().then(|| {
-        quote! {
-            /// The rule of `perm` as a diesel filter over the resource's table: keeps the rows
-            /// on which `actor` holds `perm`, exactly as the in-memory check decides.
-            #[inline]
-            #vis fn permitted<'__a, __DB>(
-                actor: &'__a #actor,
-                perm: impl ::authz_core::__private::Permission<#ident>,
-            ) -> ::authz_diesel::BoxedFilter<'__a, #table::table, __DB>
-            where
-                __DB: ::authz_diesel::__private::diesel::backend::Backend + '__a,
-                #ident: ::authz_diesel::__private::FilterSource<__DB, #table::table>,
-            {
-                ::authz_diesel::permitted_with(actor, &(), perm)
-            }
-
-            /// [`Self::permitted`] for any query source that contains the table, such as a
-            /// join: `repos::table.inner_join(orgs::table).filter(Repo::permitted_in::<_, Sqlite>(..))`.
-            #[inline]
-            #vis fn permitted_in<'__a, __QS, __DB>(
-                actor: &'__a #actor,
-                perm: impl ::authz_core::__private::Permission<#ident>,
-            ) -> ::authz_diesel::BoxedFilter<'__a, __QS, __DB>
-            where
-                __DB: ::authz_diesel::__private::diesel::backend::Backend + '__a,
-                #ident: ::authz_diesel::__private::FilterSource<__DB, __QS>,
-            {
-                ::authz_diesel::permitted_with(actor, &(), perm)
-            }
-        }
-    });
-
     quote! {
         #[automatically_derived]
-        impl #ident {
-            #permitted
-
-            /// The rule of `perm` as a diesel filter over the resource's table, for conditions
-            /// that read a request context.
-            #[inline]
-            #vis fn permitted_with<'__a, __DB>(
-                actor: &'__a #actor,
-                ctx: &'__a #context,
-                perm: impl ::authz_core::__private::Permission<#ident>,
-            ) -> ::authz_diesel::BoxedFilter<'__a, #table::table, __DB>
-            where
-                __DB: ::authz_diesel::__private::diesel::backend::Backend + '__a,
-                #ident: ::authz_diesel::__private::FilterSource<__DB, #table::table>,
-            {
-                ::authz_diesel::permitted_with(actor, ctx, perm)
-            }
-
-            /// [`Self::permitted_with`] for any query source that contains the table.
-            #[inline]
-            #vis fn permitted_in_with<'__a, __QS, __DB>(
-                actor: &'__a #actor,
-                ctx: &'__a #context,
-                perm: impl ::authz_core::__private::Permission<#ident>,
-            ) -> ::authz_diesel::BoxedFilter<'__a, __QS, __DB>
-            where
-                __DB: ::authz_diesel::__private::diesel::backend::Backend + '__a,
-                #ident: ::authz_diesel::__private::FilterSource<__DB, __QS>,
-            {
-                ::authz_diesel::permitted_with(actor, ctx, perm)
-            }
+        impl ::authz_diesel::__private::TableResource for #ident {
+            type Table = #table::table;
+            const TABLE: #table::table = #table::table;
         }
-
+        #table_resource
         #[doc(hidden)]
         macro_rules! #macro_name {
             ($db:ty) => {
@@ -204,7 +133,6 @@ pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
                 #subqueries
             };
         }
-        #table_resource
         ::authz_diesel::__private::for_each_backend!(#macro_name);
     }
 }
@@ -528,10 +456,8 @@ fn relation_impls(
     let id_ty = id.ty;
     let table_resource = quote! {
         #[automatically_derived]
-        impl ::authz_diesel::__private::TableResource for #ident {
-            type Table = #table::table;
+        impl ::authz_diesel::__private::KeyedTable for #ident {
             type IdColumn = #table::#id_col;
-            const TABLE: #table::table = #table::table;
             const ID: #table::#id_col = #table::#id_col;
         }
     };
@@ -623,26 +549,18 @@ fn relation_impls(
 
             #[automatically_derived]
             impl ::authz_diesel::__private::LoadRoles<$db> for #ident {
-                fn load_roles<__C>(
+                fn role_rows<__C>(
                     conn: &mut __C,
                     actor: &#actor,
-                ) -> ::authz_diesel::__private::diesel::QueryResult<::authz_diesel::__private::RoleMap<Self>>
+                ) -> ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>
                 where
                     __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
                 {
                     use ::authz_diesel::__private::diesel::prelude::*;
-                    let rows: ::std::vec::Vec<(#id_ty, ::std::string::String)> = #role_table::table
+                    #role_table::table
                         .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
                         .select((#role_table::#r_col, #role_table::#ro_col))
-                        .load(conn)?;
-                    let mut roles = ::authz_diesel::__private::RoleMap::new();
-                    for (id, name) in rows {
-                        // A name this version does not know grants nothing.
-                        if let ::core::result::Result::Ok(role) = name.parse::<#role_enum>() {
-                            roles.insert(id, role);
-                        }
-                    }
-                    ::core::result::Result::Ok(roles)
+                        .load(conn)
                 }
             }
         });
@@ -651,28 +569,20 @@ fn relation_impls(
     let loads = res.relations.iter().map(|rel| {
         let target = &rel.target;
         let field = &rel.field;
-        quote! {{
-            let mut seen = ::std::collections::HashSet::new();
-            let mut ids: ::std::vec::Vec<<#target as ::authz_diesel::__private::Keyed>::Id> = ::std::vec::Vec::new();
-            for item in items {
-                if let ::core::option::Option::Some(id) =
-                    ::authz_diesel::__private::ForeignKey::<<#target as ::authz_diesel::__private::Keyed>::Id>::foreign_key(&item.#field)
-                {
-                    if !into.contains::<#target>(id) && seen.insert(id) {
-                        ids.push(id.clone());
-                    }
-                }
-            }
-            // SQLite caps bound parameters per statement.
-            for chunk in ids.chunks(10_000) {
-                let rows: ::std::vec::Vec<#target> = <#target as ::authz_diesel::__private::TableResource>::TABLE
-                    .filter(<#target as ::authz_diesel::__private::TableResource>::ID.eq_any(chunk.to_vec()))
-                    .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<$db>>::as_select())
-                    .load(conn)?;
-                <#target as ::authz_diesel::__private::LoadParents<$db>>::load_parents(conn, &rows, into)?;
-                into.extend(rows);
-            }
-        }}
+        quote! {
+            ::authz_diesel::__private::load_relation::<#target, Self, __C>(
+                conn,
+                items,
+                |item| ::authz_diesel::__private::ForeignKey::<<#target as ::authz_diesel::__private::Keyed>::Id>::foreign_key(&item.#field),
+                into,
+                |conn, ids| {
+                    <#target as ::authz_diesel::__private::TableResource>::TABLE
+                        .filter(<#target as ::authz_diesel::__private::KeyedTable>::ID.eq_any(ids))
+                        .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<$db>>::as_select())
+                        .load(conn)
+                },
+            )?;
+        }
     });
     out.extend(quote! {
         #[automatically_derived]

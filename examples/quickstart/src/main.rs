@@ -6,7 +6,7 @@
 
 use authz_core::prelude::*;
 use authz_core::DenyReason;
-use authz_diesel::AuthorizedDsl;
+use authz_diesel::prelude::*;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
@@ -114,10 +114,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {perm:<7} if {}", perm.condition());
     }
 
-    println!("\n== resource level: authorize(&actor, Repo::Push, &repo)");
+    println!("\n== resource level: Authz::new(&actor).authorize(Repo::Push, &repo)");
     for user in users {
+        // One authorizer per request: it carries the actor (and, when rules read them, the
+        // request context and parent rows) to every level.
+        let authz = Authz::new(user);
         for repo in &all {
-            match authorize(user, Repo::Push, repo) {
+            match authz.authorize(Repo::Push, repo) {
                 Ok(_) => println!("  {:<5} Push on {:<9} allowed", user.name, repo.name),
                 Err(denied) => {
                     let why = match denied.reason {
@@ -137,9 +140,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    println!("\n== query level: repos::table.filter(Repo::permitted(&actor, Repo::Read))");
+    println!("\n== query level: repos::table.authorized(&authz, Repo::Read)");
+    let eve_authz = Authz::new(&eve);
     let query = repos::table
-        .filter(Repo::permitted(&eve, Repo::Read))
+        .authorized(&eve_authz, Repo::Read)
         .select(repos::name);
     println!(
         "  SQL for eve: {}",
@@ -147,20 +151,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for user in users {
         let names: Vec<String> = repos::table
-            .authorized(user, Repo::Read)
+            .authorized(&Authz::new(user), Repo::Read)
             .order(repos::id)
             .select(repos::name)
             .load(&mut conn)?;
         println!("  {:<5} sees {names:?}", user.name);
     }
-    let by_id = authz_diesel::authorize_by_id::<Repo, _, _>(&mut conn, &bob, Repo::Delete, &2);
+    let by_id = Authz::new(&bob).authorize_by_id(&mut conn, Repo::Delete, &2);
     println!("  bob Delete on id 2 without loading it: {by_id:?}");
 
-    println!("\n== client level: authorized_actions(&actor, &repo) for the UI");
+    println!("\n== client level: authz.actions(&repo) for the UI");
     for user in users {
+        let authz = Authz::new(user);
         let actions: Vec<String> = all
             .iter()
-            .map(|r| format!("{}={}", r.name, authorized_actions(user, r)))
+            .map(|r| format!("{}={}", r.name, authz.actions(r)))
             .collect();
         println!("  {:<5} {}", user.name, actions.join(" "));
     }

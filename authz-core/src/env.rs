@@ -1,0 +1,78 @@
+//! What a generated check reads besides the resource, and the compile-time requirements a
+//! resource's rules put on the authorizer that checks it.
+
+use crate::{ParentMap, Parents, Resource};
+
+/// What one check reads: the actor, the request context as the resource's rules see it, and
+/// the parent rows. Built by [`Authz`](crate::Authz) for each check; generated code passes it
+/// on to parents.
+pub struct Env<'a, A: ?Sized, C: ?Sized> {
+    /// Who asks.
+    pub actor: &'a A,
+    /// The request context (`&()` for rules that read none).
+    pub ctx: &'a C,
+    /// The parent rows that `repo.allows(..)` and parent roles read.
+    pub parents: &'a dyn Parents,
+}
+
+impl<'a, A: ?Sized, C: ?Sized> Env<'a, A, C> {
+    /// The same actor and parents, with the context as resource `R` sees it.
+    #[inline(always)]
+    pub fn for_resource<R>(self) -> Env<'a, A, R::Context>
+    where
+        R: Resource + ReadsContext<C>,
+    {
+        Env {
+            actor: self.actor,
+            ctx: R::context(self.ctx),
+            parents: self.parents,
+        }
+    }
+}
+
+impl<A: ?Sized, C: ?Sized> Clone for Env<'_, A, C> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<A: ?Sized, C: ?Sized> Copy for Env<'_, A, C> {}
+
+/// The request context a resource's rules read, found in the context `C` an authorizer
+/// carries. Implemented by `#[derive(Resource)]`: for every `C` when the rules read no
+/// context, for the declared `context = ..` type otherwise.
+#[diagnostic::on_unimplemented(
+    message = "the rules of `{Self}` read a request context, and this authorizer carries `{C}`",
+    label = "`{Self}` needs its `#[resource(context = ..)]` type here",
+    note = "attach the context to the authorizer: `Authz::new(&actor).context(&ctx)`"
+)]
+pub trait ReadsContext<C: ?Sized>: Resource {
+    /// The resource's context inside `ctx`.
+    fn context(ctx: &C) -> &Self::Context;
+}
+
+/// The parent rows a resource's rules read, found in the parent resolver `P` an authorizer
+/// carries. Implemented by `#[derive(Resource)]`: for every `P` when no rule reads a parent
+/// row, for resolvers that hold rows ([`ParentRows`]) otherwise.
+#[diagnostic::on_unimplemented(
+    message = "the rules of `{Self}` read parent rows, and this authorizer carries none",
+    label = "`{Self}` needs parent rows here",
+    note = "load them and attach them: `Authz::new(&actor).parents(&parents)`, with `parents` from `authz_diesel::load_parents`"
+)]
+pub trait ReadsParents<P: ?Sized> {}
+
+/// A parent resolver that holds rows: every [`Parents`] except [`NoParents`](crate::NoParents).
+/// Implement it for a resolver of your own.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` holds no parent rows, and the rules being checked read them",
+    label = "this authorizer carries no parent rows",
+    note = "load them and attach them: `Authz::new(&actor).parents(&parents)`, with `parents` from `authz_diesel::load_parents`"
+)]
+pub trait ParentRows: Parents {}
+
+impl ParentRows for ParentMap {}
+
+/// Whether deciding a role of `Self` from the parent resolver `P` works: roles granted by
+/// `#[role(.., if = ..)]` rules need the resource's row. Implemented by `#[derive(Resource)]`
+/// for resources with roles.
+pub trait RoleRows<P: ?Sized> {}

@@ -1,0 +1,75 @@
+//! Loading what in-memory checks read, so that they never touch the database: an actor's
+//! stored roles, and the parent rows that rules read. The queries are generated (they name
+//! the tables); the algorithms are here.
+
+use std::collections::HashSet;
+
+use authz_core::{Keyed, ParentMap, RoleMap};
+use diesel::connection::LoadConnection;
+use diesel::QueryResult;
+
+use crate::{LoadParents, LoadRoles};
+
+/// SQLite caps the bound parameters of one statement (32766); parents are fetched in chunks
+/// well below it.
+const IDS_PER_QUERY: usize = 10_000;
+
+/// Loads `actor`'s roles on resources of type `R` from `R`'s role table, in one query: put the
+/// result in the actor's `#[actor(roles)]` field once per request. A role name this version
+/// does not know grants nothing.
+pub fn load_roles<R, C>(conn: &mut C, actor: &R::Actor) -> QueryResult<RoleMap<R>>
+where
+    C: LoadConnection,
+    R: LoadRoles<C::Backend>,
+{
+    let rows = R::role_rows(conn, actor)?;
+    let mut roles = RoleMap::new();
+    for (id, name) in rows {
+        if let Ok(role) = name.parse() {
+            roles.insert(id, role);
+        }
+    }
+    Ok(roles)
+}
+
+/// Loads the parent rows the rules of `items` read (`repo.allows(..)`, transitively), one
+/// query per relation and level, into a [`ParentMap`] to attach to the request's authorizer.
+pub fn load_parents<R, C>(conn: &mut C, items: &[R]) -> QueryResult<ParentMap>
+where
+    C: LoadConnection,
+    R: LoadParents<C::Backend>,
+{
+    let mut parents = ParentMap::new();
+    R::load_parents(conn, items, &mut parents)?;
+    Ok(parents)
+}
+
+/// One relation of [`LoadParents`]: the parents of type `T` that `items` point to through
+/// `fk`, fetched by `fetch` (ids not already in `into`, each once, in chunks), then their own
+/// parents, recursively.
+#[doc(hidden)]
+pub fn load_relation<T, I, C>(
+    conn: &mut C,
+    items: &[I],
+    fk: impl Fn(&I) -> Option<&T::Id>,
+    into: &mut ParentMap,
+    fetch: impl Fn(&mut C, Vec<T::Id>) -> QueryResult<Vec<T>>,
+) -> QueryResult<()>
+where
+    C: LoadConnection,
+    T: Keyed + LoadParents<C::Backend> + Send + Sync,
+{
+    let mut seen = HashSet::new();
+    let mut ids = Vec::new();
+    for id in items.iter().filter_map(&fk) {
+        if !into.contains::<T>(id) && seen.insert(id) {
+            ids.push(id.clone());
+        }
+    }
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let rows = fetch(conn, chunk.to_vec())?;
+        T::load_parents(conn, &rows, into)?;
+        into.extend(rows);
+    }
+    Ok(())
+}

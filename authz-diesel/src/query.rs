@@ -1,0 +1,150 @@
+//! The query level of the request's authorizer: the same rules as SQL.
+
+use authz_core::{
+    Actor, Authz, Denied, DenyReason, Parents, Permission, PermissionEnum, ReadsContext, Resource,
+};
+use diesel::backend::Backend;
+use diesel::connection::LoadConnection;
+use diesel::query_dsl::methods::FilterDsl;
+
+use crate::actions::PermissionBits;
+use crate::{BoxedFilter, ById, Error, FilterSource, TableResource};
+
+/// The query level of [`Authz`]: `use authz_diesel::prelude::*;` and ask the request's
+/// authorizer for filters, decisions by id and permission bits.
+///
+/// Rules in SQL read the actor and the context, never parent rows: parents are subqueries.
+pub trait AuthzQuery<'a, A, C> {
+    /// The rule of `perm` as a filter over the resource's table: keeps exactly the rows the
+    /// in-memory check allows. `repos::table.filter(authz.permitted(Repo::Read))`.
+    fn permitted<R, Q, DB>(&self, perm: Q) -> BoxedFilter<'a, R::Table, DB>
+    where
+        DB: Backend + 'a,
+        R: TableResource<Actor = A> + ReadsContext<C> + FilterSource<DB, R::Table>,
+        Q: Permission<R>;
+
+    /// [`AuthzQuery::permitted`] over any query source that contains the table, such as a
+    /// join: `repos::table.inner_join(orgs::table).filter(authz.permitted_over::<JoinSource, _, _, _>(Repo::Read))`.
+    fn permitted_over<QS, R, Q, DB>(&self, perm: Q) -> BoxedFilter<'a, QS, DB>
+    where
+        DB: Backend + 'a,
+        R: Resource<Actor = A> + ReadsContext<C> + FilterSource<DB, QS>,
+        Q: Permission<R>;
+
+    /// Decides `perm` on the row with `id` in one query, without loading it:
+    /// `Err(Error::Denied(d))` with `d.is_not_found()` when the row does not exist or the
+    /// actor may not read it (answer 404), with `d.status_code() == 403` when it is readable
+    /// but `perm` is refused. Same answer as [`Authz::authorize`] on the loaded row.
+    fn authorize_by_id<R, Q, Conn>(
+        &self,
+        conn: &mut Conn,
+        perm: Q,
+        id: &<R as ById<Conn::Backend>>::Id,
+    ) -> Result<(), Error>
+    where
+        Conn: LoadConnection,
+        R: ById<Conn::Backend, Actor = A>
+            + ReadsContext<C>
+            + FilterSource<Conn::Backend, <R as TableResource>::Table>,
+        Q: Permission<R>;
+
+    /// Every row's permitted actions, as a select expression in the same query:
+    /// `.select((Repo::as_select(), authz.permission_bits::<Repo, _>()))`, loaded as
+    /// [`PermittedActions`](crate::PermittedActions). Equal, row by row, to
+    /// [`Authz::actions`].
+    fn permission_bits<R, DB>(&self) -> PermissionBits<'a, R::Table, DB>
+    where
+        DB: Backend + 'a,
+        R: TableResource<Actor = A> + ReadsContext<C> + FilterSource<DB, R::Table>;
+}
+
+impl<'a, A: Actor, C, P: Parents> AuthzQuery<'a, A, C> for Authz<'a, A, C, P> {
+    #[inline]
+    fn permitted<R, Q, DB>(&self, perm: Q) -> BoxedFilter<'a, R::Table, DB>
+    where
+        DB: Backend + 'a,
+        R: TableResource<Actor = A> + ReadsContext<C> + FilterSource<DB, R::Table>,
+        Q: Permission<R>,
+    {
+        R::filter(self.actor(), R::context(self.ctx()), perm.permission()).into_boxed()
+    }
+
+    #[inline]
+    fn permitted_over<QS, R, Q, DB>(&self, perm: Q) -> BoxedFilter<'a, QS, DB>
+    where
+        DB: Backend + 'a,
+        R: Resource<Actor = A> + ReadsContext<C> + FilterSource<DB, QS>,
+        Q: Permission<R>,
+    {
+        R::filter(self.actor(), R::context(self.ctx()), perm.permission()).into_boxed()
+    }
+
+    fn authorize_by_id<R, Q, Conn>(
+        &self,
+        conn: &mut Conn,
+        perm: Q,
+        id: &<R as ById<Conn::Backend>>::Id,
+    ) -> Result<(), Error>
+    where
+        Conn: LoadConnection,
+        R: ById<Conn::Backend, Actor = A>
+            + ReadsContext<C>
+            + FilterSource<Conn::Backend, <R as TableResource>::Table>,
+        Q: Permission<R>,
+    {
+        let perm = perm.permission();
+        let (actor, ctx) = (self.actor(), R::context(self.ctx()));
+        // Without a read permission, existence is not secret: the read column repeats `perm`.
+        let read = R::READ.unwrap_or(perm);
+        let readable = R::filter(actor, ctx, read).into_boxed();
+        let allowed = R::filter(actor, ctx, perm).into_boxed();
+        let flags = R::flags_by_id(conn, id, readable, allowed)?;
+        // A filter that is NULL on the row counts as false, as in a `WHERE`.
+        let reason = match flags {
+            Some((_, Some(true))) => return Ok(()),
+            Some((Some(true), _)) => DenyReason::Forbidden,
+            Some(_) if R::READ.is_none() => DenyReason::Forbidden,
+            Some(_) | None => DenyReason::NotFound,
+        };
+        Err(Denied {
+            resource: R::NAME,
+            permission: perm.name(),
+            reason,
+        }
+        .into())
+    }
+
+    #[inline]
+    fn permission_bits<R, DB>(&self) -> PermissionBits<'a, R::Table, DB>
+    where
+        DB: Backend + 'a,
+        R: TableResource<Actor = A> + ReadsContext<C> + FilterSource<DB, R::Table>,
+    {
+        PermissionBits::new::<R>(self.actor(), R::context(self.ctx()))
+    }
+}
+
+/// `.authorized(&authz, Repo::Read)` on any query over a resource's table: the rows the
+/// request's actor may see, composable with the query's own filters, ordering, pagination and
+/// `count()`. For a join, filter with [`AuthzQuery::permitted_over`].
+pub trait AuthorizedDsl: Sized {
+    /// Keeps the rows on which the authorizer's actor holds `perm`.
+    #[inline]
+    fn authorized<'a, R, Q, DB, A, C, P>(
+        self,
+        authz: &Authz<'a, A, C, P>,
+        perm: Q,
+    ) -> diesel::dsl::Filter<Self, BoxedFilter<'a, R::Table, DB>>
+    where
+        DB: Backend + 'a,
+        A: Actor,
+        P: Parents,
+        R: TableResource<Actor = A> + ReadsContext<C> + FilterSource<DB, R::Table>,
+        Q: Permission<R>,
+        Self: FilterDsl<BoxedFilter<'a, R::Table, DB>>,
+    {
+        self.filter(authz.permitted(perm))
+    }
+}
+
+impl<T> AuthorizedDsl for T {}
