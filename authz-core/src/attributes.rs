@@ -81,9 +81,9 @@
 //! };
 //! let editor = User { id: 9, level: 3 };
 //! let now = Request { now: 200 };
-//! assert!(is_allowed_with(&editor, &now, Article::Review, &a));
-//! assert!(is_allowed_with(&editor, &now, Article::Publish, &a));
-//! assert!(!is_allowed_with(&editor, &now, Article::View, &a));
+//! assert!(Authz::new(&editor).context(&now).is_allowed(Article::Review, &a));
+//! assert!(Authz::new(&editor).context(&now).is_allowed(Article::Publish, &a));
+//! assert!(!Authz::new(&editor).context(&now).is_allowed(Article::View, &a));
 //! ```
 //!
 //! ## `#[roles(..)]`, `#[role(..)]`, `#[relation(..)]`
@@ -124,8 +124,8 @@
 //! // `org.allows(Read)` reads the parent row: checks take the parents.
 //! let mut parents = ParentMap::new();
 //! parents.insert(Org { id: 7 });
-//! assert!(is_allowed_in(&parents, &owner, &(), Project::Deploy, &project));
-//! assert!(is_allowed_in(&parents, &owner, &(), Project::Read, &project));
+//! assert!(Authz::new(&owner).parents(&parents).is_allowed(Project::Deploy, &project));
+//! assert!(Authz::new(&owner).parents(&parents).is_allowed(Project::Read, &project));
 //! ```
 //!
 //! ## `#[field_guard(read = P, write = Q)]` on a field

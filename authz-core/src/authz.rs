@@ -134,7 +134,11 @@ impl<'a, A: Actor, C, P: Parents> Authz<'a, A, C, P> {
     /// Checks `perm` and returns a proof of the check, or [`Denied`] saying what was refused
     /// and whether the actor may read the resource at all (404 rather than 403).
     #[inline]
-    pub fn authorize<'r, R, Q>(&self, perm: Q, resource: &'r R) -> Result<Authorized<'r, R, Q>, Denied>
+    pub fn authorize<'r, R, Q>(
+        &self,
+        perm: Q,
+        resource: &'r R,
+    ) -> Result<Authorized<'r, R, Q>, Denied>
     where
         R: Resource<Actor = A> + ReadsContext<C> + ReadsParents<P>,
         Q: Permission<R>,
@@ -201,7 +205,11 @@ impl<'a, A: Actor, C, P: Parents> Authz<'a, A, C, P> {
     /// permission the first refused field's guard requires (403, or 404 when the actor may not
     /// even read the resource). Unguarded fields need nothing here: check the write's own
     /// permission as well.
-    pub fn authorize_write<R>(&self, resource: &R, fields: impl WrittenFields<R>) -> Result<(), Denied>
+    pub fn authorize_write<R>(
+        &self,
+        resource: &R,
+        fields: impl WrittenFields<R>,
+    ) -> Result<(), Denied>
     where
         R: HasFields<Actor = A> + ReadsContext<C> + ReadsParents<P>,
     {

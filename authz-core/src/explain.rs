@@ -14,7 +14,7 @@
 //!
 //! let bob = User { id: 2, is_admin: false };
 //! let doc = Doc { id: 7, owner_id: 2, locked: true };
-//! let why = explain(&bob, Doc::Delete, &doc);
+//! let why = Authz::new(&bob).explain(Doc::Delete, &doc);
 //! assert!(!why.allowed());
 //! assert_eq!(why.to_string(), "\
 //! `Delete` on `Doc`: denied
@@ -213,6 +213,9 @@ impl<R: Resource> fmt::Display for Explanation<R> {
 /// A resource whose rules can be explained. Implemented by `#[derive(Resource)]`.
 pub trait Explain: Resource {
     /// The rule of `perm` evaluated part by part.
-    fn explain_node(&self, env: Env<'_, Self::Actor, Self::Context>, perm: Self::Permission)
-        -> ExplainNode;
+    fn explain_node(
+        &self,
+        env: Env<'_, Self::Actor, Self::Context>,
+        perm: Self::Permission,
+    ) -> ExplainNode;
 }

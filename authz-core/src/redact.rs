@@ -19,9 +19,9 @@
 //! }
 //!
 //! let doc = Doc { id: 7, owner_id: 1, notes: "secret".into() };
-//! let owner = serde_json::to_string(&redacted(&User { id: 1 }, &doc)).unwrap();
+//! let owner = serde_json::to_string(&Authz::new(&User { id: 1 }).redacted(&doc)).unwrap();
 //! assert_eq!(owner, r#"{"id":7,"owner_id":1,"notes":"secret"}"#);
-//! let other = serde_json::to_string(&redacted(&User { id: 2 }, &doc)).unwrap();
+//! let other = serde_json::to_string(&Authz::new(&User { id: 2 }).redacted(&doc)).unwrap();
 //! assert_eq!(other, r#"{"id":7,"owner_id":1}"#);
 //! ```
 //!

@@ -26,9 +26,9 @@ mod subquery;
 pub mod __private;
 
 pub use actions::{PermissionBits, PermittedActions};
-pub use query::{AuthorizedDsl, AuthzQuery};
 pub use filter::{BoxedFilter, Filter, SqlConst};
 pub use load::{load_parents, load_relation, load_roles};
+pub use query::{AuthorizedDsl, AuthzQuery};
 pub use subquery::{
     role_names, BoxedQuery, InSubquery, KeyedTable, LoadParents, LoadRoles, RoleSubqueries,
     Subqueries, TableResource,

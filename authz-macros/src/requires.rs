@@ -13,11 +13,13 @@ struct Args {
     authz: Option<Ident>,
     actor: Option<Ident>,
     on: Option<Ident>,
+    ctx: Option<Ident>,
+    parents: Option<Ident>,
 }
 
 impl Parse for Args {
     // #[requires(Repo::Push, authz = authz, on = repo)]
-    // #[requires(Repo::Push, actor = user, on = repo)]
+    // #[requires(Repo::Push, actor = user, on = repo, ctx = ctx, parents = parents)]
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
             return Err(syn::Error::new(
@@ -37,6 +39,8 @@ impl Parse for Args {
             authz: None,
             actor: None,
             on: None,
+            ctx: None,
+            parents: None,
         };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -55,19 +59,13 @@ impl Parse for Args {
                 "authz" => &mut args.authz,
                 "actor" => &mut args.actor,
                 "on" => &mut args.on,
-                "ctx" | "parents" => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format_args!(
-                            "`{key}` is read from the request's authorizer: take an `&Authz<..>` argument built with `Authz::new(&actor).context(&ctx).parents(&parents)`"
-                        ),
-                    ))
-                }
+                "ctx" => &mut args.ctx,
+                "parents" => &mut args.parents,
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
                         format_args!(
-                            "unknown key `{key}` in `#[requires]`, expected one of `authz`, `actor`, `on`"
+                            "unknown key `{key}` in `#[requires]`, expected one of `authz`, `actor`, `on`, `ctx`, `parents`"
                         ),
                     ))
                 }
@@ -123,9 +121,20 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
     // The authorizer: named with `authz = ..`, else the argument of type `Authz<..>`; else an
     // actor, for resources whose rules read no context and no parent rows.
     let authz = match &args.authz {
-        Some(name) => select(&mut cx, &params, Some(name), "authz", &func.sig.ident, Vec::new, ""),
+        Some(name) => select(
+            &mut cx,
+            &params,
+            Some(name),
+            "authz",
+            &func.sig.ident,
+            Vec::new,
+            "",
+        ),
         None if args.actor.is_none() => {
-            let found: Vec<&Param<'_>> = params.iter().filter(|p| p.ty.is_some_and(is_authz)).collect();
+            let found: Vec<&Param<'_>> = params
+                .iter()
+                .filter(|p| p.ty.is_some_and(is_authz))
+                .collect();
             match found.as_slice() {
                 [one] => Some(*one),
                 [] => None,
@@ -169,6 +178,33 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
         )
     };
 
+    // Without an authorizer argument, one is built from the actor and the `ctx` and `parents`
+    // arguments (found by name, or named with `ctx = ..` / `parents = ..`).
+    let mut named = |key: &str, explicit: &Option<Ident>| match explicit {
+        Some(name) => select(
+            &mut cx,
+            &params,
+            Some(name),
+            key,
+            &func.sig.ident,
+            Vec::new,
+            "",
+        ),
+        None => params.iter().find(|p| p.name == key),
+    };
+    let ctx = named("ctx", &args.ctx);
+    let parents = named("parents", &args.parents);
+    if authz.is_some() {
+        for (key, given) in [("ctx", &args.ctx), ("parents", &args.parents)] {
+            if let Some(name) = given {
+                cx.error_spanned(
+                    name,
+                    format_args!("`{key} = ..` builds an authorizer from the actor, but `#[requires]` uses the authorizer argument; attach it there: `Authz::new(&actor).{}(..)`", if key == "ctx" { "context" } else { "parents" }),
+                );
+            }
+        }
+    }
+
     if cx.has_errors() {
         let mut out = cx.to_compile_errors();
         out.extend(func.into_token_stream());
@@ -209,22 +245,33 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         (None, Some(actor)) => {
             let actor = borrow(actor);
+            let mut build = quote!(::authz_core::Authz::new(#actor));
+            if let Some(ctx) = ctx {
+                let ctx = borrow(ctx);
+                build = quote!(#build.context(#ctx));
+            }
+            if let Some(parents) = parents {
+                let parents = borrow(parents);
+                build = quote!(#build.parents(#parents));
+            }
             quote_spanned! {span=> {
                 #[inline(always)]
-                fn __authz_requires<R, Q>(
+                fn __authz_requires<'__a, R, Q, A, C, P>(
                     resource: &R,
-                    actor: &R::Actor,
+                    authz: ::authz_core::Authz<'__a, A, C, P>,
                     perm: Q,
                 ) -> ::core::result::Result<(), ::authz_core::Denied>
                 where
-                    R: ::authz_core::Resource
-                        + ::authz_core::ReadsContext<()>
-                        + ::authz_core::ReadsParents<::authz_core::NoParents>,
+                    A: ::authz_core::Actor,
+                    P: ::authz_core::Parents,
+                    R: ::authz_core::Resource<Actor = A>
+                        + ::authz_core::ReadsContext<C>
+                        + ::authz_core::ReadsParents<P>,
                     Q: ::authz_core::Permission<R>,
                 {
-                    ::authz_core::Authz::new(actor).authorize(perm, resource).map(|_| ())
+                    authz.authorize(perm, resource).map(|_| ())
                 }
-                __authz_requires(#on, #actor, #perm)?
+                __authz_requires(#on, #build, #perm)?
             }}
         }
         (None, None) => return func.into_token_stream(),

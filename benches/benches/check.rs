@@ -104,7 +104,7 @@ fn actions(c: &mut Criterion) {
         b.iter(|| {
             let mut acc = 0u64;
             for (a, r) in black_box(&data) {
-                acc = acc.wrapping_add(authorized_actions(a, r).bits());
+                acc = acc.wrapping_add(Authz::new(a).actions(r).bits());
             }
             acc
         })

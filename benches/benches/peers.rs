@@ -4,7 +4,7 @@
 //! their creator or whoever may push) decided four ways on one generated world and one list
 //! of queries:
 //!
-//! - `generated`: `is_allowed_in(&parents, &user, &(), perm, &resource)` with the derived
+//! - `generated`: `Authz::new(&user).parents(&parents).is_allowed(perm, &resource)` with the derived
 //!   rules of `authz_benches::hosting` and a `ParentMap` of every org and repo;
 //! - `generated_own_resolver`: the same with a resolver written for the application
 //!   (`hosting::RepoParents`: repos in one `HashMap`) instead of the generic `ParentMap`;

@@ -1,6 +1,6 @@
 //! List queries over 100,000 repositories, on SQLite (in memory, bundled) and PostgreSQL:
 //!
-//! - `generated`: `table.filter(Repo::permitted(&actor, Repo::Read))` (the derived filter);
+//! - `generated`: `table.filter(Authz::new(&actor).permitted(Repo::Read))` (the derived filter);
 //! - `hand`: the same predicate written by hand in diesel;
 //! - `in_memory`: every row loaded, then filtered with `is_allowed`.
 //!
@@ -10,6 +10,7 @@
 //! table `authz_bench_repos` is created at the start of the run and dropped at the end; when
 //! the server cannot be reached the PostgreSQL half is skipped with a message.
 
+use authz_diesel::prelude::*;
 use std::time::Duration;
 
 use authz_benches::{authz_bench_repos as t, gen_repo, Repo, Rng, Spread, User};
@@ -89,7 +90,7 @@ macro_rules! run {
 
         let generated_page = |conn: &mut _| {
             t::table
-                .filter(Repo::permitted(a, Repo::Read))
+                .filter(Authz::new(a).permitted(Repo::Read))
                 .order(t::id)
                 .limit(PAGE)
                 .select(Repo::as_select())
@@ -121,7 +122,7 @@ macro_rules! run {
         };
         let generated_count = |conn: &mut _| {
             t::table
-                .filter(Repo::permitted(a, Repo::Read))
+                .filter(Authz::new(a).permitted(Repo::Read))
                 .count()
                 .get_result::<i64>(conn)
         };
@@ -146,7 +147,7 @@ macro_rules! run {
             $backend,
             diesel::debug_query::<$db, _>(
                 &t::table
-                    .filter(Repo::permitted(a, Repo::Read))
+                    .filter(Authz::new(a).permitted(Repo::Read))
                     .order(t::id)
                     .limit(PAGE)
             )
@@ -232,7 +233,7 @@ macro_rules! run {
                 for id in black_box(&ids) {
                     t::table
                         .filter(t::id.eq(id))
-                        .filter(Repo::permitted(a, Repo::Read))
+                        .filter(Authz::new(a).permitted(Repo::Read))
                         .select(Repo::as_select())
                         .first::<Repo>(&mut *conn)
                         .optional()

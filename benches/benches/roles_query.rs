@@ -1,7 +1,7 @@
 //! The authorized list of repos on PostgreSQL with 100,000 repos, 1,000,000 repo role rows and
 //! 20,000 org role rows (2,000 orgs), for the code-hosting model of `authz_benches::hosting`:
 //!
-//! - `generated`: `authz_bench_org_repos::table.authorized(&actor, Repo::Read)` (the derived
+//! - `generated`: `authz_bench_org_repos::table.authorized(&Authz::new(&actor), Repo::Read)` (the derived
 //!   filter: public, or a stored repo role implying Reader, or a derived one through an org
 //!   role);
 //! - `hand`: the same meaning written by hand in the diesel DSL:
@@ -23,7 +23,7 @@ use authz_benches::hosting::{
     authz_bench_repo_roles as repo_roles, Org, Repo, User,
 };
 use authz_core::prelude::*;
-use authz_diesel::AuthorizedDsl;
+use authz_diesel::prelude::*;
 use criterion::{black_box, Criterion, SamplingMode};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -166,7 +166,7 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     };
     let generated_page = |conn: &mut PgConnection| {
         repos::table
-            .authorized(a, Repo::Read)
+            .authorized(&Authz::new(a), Repo::Read)
             .order(repos::id)
             .limit(PAGE)
             .select(Repo::as_select())
@@ -182,7 +182,7 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     };
     let generated_count = |conn: &mut PgConnection| {
         repos::table
-            .authorized(a, Repo::Read)
+            .authorized(&Authz::new(a), Repo::Read)
             .count()
             .get_result::<i64>(conn)
     };
@@ -197,7 +197,7 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
         "generated: {}",
         diesel::debug_query::<Pg, _>(
             &repos::table
-                .authorized::<Repo, _, Pg, repos::table>(a, Repo::Read)
+                .authorized(&Authz::new(a), Repo::Read)
                 .order(repos::id)
                 .limit(PAGE)
                 .select(repos::id)
@@ -251,7 +251,7 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
         "generated page",
         Explain(
             repos::table
-                .authorized::<Repo, _, Pg, repos::table>(a, Repo::Read)
+                .authorized(&Authz::new(a), Repo::Read)
                 .order(repos::id)
                 .limit(PAGE)
                 .select(Repo::as_select()),
@@ -271,12 +271,7 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     )?;
     explain(
         "generated count",
-        Explain(
-            repos::table
-                .authorized::<Repo, _, Pg, repos::table>(a, Repo::Read)
-                .count(),
-        )
-        .load(conn),
+        Explain(repos::table.authorized(&Authz::new(a), Repo::Read).count()).load(conn),
     )?;
     explain(
         "hand count",

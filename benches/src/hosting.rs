@@ -564,9 +564,15 @@ impl Parents for RepoParents {
 #[inline]
 pub fn decide(world: &World, parents: &dyn Parents, q: Query) -> bool {
     match q {
-        Query::Org(u, p, o) => is_allowed_in(parents, &world.users[u], &(), p, &world.orgs[o]),
-        Query::Repo(u, p, r) => is_allowed_in(parents, &world.users[u], &(), p, &world.repos[r]),
-        Query::Issue(u, p, i) => is_allowed_in(parents, &world.users[u], &(), p, &world.issues[i]),
+        Query::Org(u, p, o) => Authz::new(&world.users[u])
+            .parents(parents)
+            .is_allowed(p, &world.orgs[o]),
+        Query::Repo(u, p, r) => Authz::new(&world.users[u])
+            .parents(parents)
+            .is_allowed(p, &world.repos[r]),
+        Query::Issue(u, p, i) => Authz::new(&world.users[u])
+            .parents(parents)
+            .is_allowed(p, &world.issues[i]),
     }
 }
 

@@ -217,7 +217,7 @@ mod tests {
                 assert_eq!(allowed, hand::check(a, p, r), "{p} for {a:?} on {r:?}");
                 granted[p.index() as usize] += allowed as usize;
             }
-            assert_eq!(authorized_actions(a, r).bits(), hand::actions(a, r));
+            assert_eq!(Authz::new(a).actions(r).bits(), hand::actions(a, r));
         }
         // Every rule is neither always nor never granted on the sample.
         for g in granted {

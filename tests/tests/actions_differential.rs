@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 
 use authz_core::prelude::*;
-use authz_diesel::{permission_bits, permission_bits_with, PermittedActions};
+use authz_diesel::prelude::*;
 use diesel::prelude::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -271,7 +271,10 @@ macro_rules! check_world {
             for actor in &w.actors {
                 // One query: the rows and their permitted actions.
                 let got: Vec<(Act, PermittedActions<Act>)> = acts::table
-                    .select((Act::as_select(), permission_bits::<Act, _, _>(actor)))
+                    .select((
+                        Act::as_select(),
+                        Authz::new(actor).permission_bits::<Act, _>(),
+                    ))
                     .order(acts::id)
                     .load(conn)
                     .map_err(db)?;
@@ -280,7 +283,7 @@ macro_rules! check_world {
                     prop_assert_eq!(row, want);
                     prop_assert_eq!(
                         actions.into_set(),
-                        authorized_actions(actor, want),
+                        Authz::new(actor).actions(want),
                         "{}: Act row {:?}, actor {:?}",
                         backend,
                         want,
@@ -290,7 +293,7 @@ macro_rules! check_world {
 
                 // Raw bits, and the sign bit.
                 let bits: Vec<(i64, i64)> = acts::table
-                    .select((acts::id, permission_bits::<Wide, _, _>(actor)))
+                    .select((acts::id, Authz::new(actor).permission_bits::<Wide, _>()))
                     .order(acts::id)
                     .load(conn)
                     .map_err(db)?;
@@ -298,7 +301,7 @@ macro_rules! check_world {
                     prop_assert_eq!(*id, want.id);
                     prop_assert_eq!(
                         PermissionSet::<Wide>::from_bits(*bits as u64),
-                        authorized_actions(actor, &wide(want)),
+                        Authz::new(actor).actions(&wide(want)),
                         "{}: Wide row {:?}, actor {:?}",
                         backend,
                         want,
@@ -311,7 +314,9 @@ macro_rules! check_world {
                     .filter(acts::n.ge(0))
                     .select((
                         Scoped::as_select(),
-                        permission_bits_with::<Scoped, _, _>(actor, &w.ctx),
+                        Authz::new(actor)
+                            .context(&w.ctx)
+                            .permission_bits::<Scoped, _>(),
                     ))
                     .order(acts::id)
                     .load(conn)
@@ -322,7 +327,7 @@ macro_rules! check_world {
                     prop_assert_eq!(row.id, want.id);
                     prop_assert_eq!(
                         actions.into_set(),
-                        authorized_actions_with(actor, &w.ctx, row),
+                        Authz::new(actor).context(&w.ctx).actions(row),
                         "{}: Scoped row {:?}",
                         backend,
                         row
@@ -377,7 +382,7 @@ fn constant_rules_fold_into_one_parameter() {
         level: None,
         name: "root".into(),
     };
-    let query = acts::table.select(permission_bits::<Act, _, _>(&admin));
+    let query = acts::table.select(Authz::new(&admin).permission_bits::<Act, _>());
     let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
     // Read (through `actor.is_admin`), Admin, Always, and both `Level` rules (the actor has no
     // level, so `self.oi > actor.level` is false whatever the row) are decided in Rust: one

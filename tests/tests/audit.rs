@@ -144,7 +144,7 @@ fn an_allowed_decision_is_one_debug_event() {
         is_admin: false,
     };
     let events = recorded(|| {
-        assert!(authorize(&owner, Repo::Read, &repo()).is_ok());
+        assert!(Authz::new(&owner).authorize(Repo::Read, &repo()).is_ok());
     });
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].level, Level::DEBUG);
@@ -158,13 +158,13 @@ fn every_entry_point_emits_exactly_one_event() {
     let r = repo();
     let events = recorded(|| {
         let _ = is_allowed(&a, Repo::Read, &r);
-        let _ = is_allowed_with(&a, &(), Repo::Read, &r);
-        let _ = is_allowed_in(&authz_core::NoParents, &a, &(), Repo::Read, &r);
-        let _ = authorize(&a, Repo::ChangeVisibility, &r);
-        let _ = authorize_with(&a, &(), Repo::Read, &r);
-        let _ = authorize_in(&authz_core::NoParents, &a, &(), Repo::Read, &r);
-        let _ = authorized_actions(&a, &r);
-        let _ = authorize_write(&a, &r, &[RepoField::IsPublic]);
+        let _ = Authz::new(&a).is_allowed(Repo::Read, &r);
+        let _ = Authz::new(&a).is_allowed(Repo::Read, &r);
+        let _ = Authz::new(&a).authorize(Repo::ChangeVisibility, &r);
+        let _ = Authz::new(&a).authorize(Repo::Read, &r);
+        let _ = Authz::new(&a).authorize(Repo::Read, &r);
+        let _ = Authz::new(&a).actions(&r);
+        let _ = Authz::new(&a).authorize_write(&r, &[RepoField::IsPublic]);
     });
     assert_eq!(events.len(), 8, "{events:?}");
     // The permission query: one event with the granted set.

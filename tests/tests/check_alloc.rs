@@ -185,15 +185,19 @@ fn is_allowed_allocates_nothing() {
 fn authorize_allocates_nothing() {
     let (alice, bob, public, private) = fixtures();
     // Ok path.
-    let (ok, n) = allocations(|| authorize(&alice, Repo::Push, &public).is_ok());
+    let (ok, n) = allocations(|| Authz::new(&alice).authorize(Repo::Push, &public).is_ok());
     assert!(ok);
     assert_eq!(n, 0);
     // Err path, 403.
-    let (err, n) = allocations(|| authorize(&bob, Repo::Push, &public).unwrap_err());
+    let (err, n) = allocations(|| Authz::new(&bob).authorize(Repo::Push, &public).unwrap_err());
     assert_eq!(n, 0);
     assert_eq!(err.status_code(), 403);
     // Err path, 404.
-    let (err, n) = allocations(|| authorize(&bob, RepoPermission::Push, &private).unwrap_err());
+    let (err, n) = allocations(|| {
+        Authz::new(&bob)
+            .authorize(RepoPermission::Push, &private)
+            .unwrap_err()
+    });
     assert_eq!(n, 0);
     assert_eq!(err.status_code(), 404);
     // Every permission, both ways.
@@ -201,7 +205,7 @@ fn authorize_allocates_nothing() {
         for actor in [&alice, &bob] {
             for repo in [&public, &private] {
                 for p in RepoPermission::ALL {
-                    let _ = black_box(authorize(actor, p, repo));
+                    let _ = black_box(Authz::new(actor).authorize(p, repo));
                 }
             }
         }
@@ -222,10 +226,10 @@ fn authorized_actions_allocates_nothing() {
     let (alice, bob, public, private) = fixtures();
     let (sets, n) = allocations(|| {
         [
-            authorized_actions(&alice, &public),
-            authorized_actions(&alice, &private),
-            authorized_actions(&bob, &public),
-            authorized_actions(&bob, &private),
+            Authz::new(&alice).actions(&public),
+            Authz::new(&alice).actions(&private),
+            Authz::new(&bob).actions(&public),
+            Authz::new(&bob).actions(&private),
         ]
     });
     assert_eq!(n, 0);
@@ -266,11 +270,19 @@ fn context_checks_allocate_nothing() {
     };
     let (answers, n) = allocations(|| {
         (
-            is_allowed_with(&bob, &ctx, Post::Read, &post),
-            is_allowed_with(&bob, &ctx, Post::Local, &post),
-            authorize_with(&bob, &ctx, Post::Read, &post).is_err(),
-            authorize_with(&alice, &ctx, Post::Read, &post).is_ok(),
-            authorized_actions_with(&bob, &ctx, &post).len(),
+            Authz::new(&bob).context(&ctx).is_allowed(Post::Read, &post),
+            Authz::new(&bob)
+                .context(&ctx)
+                .is_allowed(Post::Local, &post),
+            Authz::new(&bob)
+                .context(&ctx)
+                .authorize(Post::Read, &post)
+                .is_err(),
+            Authz::new(&alice)
+                .context(&ctx)
+                .authorize(Post::Read, &post)
+                .is_ok(),
+            Authz::new(&bob).context(&ctx).actions(&post).len(),
         )
     });
     assert_eq!(n, 0);

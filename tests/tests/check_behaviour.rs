@@ -58,14 +58,16 @@ fn user(id: i64) -> User {
 /// Every permission of `res` is allowed exactly when `expected` says so.
 fn assert_matches<R>(actor: &User, res: &R, expected: impl Fn(R::Permission) -> bool, what: &str)
 where
-    R: Resource<Actor = User, Context = ()>,
+    R: Resource<Actor = User, Context = ()>
+        + authz_core::ReadsContext<()>
+        + authz_core::ReadsParents<authz_core::NoParents>,
 {
     let mut want = PermissionSet::<R>::empty();
     for &perm in <R::Permission as PermissionEnum>::ALL {
         let got = is_allowed(actor, perm, res);
         assert_eq!(got, expected(perm), "{perm} on {what}");
         assert_eq!(
-            authorize(actor, perm, res).is_ok(),
+            Authz::new(actor).authorize(perm, res).is_ok(),
             got,
             "authorize {perm} on {what}"
         );
@@ -74,7 +76,7 @@ where
         }
     }
     assert_eq!(
-        authorized_actions(actor, res),
+        Authz::new(actor).actions(res),
         want,
         "authorized_actions on {what}"
     );
@@ -309,7 +311,7 @@ fn nan_compares_false_but_ne_is_true() {
         z: Some(f64::NAN),
     };
     assert_eq!(
-        authorized_actions(&u, &r),
+        Authz::new(&u).actions(&r),
         PermissionSet::from([RatioPermission::XNe])
     );
 }
@@ -784,63 +786,101 @@ fn context_values() {
         region: Some("mars".to_owned()),
     };
 
-    assert!(is_allowed_with(&owner, &before, Post::Read, &post));
-    assert!(!is_allowed_with(&other, &before, Post::Read, &post));
-    assert!(is_allowed_with(&other, &after, Post::Read, &post));
-    assert!(!is_allowed_with(&owner, &before, Post::Write, &post));
-    assert!(is_allowed_with(&owner, &after, Post::Write, &post));
-    assert!(!is_allowed_with(&other, &after, Post::Write, &post));
-    assert!(!is_allowed_with(&owner, &before, Post::Local, &post));
-    assert!(is_allowed_with(&owner, &after, Post::Local, &post));
-    assert!(!is_allowed_with(&owner, &elsewhere, Post::Local, &post));
-    assert!(is_allowed_with(&owner, &before, Post::Embargo, &post));
-    assert!(!is_allowed_with(&owner, &after, Post::Embargo, &post));
-    assert!(!is_allowed_with(&owner, &before, Post::Known, &post));
-    assert!(is_allowed_with(&owner, &after, Post::Known, &post));
-    assert!(!is_allowed_with(&owner, &elsewhere, Post::Known, &post));
+    assert!(Authz::new(&owner)
+        .context(&before)
+        .is_allowed(Post::Read, &post));
+    assert!(!Authz::new(&other)
+        .context(&before)
+        .is_allowed(Post::Read, &post));
+    assert!(Authz::new(&other)
+        .context(&after)
+        .is_allowed(Post::Read, &post));
+    assert!(!Authz::new(&owner)
+        .context(&before)
+        .is_allowed(Post::Write, &post));
+    assert!(Authz::new(&owner)
+        .context(&after)
+        .is_allowed(Post::Write, &post));
+    assert!(!Authz::new(&other)
+        .context(&after)
+        .is_allowed(Post::Write, &post));
+    assert!(!Authz::new(&owner)
+        .context(&before)
+        .is_allowed(Post::Local, &post));
+    assert!(Authz::new(&owner)
+        .context(&after)
+        .is_allowed(Post::Local, &post));
+    assert!(!Authz::new(&owner)
+        .context(&elsewhere)
+        .is_allowed(Post::Local, &post));
+    assert!(Authz::new(&owner)
+        .context(&before)
+        .is_allowed(Post::Embargo, &post));
+    assert!(!Authz::new(&owner)
+        .context(&after)
+        .is_allowed(Post::Embargo, &post));
+    assert!(!Authz::new(&owner)
+        .context(&before)
+        .is_allowed(Post::Known, &post));
+    assert!(Authz::new(&owner)
+        .context(&after)
+        .is_allowed(Post::Known, &post));
+    assert!(!Authz::new(&owner)
+        .context(&elsewhere)
+        .is_allowed(Post::Known, &post));
 
     assert_eq!(
-        authorized_actions_with(&owner, &before, &post),
+        Authz::new(&owner).context(&before).actions(&post),
         PermissionSet::from([PostPermission::Read, PostPermission::Embargo])
     );
     assert_eq!(
-        authorized_actions_with(&other, &after, &post),
+        Authz::new(&other).context(&after).actions(&post),
         PermissionSet::from([
             PostPermission::Read,
             PostPermission::Local,
             PostPermission::Known
         ])
     );
-    assert!(authorized_actions_with(
-        &other,
-        &elsewhere,
-        &Post {
+    assert!(Authz::new(&other)
+        .context(&elsewhere)
+        .actions(&Post {
             owner_id: 1,
             published_at: 200,
             region: "eu".to_owned()
-        }
-    )
-    .is_empty());
+        })
+        .is_empty());
 
     // authorize_with: proof, 403 and 404.
-    let proof = authorize_with(&owner, &after, Post::Write, &post).unwrap();
+    let proof = Authz::new(&owner)
+        .context(&after)
+        .authorize(Post::Write, &post)
+        .unwrap();
     assert_eq!(proof.owner_id, 1);
-    let forbidden = authorize_with(&other, &after, Post::Write, &post).unwrap_err();
+    let forbidden = Authz::new(&other)
+        .context(&after)
+        .authorize(Post::Write, &post)
+        .unwrap_err();
     assert_eq!(forbidden.status_code(), 403);
     assert_eq!(forbidden.to_string(), "permission `Write` on `Post` denied");
-    let hidden = authorize_with(&other, &before, Post::Write, &post).unwrap_err();
+    let hidden = Authz::new(&other)
+        .context(&before)
+        .authorize(Post::Write, &post)
+        .unwrap_err();
     assert_eq!(hidden.status_code(), 404);
     assert!(hidden.is_not_found());
 
     // Every permission agrees with authorized_actions_with, for every context.
     for ctx in [&before, &after, &elsewhere] {
         for actor in [&owner, &other] {
-            let set = authorized_actions_with(actor, ctx, &post);
+            let set = Authz::new(actor).context(ctx).actions(&post);
             for &p in &PostPermission::ALL {
-                assert_eq!(set.contains(p), is_allowed_with(actor, ctx, p, &post));
                 assert_eq!(
                     set.contains(p),
-                    authorize_with(actor, ctx, p, &post).is_ok()
+                    Authz::new(actor).context(ctx).is_allowed(p, &post)
+                );
+                assert_eq!(
+                    set.contains(p),
+                    Authz::new(actor).context(ctx).authorize(p, &post).is_ok()
                 );
             }
         }
@@ -880,7 +920,9 @@ fn admin(id: i64) -> User {
 #[test]
 fn denied_display_and_names() {
     let bob = user(2);
-    let err = authorize(&bob, Repo::Push, &repo(1, true)).unwrap_err();
+    let err = Authz::new(&bob)
+        .authorize(Repo::Push, &repo(1, true))
+        .unwrap_err();
     assert_eq!(err.to_string(), "permission `Push` on `Repo` denied");
     assert_eq!(err.permission, "Push");
     assert_eq!(err.resource, "Repo");
@@ -901,15 +943,21 @@ fn denied_display_and_names() {
 #[test]
 fn denied_is_403_when_the_actor_may_read() {
     let bob = user(2);
-    let err = authorize(&bob, Repo::Delete, &repo(1, true)).unwrap_err();
+    let err = Authz::new(&bob)
+        .authorize(Repo::Delete, &repo(1, true))
+        .unwrap_err();
     assert_eq!(err.status_code(), 403);
     assert!(!err.is_not_found());
     assert_eq!(err.reason, DenyReason::Forbidden);
 
     // An admin may push but not delete a private repo he cannot read: 404.
     let root = admin(3);
-    assert!(authorize(&root, Repo::Push, &repo(1, false)).is_ok());
-    let err = authorize(&root, Repo::Delete, &repo(1, false)).unwrap_err();
+    assert!(Authz::new(&root)
+        .authorize(Repo::Push, &repo(1, false))
+        .is_ok());
+    let err = Authz::new(&root)
+        .authorize(Repo::Delete, &repo(1, false))
+        .unwrap_err();
     assert_eq!(err.status_code(), 404);
 }
 
@@ -918,14 +966,16 @@ fn denied_is_404_when_the_actor_may_not_read() {
     let bob = user(2);
     let private = repo(1, false);
     for perm in [RepoPermission::Push, RepoPermission::Delete] {
-        let err = authorize(&bob, perm, &private).unwrap_err();
+        let err = Authz::new(&bob).authorize(perm, &private).unwrap_err();
         assert_eq!(err.status_code(), 404, "{perm}");
         assert!(err.is_not_found());
         assert_eq!(err.reason, DenyReason::NotFound);
         assert_eq!(err.permission, perm.name());
     }
     // Refusing Read itself discloses nothing either.
-    let err = authorize(&bob, Repo::Read, &private).unwrap_err();
+    let err = Authz::new(&bob)
+        .authorize(Repo::Read, &private)
+        .unwrap_err();
     assert_eq!(err.status_code(), 404);
     assert_eq!(err.to_string(), "permission `Read` on `Repo` denied");
 }
@@ -957,25 +1007,29 @@ fn read_override() {
     };
     // `Read` is refused but `View` holds: the page is known to exist, so 403.
     assert_eq!(
-        authorize(&bob, Page::Edit, &visible)
+        Authz::new(&bob)
+            .authorize(Page::Edit, &visible)
             .unwrap_err()
             .status_code(),
         403
     );
     assert_eq!(
-        authorize(&bob, Page::Read, &visible)
+        Authz::new(&bob)
+            .authorize(Page::Read, &visible)
             .unwrap_err()
             .status_code(),
         403
     );
     assert_eq!(
-        authorize(&bob, Page::Edit, &hidden)
+        Authz::new(&bob)
+            .authorize(Page::Edit, &hidden)
             .unwrap_err()
             .status_code(),
         404
     );
     assert_eq!(
-        authorize(&bob, Page::View, &hidden)
+        Authz::new(&bob)
+            .authorize(Page::View, &hidden)
             .unwrap_err()
             .status_code(),
         404
@@ -983,9 +1037,10 @@ fn read_override() {
     // The owner may Read (by the rule named Read) a hidden page, but not View it; a refused
     // View is always a 404.
     let owner = user(1);
-    assert!(authorize(&owner, Page::Read, &hidden).is_ok());
+    assert!(Authz::new(&owner).authorize(Page::Read, &hidden).is_ok());
     assert_eq!(
-        authorize(&owner, Page::View, &hidden)
+        Authz::new(&owner)
+            .authorize(Page::View, &hidden)
             .unwrap_err()
             .status_code(),
         404
@@ -1003,10 +1058,14 @@ pub struct Tool {
 #[test]
 fn no_read_permission_means_403() {
     assert_eq!(Tool::READ, None);
-    let err = authorize(&user(1), Tool::Use, &Tool { id: 1 }).unwrap_err();
+    let err = Authz::new(&user(1))
+        .authorize(Tool::Use, &Tool { id: 1 })
+        .unwrap_err();
     assert_eq!(err.status_code(), 403);
     assert_eq!(err.to_string(), "permission `Use` on `Tool` denied");
-    assert!(authorize(&admin(1), Tool::Use, &Tool { id: 1 }).is_ok());
+    assert!(Authz::new(&admin(1))
+        .authorize(Tool::Use, &Tool { id: 1 })
+        .is_ok());
 }
 
 #[test]
@@ -1017,34 +1076,35 @@ fn authorized_actions_sets() {
     let public = repo(1, true);
     let private = repo(1, false);
     assert_eq!(
-        authorized_actions(&owner, &private),
+        Authz::new(&owner).actions(&private),
         PermissionSet::<Repo>::all()
     );
     assert_eq!(
-        authorized_actions(&bob, &public),
+        Authz::new(&bob).actions(&public),
         PermissionSet::from([RepoPermission::Read])
     );
-    assert_eq!(authorized_actions(&bob, &private), PermissionSet::empty());
+    assert_eq!(Authz::new(&bob).actions(&private), PermissionSet::empty());
     assert_eq!(
-        authorized_actions(&root, &public),
+        Authz::new(&root).actions(&public),
         PermissionSet::from([RepoPermission::Read, RepoPermission::Push])
     );
     assert_eq!(
-        authorized_actions(&root, &private),
+        Authz::new(&root).actions(&private),
         PermissionSet::from([RepoPermission::Push])
     );
-    assert_eq!(authorized_actions(&root, &private).to_string(), "{Push}");
-    // The generated `permissions` agrees with the trait's default (one check per permission).
+    assert_eq!(Authz::new(&root).actions(&private).to_string(), "{Push}");
+    // The set agrees with one check per permission.
     for actor in [&owner, &bob, &root] {
+        let authz = Authz::new(actor);
         for r in [&public, &private] {
             let mut slow = PermissionSet::<Repo>::empty();
             for &p in <RepoPermission as PermissionEnum>::ALL {
-                if r.check(actor, &(), &authz_core::NoParents, p) {
+                if authz.is_allowed(p, r) {
                     slow.insert(p);
                 }
             }
-            assert_eq!(authorized_actions(actor, r), slow);
-            assert_eq!(r.permissions(actor, &(), &authz_core::NoParents), slow);
+            assert_eq!(authz.actions(r), slow);
+            assert_eq!(r.permissions(authz.env::<Repo>(),), slow);
         }
     }
 }
@@ -1146,7 +1206,7 @@ wide!(
 #[test]
 fn sixty_four_permissions() {
     let u = user(1);
-    let all = authorized_actions(&u, &Wide { on: true });
+    let all = Authz::new(&u).actions(&Wide { on: true });
     assert_eq!(all.len(), 64);
     assert_eq!(all, PermissionSet::all());
     assert_eq!(all.bits(), u64::MAX);
@@ -1156,7 +1216,7 @@ fn sixty_four_permissions() {
     let mut s = PermissionSet::<Wide>::empty();
     s.insert(WidePermission::P63);
     assert_eq!(s.to_string(), "{P63}");
-    assert!(authorized_actions(&u, &Wide { on: false }).is_empty());
+    assert!(Authz::new(&u).actions(&Wide { on: false }).is_empty());
     assert!(is_allowed(&u, Wide::P63, &Wide { on: true }));
 }
 
@@ -1289,8 +1349,11 @@ fn typed_constants_and_enum_values() {
     for name in ["Read", "Push", "Delete"] {
         let p: RepoPermission = name.parse().unwrap();
         assert!(is_allowed(&owner, p, &r));
-        assert!(authorize(&owner, p, &r).is_ok());
-        assert_eq!(authorize(&bob, p, &r).unwrap_err().permission, name);
+        assert!(Authz::new(&owner).authorize(p, &r).is_ok());
+        assert_eq!(
+            Authz::new(&bob).authorize(p, &r).unwrap_err().permission,
+            name
+        );
     }
     // Generic code over `Permission<R>`.
     fn may<P: Permission<Repo>>(actor: &User, p: P, r: &Repo) -> bool {
@@ -1313,7 +1376,7 @@ fn any_proof(proof: Authorized<'_, Repo, RepoPermission>) -> &'static str {
 fn authorized_proof() {
     let owner = user(1);
     let r = repo(1, false);
-    let proof = authorize(&owner, Repo::Push, &r).unwrap();
+    let proof = Authz::new(&owner).authorize(Repo::Push, &r).unwrap();
     assert_eq!(proof.owner_id, 1);
     assert!(std::ptr::eq(proof.resource(), &r));
     assert_eq!(&*proof, &r);
@@ -1322,9 +1385,11 @@ fn authorized_proof() {
     let copy = proof;
     assert_eq!(push_to(proof), 42);
     assert_eq!(push_to(copy), 42);
-    let dynamic = authorize(&owner, RepoPermission::Delete, &r).unwrap();
+    let dynamic = Authz::new(&owner)
+        .authorize(RepoPermission::Delete, &r)
+        .unwrap();
     assert_eq!(any_proof(dynamic), "Delete");
-    assert!(authorize(&user(2), Repo::Push, &r).is_err());
+    assert!(Authz::new(&user(2)).authorize(Repo::Push, &r).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1345,8 +1410,8 @@ fn deny_by_default() {
     for actor in [user(1), admin(1), admin(0)] {
         let v = Vault { owner_id: 1 };
         assert!(!is_allowed(&actor, Vault::Open, &v));
-        assert!(authorized_actions(&actor, &v).is_empty());
-        let err = authorize(&actor, Vault::Open, &v).unwrap_err();
+        assert!(Authz::new(&actor).actions(&v).is_empty());
+        let err = Authz::new(&actor).authorize(Vault::Open, &v).unwrap_err();
         assert_eq!(err.status_code(), 404);
     }
     // No rule matches: denied.
@@ -1354,9 +1419,9 @@ fn deny_by_default() {
     let r = repo(1, false);
     for p in RepoPermission::ALL {
         assert!(!is_allowed(&stranger, p, &r));
-        assert!(authorize(&stranger, p, &r).is_err());
+        assert!(Authz::new(&stranger).authorize(p, &r).is_err());
     }
-    assert!(authorized_actions(&stranger, &r).is_empty());
+    assert!(Authz::new(&stranger).actions(&r).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1386,13 +1451,13 @@ fn fields_named_like_generated_variables() {
         bits: 2,
         set: "alice".to_owned(),
     };
-    assert_eq!(authorized_actions(&u, &r), PermissionSet::all());
+    assert_eq!(Authz::new(&u).actions(&r), PermissionSet::all());
     r.actor = 5;
     r.bits = 1;
-    assert!(authorized_actions(&u, &r).is_empty());
+    assert!(Authz::new(&u).actions(&r).is_empty());
     r.ctx = 0;
     assert_eq!(
-        authorized_actions(&u, &r),
+        Authz::new(&u).actions(&r),
         PermissionSet::from([ShadowingPermission::Read])
     );
 }
@@ -1430,7 +1495,8 @@ fn actor_as_resource() {
     assert!(!is_allowed(&moderator, Member::Ban, &moderator));
     assert_eq!(*authz_core::Actor::actor_id(&me), 1);
     assert_eq!(
-        authorize(&me, Member::Ban, &other)
+        Authz::new(&me)
+            .authorize(Member::Ban, &other)
             .unwrap_err()
             .status_code(),
         403
@@ -1486,7 +1552,8 @@ fn resource_declared_in_a_function() {
     assert!(!is_allowed(&user(4), Local::Read, &r));
     assert!(!is_allowed(&user(3), Local::Never, &r));
     assert_eq!(
-        authorize(&user(4), LocalPermission::Read, &r)
+        Authz::new(&user(4))
+            .authorize(LocalPermission::Read, &r)
             .unwrap_err()
             .to_string(),
         "permission `Read` on `Local` denied"

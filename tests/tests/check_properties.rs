@@ -216,7 +216,7 @@ proptest! {
 
     #[test]
     fn authorized_actions_is_the_set_of_allowed(u in user(), d in doc()) {
-        let set = authorized_actions(&u, &d);
+        let set = Authz::new(&u).actions(&d);
         let expected: PermissionSet<Doc> =
             DocPermission::ALL.into_iter().filter(|&p| is_allowed(&u, p, &d)).collect();
         prop_assert_eq!(set, expected);
@@ -233,7 +233,7 @@ proptest! {
     fn authorize_agrees_and_denials_say_404_or_403(u in user(), d in doc()) {
         let readable = is_allowed(&u, Doc::Read, &d);
         for p in DocPermission::ALL {
-            match authorize(&u, p, &d) {
+            match Authz::new(&u).authorize(p, &d) {
                 Ok(proof) => {
                     prop_assert!(is_allowed(&u, p, &d));
                     prop_assert!(std::ptr::eq(proof.resource(), &d));
@@ -252,11 +252,11 @@ proptest! {
 
     #[test]
     fn context_rules_match(u in user(), r in post(), c in ctx()) {
-        let set = authorized_actions_with(&u, &c, &r);
+        let set = Authz::new(&u).context(&c).actions(&r);
         for &p in &PostPermission::ALL {
             let want = post_rule(p, &r, &u, &c);
-            prop_assert_eq!(is_allowed_with(&u, &c, p, &r), want, "{}", p);
-            prop_assert_eq!(authorize_with(&u, &c, p, &r).is_ok(), want);
+            prop_assert_eq!(Authz::new(&u).context(&c).is_allowed(p, &r), want, "{}", p);
+            prop_assert_eq!(Authz::new(&u).context(&c).authorize(p, &r).is_ok(), want);
             prop_assert_eq!(set.contains(p), want);
         }
         let expected: PermissionSet<Post> =

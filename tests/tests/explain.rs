@@ -3,7 +3,7 @@
 //! with the check.
 
 use authz_core::prelude::*;
-use authz_core::{explain, ExplainNode, NodeKind};
+use authz_core::{ExplainNode, NodeKind};
 use proptest::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
@@ -81,7 +81,7 @@ fn repo() -> Repo {
 
 #[test]
 fn refused_read_lists_every_failed_alternative() {
-    let why = explain(&bob(), Repo::Read, &repo());
+    let why = Authz::new(&bob()).explain(Repo::Read, &repo());
     assert!(!why.allowed());
     insta::assert_snapshot!(why.to_string(), @r"
     `Read` on `Repo`: denied
@@ -104,7 +104,7 @@ fn refused_read_lists_every_failed_alternative() {
 
 #[test]
 fn granted_read_shows_the_deciding_alternative() {
-    let why = explain(&alice(), Repo::Read, &repo());
+    let why = Authz::new(&alice()).explain(Repo::Read, &repo());
     assert!(why.allowed());
     insta::assert_snapshot!(why.to_string(), @r"
     `Read` on `Repo`: allowed
@@ -121,7 +121,7 @@ fn granted_read_shows_the_deciding_alternative() {
 #[test]
 fn negation_and_absent_values() {
     // The owner, but the repo's level is above her clearance.
-    let why = explain(&alice(), Repo::Push, &repo());
+    let why = Authz::new(&alice()).explain(Repo::Push, &repo());
     insta::assert_snapshot!(why.to_string(), @r"
     `Push` on `Repo`: denied
     rule: self.owner_id == actor.id && !(self.level > actor.clearance)
@@ -135,7 +135,7 @@ fn negation_and_absent_values() {
         clearance: None,
         ..alice()
     };
-    let why = explain(&owner_without_clearance, Repo::Push, &repo());
+    let why = Authz::new(&owner_without_clearance).explain(Repo::Push, &repo());
     assert!(why.allowed());
     insta::assert_snapshot!(why.to_string(), @r"
     `Push` on `Repo`: allowed
@@ -149,7 +149,7 @@ fn negation_and_absent_values() {
 
 #[test]
 fn membership_presence_constants_and_nesting() {
-    insta::assert_snapshot!(explain(&bob(), Repo::Tag, &repo()).to_string(), @r#"
+    insta::assert_snapshot!(Authz::new(&bob()).explain(Repo::Tag, &repo()).to_string(), @r#"
     `Tag` on `Repo`: denied
     rule: ["draft", "old"].contains(&self.title) && self.label.is_some()
     ✗ all of
@@ -161,7 +161,7 @@ fn membership_presence_constants_and_nesting() {
         status: Status::Closed,
         ..repo()
     };
-    insta::assert_snapshot!(explain(&bob(), Repo::Close, &archived).to_string(), @r"
+    insta::assert_snapshot!(Authz::new(&bob()).explain(Repo::Close, &archived).to_string(), @r"
     `Close` on `Repo`: denied
     rule: (self.status == Status::Open || actor.is_admin) && !self.archived
     ✗ all of
@@ -171,7 +171,7 @@ fn membership_presence_constants_and_nesting() {
       ✗ !self.archived
         ✓ self.archived
     ");
-    insta::assert_snapshot!(explain(&bob(), Repo::Anyone, &repo()).to_string(), @r"
+    insta::assert_snapshot!(Authz::new(&bob()).explain(Repo::Anyone, &repo()).to_string(), @r"
     `Anyone` on `Repo`: allowed
     rule: true
     ✓ true
@@ -180,7 +180,7 @@ fn membership_presence_constants_and_nesting() {
 
 #[test]
 fn the_tree_is_inspectable() {
-    let why = explain(&alice(), RepoPermission::Push, &repo());
+    let why = Authz::new(&alice()).explain(RepoPermission::Push, &repo());
     assert_eq!(why.permission, RepoPermission::Push);
     assert_eq!(why.rule(), RepoPermission::Push.condition());
     let root: &ExplainNode = &why.root;
@@ -205,7 +205,9 @@ fn explanations_with_a_context() {
         owner_id: 1,
         published_at: 10,
     };
-    let why = authz_core::explain_with(&bob(), &Ctx { now: 5 }, Post::Read, &post);
+    let why = Authz::new(&bob())
+        .context(&Ctx { now: 5 })
+        .explain(Post::Read, &post);
     insta::assert_snapshot!(why.to_string(), @r"
     `Read` on `Post`: denied
     rule: self.published_at <= ctx.now || self.owner_id == actor.id
@@ -213,7 +215,10 @@ fn explanations_with_a_context() {
       ✗ self.published_at <= ctx.now
       ✗ self.owner_id == actor.id
     ");
-    assert!(authz_core::explain_with(&bob(), &Ctx { now: 10 }, Post::Read, &post).allowed());
+    assert!(Authz::new(&bob())
+        .context(&Ctx { now: 10 })
+        .explain(Post::Read, &post)
+        .allowed());
 }
 
 fn arb_user() -> impl Strategy<Value = User> {
@@ -256,7 +261,7 @@ proptest! {
     #[test]
     fn explanations_agree_with_checks(user in arb_user(), repo in arb_repo()) {
         for p in RepoPermission::ALL {
-            let why = explain(&user, p, &repo);
+            let why = Authz::new(&user).explain(p, &repo);
             prop_assert_eq!(why.allowed(), is_allowed(&user, p, &repo));
             // Every composite node's value follows from its children.
             for node in why.root.walk() {

@@ -179,16 +179,16 @@ fn readable_fields_follow_read_guards() {
     ]);
     let r = repo(true);
     // The owner may push and update: everything.
-    assert_eq!(readable_fields(&alice(), &r), FieldSet::all());
+    assert_eq!(Authz::new(&alice()).readable_fields(&r), FieldSet::all());
     // A stranger reads the unguarded fields only.
-    assert_eq!(readable_fields(&bob(), &r), unguarded);
+    assert_eq!(Authz::new(&bob()).readable_fields(&r), unguarded);
     // An admin may update but not push: the token, not the description.
     let mut admin_reads = unguarded;
     admin_reads.insert(RepoField::SecretToken);
-    assert_eq!(readable_fields(&admin(), &r), admin_reads);
+    assert_eq!(Authz::new(&admin()).readable_fields(&r), admin_reads);
     // Reading unguarded fields needs nothing beyond having the resource: even on a private
     // repo the stranger cannot see, the set is the same (the handler checks `Read` first).
-    assert_eq!(readable_fields(&bob(), &repo(false)), unguarded);
+    assert_eq!(Authz::new(&bob()).readable_fields(&repo(false)), unguarded);
 }
 
 #[test]
@@ -197,20 +197,25 @@ fn writable_fields_follow_write_guards() {
     let mut owner_writes = FieldSet::<Repo>::all();
     owner_writes.remove(RepoField::IsPublic);
     owner_writes.remove(RepoField::SecretToken);
-    assert_eq!(writable_fields(&alice(), &r), owner_writes);
-    assert_eq!(writable_fields(&bob(), &r), owner_writes);
-    assert_eq!(writable_fields(&admin(), &r), FieldSet::all());
+    assert_eq!(Authz::new(&alice()).writable_fields(&r), owner_writes);
+    assert_eq!(Authz::new(&bob()).writable_fields(&r), owner_writes);
+    assert_eq!(Authz::new(&admin()).writable_fields(&r), FieldSet::all());
 }
 
 #[test]
 fn authorize_write_names_the_refused_guard() {
     let r = repo(true);
     assert_eq!(
-        authorize_write(&alice(), &r, &[RepoField::Name, RepoField::Description]),
+        Authz::new(&alice()).authorize_write(&r, &[RepoField::Name, RepoField::Description]),
         Ok(())
     );
-    assert_eq!(authorize_write(&alice(), &r, &[] as &[RepoField]), Ok(()));
-    let err = authorize_write(&alice(), &r, &[RepoField::Name, RepoField::IsPublic]).unwrap_err();
+    assert_eq!(
+        Authz::new(&alice()).authorize_write(&r, &[] as &[RepoField]),
+        Ok(())
+    );
+    let err = Authz::new(&alice())
+        .authorize_write(&r, &[RepoField::Name, RepoField::IsPublic])
+        .unwrap_err();
     assert_eq!(err.permission, "ChangeVisibility");
     assert_eq!(err.resource, "Repo");
     assert_eq!(err.reason, DenyReason::Forbidden);
@@ -219,16 +224,21 @@ fn authorize_write_names_the_refused_guard() {
         "permission `ChangeVisibility` on `Repo` denied"
     );
     // The first refused field in declaration order decides, whatever the order asked.
-    let err =
-        authorize_write(&alice(), &r, &[RepoField::SecretToken, RepoField::IsPublic]).unwrap_err();
+    let err = Authz::new(&alice())
+        .authorize_write(&r, &[RepoField::SecretToken, RepoField::IsPublic])
+        .unwrap_err();
     assert_eq!(err.permission, "ChangeVisibility");
     // Not even readable: 404.
-    let err = authorize_write(&bob(), &repo(false), &[RepoField::IsPublic]).unwrap_err();
+    let err = Authz::new(&bob())
+        .authorize_write(&repo(false), &[RepoField::IsPublic])
+        .unwrap_err();
     assert_eq!(err.status_code(), 404);
     // Field sets work too, and an admin may change the visibility.
-    assert!(authorize_write(&admin(), &r, FieldSet::from([RepoField::IsPublic])).is_ok());
+    assert!(Authz::new(&admin())
+        .authorize_write(&r, FieldSet::from([RepoField::IsPublic]))
+        .is_ok());
     let slice: &[RepoField] = &[RepoField::IsPublic];
-    assert!(authorize_write(&admin(), &r, slice).is_ok());
+    assert!(Authz::new(&admin()).authorize_write(&r, slice).is_ok());
 }
 
 /// A diesel-style patch: `None` fields are left out of the `UPDATE`.
@@ -286,15 +296,17 @@ fn patches_write_their_some_fields() {
     );
 
     let r = repo(true);
-    let err = authorize_write(&alice(), &r, &patch).unwrap_err();
+    let err = Authz::new(&alice())
+        .authorize_write(&r, &patch)
+        .unwrap_err();
     assert_eq!(err.permission, "ChangeVisibility");
-    assert!(authorize_write(&admin(), &r, &patch).is_ok());
+    assert!(Authz::new(&admin()).authorize_write(&r, &patch).is_ok());
     let harmless = RepoPatch {
         name: Some("renamed".into()),
         description: Some("better".into()),
         ..RepoPatch::default()
     };
-    assert!(authorize_write(&alice(), &r, &harmless).is_ok());
+    assert!(Authz::new(&alice()).authorize_write(&r, &harmless).is_ok());
 
     let name = String::from("n");
     let rename = Rename {
@@ -302,14 +314,14 @@ fn patches_write_their_some_fields() {
         description: None,
     };
     assert_eq!(rename.changed_fields(), FieldSet::from([RepoField::Name]));
-    assert!(authorize_write(&bob(), &r, &rename).is_ok());
+    assert!(Authz::new(&bob()).authorize_write(&r, &rename).is_ok());
 
     let nulling = NullingPatch::default();
     assert_eq!(
         nulling.changed_fields(),
         FieldSet::from([RepoField::SecretToken])
     );
-    assert!(authorize_write(&alice(), &r, &nulling).is_err());
+    assert!(Authz::new(&alice()).authorize_write(&r, &nulling).is_err());
 }
 
 #[test]
@@ -335,17 +347,17 @@ fn patches_are_diesel_changesets() {
 #[test]
 fn redacted_json_leaves_out_unreadable_fields() {
     let r = repo(true);
-    let owner = serde_json::to_string(&redacted(&alice(), &r)).unwrap();
+    let owner = serde_json::to_string(&Authz::new(&alice()).redacted(&r)).unwrap();
     assert_eq!(
         owner,
         r#"{"id":7,"owner_id":1,"name":"authz","is_public":true,"description":"a policy engine","secretToken":"s3cr3t"}"#
     );
-    let stranger = serde_json::to_string(&redacted(&bob(), &r)).unwrap();
+    let stranger = serde_json::to_string(&Authz::new(&bob()).redacted(&r)).unwrap();
     assert_eq!(
         stranger,
         r#"{"id":7,"owner_id":1,"name":"authz","is_public":true}"#
     );
-    let admin = serde_json::to_value(redacted(&admin(), &r)).unwrap();
+    let admin = serde_json::to_value(Authz::new(&admin()).redacted(&r)).unwrap();
     assert_eq!(
         admin,
         serde_json::json!({
@@ -354,11 +366,17 @@ fn redacted_json_leaves_out_unreadable_fields() {
     );
     // Lists: one view per row, serialized together.
     let rows = [repo(true), repo(false)];
-    let views: Vec<_> = rows.iter().map(|r| redacted(&bob(), r)).collect();
+    let views: Vec<_> = rows
+        .iter()
+        .map(|r| Authz::new(&bob()).redacted(r))
+        .collect();
     let json = serde_json::to_value(&views).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 2);
     assert!(json[1].get("description").is_none());
-    assert_eq!(redacted(&bob(), &r).readable(), readable_fields(&bob(), &r));
+    assert_eq!(
+        Authz::new(&bob()).redacted(&r).readable(),
+        Authz::new(&bob()).readable_fields(&r)
+    );
 }
 
 #[test]
@@ -420,10 +438,10 @@ fn field_checks_allocate_nothing() {
     };
     let before = ALLOCATIONS.with(Cell::get);
     for actor in [&a, &b] {
-        black_box(readable_fields(black_box(actor), &r));
-        black_box(writable_fields(black_box(actor), &r));
-        let _ = black_box(authorize_write(actor, &r, &[RepoField::IsPublic]));
-        let _ = black_box(authorize_write(actor, &r, &patch));
+        black_box(Authz::new(black_box(actor)).readable_fields(&r));
+        black_box(Authz::new(black_box(actor)).writable_fields(&r));
+        let _ = black_box(Authz::new(actor).authorize_write(&r, &[RepoField::IsPublic]));
+        let _ = black_box(Authz::new(actor).authorize_write(&r, &patch));
         black_box(RepoField::from_name(black_box("description")));
     }
     assert_eq!(ALLOCATIONS.with(Cell::get) - before, 0);

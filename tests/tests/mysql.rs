@@ -4,7 +4,7 @@
 #![cfg(feature = "mysql")]
 
 use authz_core::prelude::*;
-use authz_diesel::AuthorizedDsl;
+use authz_diesel::prelude::*;
 use authz_tests::hosting::*;
 use diesel::prelude::*;
 
@@ -40,20 +40,19 @@ fn code_hosting_on_mysql() {
         let parents = authz_diesel::load_parents(conn, &issues_all).unwrap();
         for perm in IssuePermission::ALL {
             let sql: Vec<i64> = issues::table
-                .authorized(&user, perm)
+                .authorized(&Authz::new(&user), perm)
                 .select(issues::id)
                 .order(issues::id)
                 .load(conn)
                 .unwrap();
             let mem: Vec<i64> = issues_all
                 .iter()
-                .filter(|i| is_allowed_in(&parents, &user, &(), perm, *i))
+                .filter(|i| Authz::new(&user).parents(&parents).is_allowed(perm, *i))
                 .map(|i| i.id)
                 .collect();
             assert_eq!(sql, mem, "user {user_id} Issue::{perm}");
             for issue in &issues_all {
-                let by_id =
-                    authz_diesel::authorize_by_id::<Issue, _, _>(conn, &user, perm, &issue.id);
+                let by_id = Authz::new(&user).authorize_by_id(conn, perm, &issue.id);
                 assert_eq!(
                     by_id.is_ok(),
                     mem.contains(&issue.id),
@@ -65,7 +64,7 @@ fn code_hosting_on_mysql() {
         }
         for perm in RepoPermission::ALL {
             let sql: Vec<i64> = repos::table
-                .authorized(&user, perm)
+                .authorized(&Authz::new(&user), perm)
                 .select(repos::id)
                 .order(repos::id)
                 .load(conn)

@@ -6,7 +6,7 @@
 use std::marker::PhantomData;
 
 use authz_core::prelude::*;
-use authz_diesel::{authorize_by_id, AuthorizedDsl};
+use authz_diesel::prelude::*;
 use diesel::backend::Backend;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -218,14 +218,14 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
             .collect();
         let got: Vec<i64> = docs::table
             .filter(docs::is_public.eq(false))
-            .filter(Doc::permitted(&alice, Doc::Read))
+            .filter(Authz::new(&alice).permitted(Doc::Read))
             .select(docs::id)
             .order(docs::id)
             .load(conn)
             .unwrap();
         assert_eq!(got, private, "{backend}");
         let got: Vec<i64> = docs::table
-            .authorized(&alice, Doc::Read)
+            .authorized(&Authz::new(&alice), Doc::Read)
             .filter(docs::is_public.eq(false))
             .select(docs::id)
             .order(docs::id)
@@ -240,8 +240,8 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
             .filter(|id| allowed(&alice, DocPermission::Edit).contains(id))
             .collect();
         let got: Vec<i64> = docs::table
-            .authorized(&alice, Doc::Read)
-            .filter(Doc::permitted(&alice, Doc::Edit))
+            .authorized(&Authz::new(&alice), Doc::Read)
+            .filter(Authz::new(&alice).permitted(Doc::Edit))
             .select(docs::id)
             .order(docs::id)
             .load(conn)
@@ -250,7 +250,7 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
 
         // Ordering, descending.
         let got: Vec<i64> = docs::table
-            .filter(Doc::permitted(&alice, Doc::Read))
+            .filter(Authz::new(&alice).permitted(Doc::Read))
             .select(docs::id)
             .order(docs::id.desc())
             .load(conn)
@@ -261,7 +261,7 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
 
         // Pagination applies to the authorized rows, not to the table.
         let got: Vec<i64> = docs::table
-            .authorized(&alice, Doc::Read)
+            .authorized(&Authz::new(&alice), Doc::Read)
             .select(docs::id)
             .order(docs::id)
             .limit(2)
@@ -270,7 +270,7 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
             .unwrap();
         assert_eq!(got, readable[1..3], "{backend}");
         let got: Vec<i64> = docs::table
-            .filter(Doc::permitted(&alice, Doc::Read))
+            .filter(Authz::new(&alice).permitted(Doc::Read))
             .select(docs::id)
             .order(docs::id)
             .limit(10)
@@ -281,13 +281,13 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
 
         // count()
         let n: i64 = docs::table
-            .filter(Doc::permitted(&alice, Doc::Read))
+            .filter(Authz::new(&alice).permitted(Doc::Read))
             .count()
             .get_result(conn)
             .unwrap();
         assert_eq!(n, readable.len() as i64, "{backend}");
         let n: i64 = docs::table
-            .authorized(&alice, Doc::Read)
+            .authorized(&Authz::new(&alice), Doc::Read)
             .filter(docs::is_public.eq(true))
             .count()
             .get_result(conn)
@@ -296,7 +296,7 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
 
         // Whole rows, and a query built dynamically with `into_boxed()`.
         let rows: Vec<Doc> = docs::table
-            .authorized(&alice, Doc::Read)
+            .authorized(&Authz::new(&alice), Doc::Read)
             .select(Doc::as_select())
             .order(docs::id)
             .load(conn)
@@ -304,7 +304,7 @@ fn composes_with_user_filters_ordering_pagination_and_count() {
         assert!(rows.iter().all(|d| is_allowed(&alice, Doc::Read, d)));
         assert_eq!(rows.iter().map(|d| d.id).collect::<Vec<_>>(), readable);
         let mut query = docs::table.select(docs::id).order(docs::id).into_boxed();
-        query = query.filter(Doc::permitted(&alice, Doc::Read));
+        query = query.filter(Authz::new(&alice).permitted(Doc::Read));
         query = query.filter(docs::title.ne("y"));
         let got: Vec<i64> = query.load(conn).unwrap();
         assert_eq!(got, vec![1, 2, 4], "{backend}");
@@ -328,10 +328,10 @@ fn filters_a_join() {
             .map(|d| (d.id, owner_name(d.owner_id)))
             .collect();
 
-        // `permitted_in` is the filter over any query source that contains the table.
+        // `permitted_over` is the filter over any query source that contains the table.
         let got: Vec<(i64, String)> = docs::table
             .inner_join(users::table)
-            .filter(Doc::permitted_in(&alice, Doc::Read))
+            .filter(Authz::new(&alice).permitted_over(Doc::Read))
             .select((docs::id, users::name))
             .order(docs::id)
             .load(conn)
@@ -339,7 +339,7 @@ fn filters_a_join() {
         assert_eq!(got, expected, "{backend}");
         let got: Vec<(i64, String)> = docs::table
             .inner_join(users::table)
-            .authorized(&alice, Doc::Read)
+            .filter(Authz::new(&alice).permitted_over(Doc::Read))
             .select((docs::id, users::name))
             .order(docs::id)
             .load(conn)
@@ -351,14 +351,14 @@ fn filters_a_join() {
             .select(docs::id)
             .inner_join(users::table)
             .filter(users::name.eq("bob"))
-            .filter(Doc::permitted_in(&alice, Doc::Read))
+            .filter(Authz::new(&alice).permitted_over(Doc::Read))
             .order(docs::id)
             .load(conn)
             .unwrap();
         assert_eq!(by_bob, vec![2], "{backend}");
         let n: i64 = users::table
             .inner_join(docs::table)
-            .authorized(&alice, Doc::Read)
+            .filter(Authz::new(&alice).permitted_over(Doc::Read))
             .count()
             .get_result(conn)
             .unwrap();
@@ -370,7 +370,7 @@ fn filters_a_join() {
         };
         let n: i64 = users::table
             .inner_join(docs::table)
-            .authorized(&admin, Doc::Read)
+            .filter(Authz::new(&admin).permitted_over(Doc::Read))
             .count()
             .get_result(conn)
             .unwrap();
@@ -385,7 +385,7 @@ fn update_and_delete_touch_only_permitted_rows() {
         let editable = allowed(&alice, DocPermission::Edit);
         assert_eq!(editable, vec![1, 4, 6], "{backend}");
         let n = diesel::update(docs::table)
-            .filter(Doc::permitted(&alice, Doc::Edit))
+            .filter(Authz::new(&alice).permitted(Doc::Edit))
             .set(docs::title.eq("edited"))
             .execute(conn)
             .unwrap();
@@ -401,7 +401,7 @@ fn update_and_delete_touch_only_permitted_rows() {
         // The `update(table.filter(..))` form, with a user filter as well.
         let n = diesel::update(
             docs::table
-                .filter(Doc::permitted(&alice, Doc::Edit))
+                .filter(Authz::new(&alice).permitted(Doc::Edit))
                 .filter(docs::is_public.eq(true)),
         )
         .set(docs::level.eq(Some(0)))
@@ -411,7 +411,7 @@ fn update_and_delete_touch_only_permitted_rows() {
 
         // Nothing matches: nothing changes.
         let n = diesel::update(docs::table)
-            .filter(Doc::permitted(&alice, Doc::Nothing))
+            .filter(Authz::new(&alice).permitted(Doc::Nothing))
             .set(docs::title.eq("lost"))
             .execute(conn)
             .unwrap();
@@ -421,7 +421,7 @@ fn update_and_delete_touch_only_permitted_rows() {
         // absent value compares false, and the negation makes it true).
         let bobs = allowed(&bob(), DocPermission::Edit);
         assert_eq!(bobs, vec![2, 3, 7], "{backend}");
-        let n = diesel::delete(docs::table.filter(Doc::permitted(&bob(), Doc::Edit)))
+        let n = diesel::delete(docs::table.filter(Authz::new(&bob()).permitted(Doc::Edit)))
             .execute(conn)
             .unwrap();
         assert_eq!(n, bobs.len(), "{backend}");
@@ -434,13 +434,13 @@ fn update_and_delete_touch_only_permitted_rows() {
         // mallory owns doc 5, whose level is NULL: `!(NULL > 0)` holds, as in memory.
         assert_eq!(allowed(&mallory(), DocPermission::Edit), vec![5]);
         let n = diesel::delete(docs::table)
-            .filter(Doc::permitted(&mallory(), Doc::Edit))
+            .filter(Authz::new(&mallory()).permitted(Doc::Edit))
             .filter(docs::is_public.eq(false))
             .execute(conn)
             .unwrap();
         assert_eq!(n, 1, "{backend}");
         let n = diesel::delete(docs::table)
-            .filter(Doc::permitted(&mallory(), Doc::Edit))
+            .filter(Authz::new(&mallory()).permitted(Doc::Edit))
             .execute(conn)
             .unwrap();
         assert_eq!(n, 0, "{backend}: already deleted");
@@ -479,41 +479,39 @@ fn sql_looking_attributes_are_bound_parameters() {
         assert!(!sql.contains("OR 1=1"), "{backend}: {sql}");
     };
     // The SQL text, on both backends, without a connection.
-    let titled = docs::table.filter(Doc::permitted(&mallory, Doc::Titled));
+    let titled = docs::table.filter(Authz::new(&mallory).permitted(Doc::Titled));
     check(
         "SQLite",
         diesel::debug_query::<diesel::sqlite::Sqlite, _>(&titled).to_string(),
         &[INJECTION],
     );
-    let titled = docs::table.filter(Doc::permitted(&mallory, Doc::Titled));
+    let titled = docs::table.filter(Authz::new(&mallory).permitted(Doc::Titled));
     check(
         "PostgreSQL",
         diesel::debug_query::<diesel::pg::Pg, _>(&titled).to_string(),
         &[INJECTION],
     );
     // Without a connection to pin them, the backend and the query source are named.
-    let labeled = docs::table
-        .authorized::<Doc, _, diesel::sqlite::Sqlite, docs::table>(&mallory, Doc::Labeled);
+    let labeled = docs::table.authorized(&Authz::new(&mallory), Doc::Labeled);
     check(
         "SQLite",
         diesel::debug_query::<diesel::sqlite::Sqlite, _>(&labeled).to_string(),
         &["%"],
     );
-    let labeled =
-        docs::table.authorized::<Doc, _, diesel::pg::Pg, docs::table>(&mallory, Doc::Labeled);
+    let labeled = docs::table.authorized(&Authz::new(&mallory), Doc::Labeled);
     check(
         "PostgreSQL",
         diesel::debug_query::<diesel::pg::Pg, _>(&labeled).to_string(),
         &["%"],
     );
     // Literals of the policy are bound as well.
-    let archive = docs::table.filter(Doc::permitted(&mallory, Doc::Archive));
+    let archive = docs::table.filter(Authz::new(&mallory).permitted(Doc::Archive));
     check(
         "SQLite",
         diesel::debug_query::<diesel::sqlite::Sqlite, _>(&archive).to_string(),
         &["draft", "old"],
     );
-    let archive = docs::table.filter(Doc::permitted(&mallory, Doc::Archive));
+    let archive = docs::table.filter(Authz::new(&mallory).permitted(Doc::Archive));
     check(
         "PostgreSQL",
         diesel::debug_query::<diesel::pg::Pg, _>(&archive).to_string(),
@@ -524,7 +522,7 @@ fn sql_looking_attributes_are_bound_parameters() {
     on_both_backends!(|conn, backend| {
         let ids = |conn: &mut _, perm: DocPermission| -> Vec<i64> {
             docs::table
-                .filter(Doc::permitted(&mallory, perm))
+                .filter(Authz::new(&mallory).permitted(perm))
                 .select(docs::id)
                 .order(docs::id)
                 .load(conn)
@@ -538,8 +536,12 @@ fn sql_looking_attributes_are_bound_parameters() {
             "{backend}"
         );
         assert_eq!(allowed(&mallory, DocPermission::Read), vec![2, 4, 5]);
-        assert!(authorize_by_id::<Doc, _, _>(conn, &mallory, Doc::Titled, &5).is_ok());
-        let err = authorize_by_id::<Doc, _, _>(conn, &mallory, Doc::Titled, &1).unwrap_err();
+        assert!(Authz::new(&mallory)
+            .authorize_by_id(conn, Doc::Titled, &5)
+            .is_ok());
+        let err = Authz::new(&mallory)
+            .authorize_by_id(conn, Doc::Titled, &1)
+            .unwrap_err();
         assert!(
             matches!(err, authz_diesel::Error::Denied(d) if d.is_not_found()),
             "{backend}"
@@ -557,7 +559,7 @@ fn null_columns_follow_the_in_memory_rule() {
     on_both_backends!(|conn, backend| {
         let ids = |conn: &mut _, actor: &User, perm: DocPermission| -> Vec<i64> {
             docs::table
-                .filter(Doc::permitted(actor, perm))
+                .filter(Authz::new(actor).permitted(perm))
                 .select(docs::id)
                 .order(docs::id)
                 .load(conn)
@@ -613,7 +615,7 @@ fn null_columns_follow_the_in_memory_rule() {
         for id in 1..=7 {
             for perm in DocPermission::ALL {
                 let want = is_allowed(&alice, perm, &seed_docs()[id as usize - 1]);
-                let got = authorize_by_id::<Doc, _, _>(conn, &alice, perm, &id).is_ok();
+                let got = Authz::new(&alice).authorize_by_id(conn, perm, &id).is_ok();
                 assert_eq!(got, want, "{backend}: {perm} on {id}");
             }
         }
@@ -641,20 +643,20 @@ fn deny_by_default() {
         ] {
             assert!(allowed(&carol, perm).is_empty(), "in memory: {perm}");
             let n: i64 = docs::table
-                .filter(Doc::permitted(&carol, perm))
+                .filter(Authz::new(&carol).permitted(perm))
                 .count()
                 .get_result(conn)
                 .unwrap();
             assert_eq!(n, 0, "{backend}: {perm}");
             let n: i64 = docs::table
-                .authorized(&carol, perm)
+                .authorized(&Authz::new(&carol), perm)
                 .count()
                 .get_result(conn)
                 .unwrap();
             assert_eq!(n, 0, "{backend}: {perm}");
             for id in 1..=7 {
                 assert!(
-                    authorize_by_id::<Doc, _, _>(conn, &carol, perm, &id).is_err(),
+                    Authz::new(&carol).authorize_by_id(conn, perm, &id).is_err(),
                     "{backend}: {perm} on {id}"
                 );
             }
@@ -662,15 +664,14 @@ fn deny_by_default() {
         // Only the public docs are readable; a private one is "not found", a public one
         // refused with 403.
         let readable: Vec<i64> = docs::table
-            .authorized(&carol, Doc::Read)
+            .authorized(&Authz::new(&carol), Doc::Read)
             .select(docs::id)
             .order(docs::id)
             .load(conn)
             .unwrap();
         assert_eq!(readable, vec![2, 4], "{backend}");
-        let status = |id: i64, conn: &mut _| match authorize_by_id::<Doc, _, _>(
+        let status = |id: i64, conn: &mut _| match Authz::new(&carol).authorize_by_id(
             conn,
-            &carol,
             Doc::Edit,
             &id,
         ) {
@@ -686,7 +687,7 @@ fn deny_by_default() {
             ..carol.clone()
         };
         let n: i64 = docs::table
-            .authorized(&admin, Doc::Nothing)
+            .authorized(&Authz::new(&admin), Doc::Nothing)
             .count()
             .get_result(conn)
             .unwrap();
@@ -747,7 +748,7 @@ fn authorized_queries_use_an_index() {
             .unwrap();
         for perm in [DocPermission::Own, DocPermission::Edit] {
             let query = docs::table
-                .filter(Doc::permitted(&alice, perm))
+                .filter(Authz::new(&alice).permitted(perm))
                 .select(docs::title);
             let plan: Vec<(i32, i32, i32, String)> =
                 explain::<_, SqlitePlanRow>("EXPLAIN QUERY PLAN ", query)
@@ -775,7 +776,7 @@ fn authorized_queries_use_an_index() {
             .unwrap();
         for perm in [DocPermission::Own, DocPermission::Edit] {
             let query = docs::table
-                .filter(Doc::permitted(&alice, perm))
+                .filter(Authz::new(&alice).permitted(perm))
                 .select(docs::title);
             let plan: Vec<String> = explain::<_, diesel::sql_types::Text>("EXPLAIN ", query)
                 .load(&mut conn)

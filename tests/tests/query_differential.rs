@@ -13,7 +13,8 @@ use std::cell::RefCell;
 use std::time::Instant;
 
 use authz_core::prelude::*;
-use authz_diesel::{authorize_by_id, authorize_by_id_with, AuthorizedDsl, Error};
+use authz_diesel::prelude::*;
+use authz_diesel::Error;
 use diesel::prelude::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -315,16 +316,24 @@ fn world() -> impl Strategy<Value = World> {
 
 /// What `authorize_by_id` must answer: `authorize` on the loaded row, which is `Ok` iff the
 /// permission is allowed, else "not found" iff the row is not readable either.
-fn expected_by_id<R: Resource>(
+fn expected_by_id<R>(
     actor: &R::Actor,
     ctx: &R::Context,
     perm: R::Permission,
     row: &R,
-) -> Result<(), Denied> {
-    let result = authorize_with(actor, ctx, perm, row).map(|_| ());
-    let allowed = is_allowed_with(actor, ctx, perm, row);
+) -> Result<(), Denied>
+where
+    R: Resource
+        + authz_core::ReadsContext<<R as Resource>::Context>
+        + authz_core::ReadsParents<authz_core::NoParents>,
+{
+    let result = Authz::new(actor)
+        .context(ctx)
+        .authorize(perm, row)
+        .map(|_| ());
+    let allowed = Authz::new(actor).context(ctx).is_allowed(perm, row);
     let read = R::READ.expect("both resources have a Read permission");
-    let readable = is_allowed_with(actor, ctx, read, row);
+    let readable = Authz::new(actor).context(ctx).is_allowed(read, row);
     match &result {
         Ok(()) => assert!(allowed),
         Err(d) => assert!(!allowed && d.is_not_found() != readable),
@@ -367,21 +376,21 @@ macro_rules! check_world {
                     .map(|r| r.id)
                     .collect();
                 let got: Vec<i64> = items::table
-                    .filter(Item::permitted(actor, p))
+                    .filter(Authz::new(actor).permitted(p))
                     .select(items::id)
                     .order(items::id)
                     .load(conn)
                     .map_err(db)?;
-                prop_assert_eq!(&got, &expected, "{}: Item::permitted(.., {})", backend, p);
+                prop_assert_eq!(&got, &expected, "{}: Authz::new(..).permitted({})", backend, p);
                 let got: Vec<i64> = items::table
-                    .authorized(actor, p)
+                    .authorized(&Authz::new(actor), p)
                     .select(items::id)
                     .order(items::id)
                     .load(conn)
                     .map_err(db)?;
-                prop_assert_eq!(&got, &expected, "{}: .authorized(.., {})", backend, p);
+                prop_assert_eq!(&got, &expected, "{}: .authorized(&Authz::new(..), {})", backend, p);
                 for r in &w.rows {
-                    let got = by_id_outcome(authorize_by_id::<Item, _, _>(conn, actor, p, &r.id))?;
+                    let got = by_id_outcome(Authz::new(actor).authorize_by_id(conn, p, &r.id))?;
                     let want = expected_by_id(actor, &(), p, r);
                     prop_assert_eq!(
                         got,
@@ -393,7 +402,7 @@ macro_rules! check_world {
                     );
                 }
                 for id in missing {
-                    let got = by_id_outcome(authorize_by_id::<Item, _, _>(conn, actor, p, &id))?;
+                    let got = by_id_outcome(Authz::new(actor).authorize_by_id(conn, p, &id))?;
                     prop_assert!(
                         matches!(&got, Err(d) if d.is_not_found()),
                         "{}: missing id {} gave {:?}",
@@ -409,27 +418,25 @@ macro_rules! check_world {
             for p in ScopedPermission::ALL {
                 let expected: Vec<i64> = scoped
                     .iter()
-                    .filter(|r| is_allowed_with(actor, ctx, p, *r))
+                    .filter(|r| Authz::new(actor).context(ctx).is_allowed(p, *r))
                     .map(|r| r.id)
                     .collect();
                 let got: Vec<i64> = items::table
-                    .filter(Scoped::permitted_with(actor, ctx, p))
+                    .filter(Authz::new(actor).context(ctx).permitted(p))
                     .select(items::id)
                     .order(items::id)
                     .load(conn)
                     .map_err(db)?;
                 prop_assert_eq!(&got, &expected, "{}: Scoped::permitted_with(.., {})", backend, p);
                 let got: Vec<i64> = items::table
-                    .authorized_with(actor, ctx, p)
+                    .authorized(&Authz::new(actor).context(ctx), p)
                     .select(items::id)
                     .order(items::id)
                     .load(conn)
                     .map_err(db)?;
                 prop_assert_eq!(&got, &expected, "{}: .authorized_with(.., {})", backend, p);
                 for r in &scoped {
-                    let got = by_id_outcome(authorize_by_id_with::<Scoped, _, _>(
-                        conn, actor, ctx, p, &r.id,
-                    ))?;
+                    let got = by_id_outcome(Authz::new(actor).context(ctx).authorize_by_id(conn, p, &r.id))?;
                     let want = expected_by_id(actor, ctx, p, r);
                     prop_assert_eq!(
                         got,
@@ -441,9 +448,7 @@ macro_rules! check_world {
                     );
                 }
                 for id in missing {
-                    let got = by_id_outcome(authorize_by_id_with::<Scoped, _, _>(
-                        conn, actor, ctx, p, &id,
-                    ))?;
+                    let got = by_id_outcome(Authz::new(actor).context(ctx).authorize_by_id(conn, p, &id))?;
                     prop_assert!(
                         matches!(&got, Err(d) if d.is_not_found()),
                         "{}: missing id {} gave {:?}",

@@ -18,8 +18,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use authz_core::prelude::*;
-use authz_core::{ParentMap, Parents, RoleHolder};
-use authz_diesel::{authorize_by_id, AuthorizedDsl, Error};
+use authz_core::{ParentMap, RoleHolder};
+use authz_diesel::prelude::*;
+use authz_diesel::Error;
 use authz_tests::hosting::*;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -210,14 +211,15 @@ struct Expected {
     task: BTreeMap<(i64, TaskPermission), Vec<i64>>,
 }
 
-fn allowed_ids<R: Resource<Context = ()> + authz_core::Keyed<Id = i64>>(
-    parents: &dyn Parents,
-    user: &R::Actor,
-    perm: R::Permission,
-    rows: &[R],
-) -> Vec<i64> {
+fn allowed_ids<R>(parents: &ParentMap, user: &R::Actor, perm: R::Permission, rows: &[R]) -> Vec<i64>
+where
+    R: Resource<Context = ()>
+        + authz_core::Keyed<Id = i64>
+        + authz_core::ReadsContext<()>
+        + authz_core::ReadsParents<ParentMap>,
+{
     rows.iter()
-        .filter(|r| is_allowed_in(parents, user, &(), perm, *r))
+        .filter(|r| Authz::new(user).parents(parents).is_allowed(perm, *r))
         .map(|r| *r.key())
         .collect()
 }
@@ -283,7 +285,7 @@ macro_rules! check_resource {
                 p
             );
             let got: Vec<i64> = $table::table
-                .authorized(&$user, p)
+                .authorized(&Authz::new(&$user), p)
                 .select($table::id)
                 .order($table::id)
                 .load($conn)
@@ -298,7 +300,7 @@ macro_rules! check_resource {
                 p
             );
             let got: Vec<i64> = $table::table
-                .filter($R::permitted(&$user, p))
+                .filter(Authz::new(&$user).permitted(p))
                 .select($table::id)
                 .order($table::id)
                 .load($conn)
@@ -313,7 +315,7 @@ macro_rules! check_resource {
                 p
             );
             for r in &$rows {
-                let got = by_id_outcome(authorize_by_id::<$R, _, _>($conn, &$user, p, &r.id))?;
+                let got = by_id_outcome(Authz::new(&$user).authorize_by_id($conn, p, &r.id))?;
                 prop_assert_eq!(
                     got,
                     by_id_expected(want, readable, r.id),
@@ -326,7 +328,7 @@ macro_rules! check_resource {
                 );
             }
             for r in &$rows {
-                let actions = authorized_actions_in(&$parents, &$user, &(), r);
+                let actions = Authz::new(&$user).parents(&$parents).actions(r);
                 prop_assert_eq!(
                     actions.contains(p),
                     want.contains(&r.id),
@@ -339,7 +341,7 @@ macro_rules! check_resource {
                 );
             }
             for id in [0, $rows.len() as i64 + 1, i64::MAX] {
-                let got = by_id_outcome(authorize_by_id::<$R, _, _>($conn, &$user, p, &id))?;
+                let got = by_id_outcome(Authz::new(&$user).authorize_by_id($conn, p, &id))?;
                 prop_assert_eq!(
                     got,
                     Err(true),

@@ -2,7 +2,7 @@
 //! parent, permissions through parents, in memory and in SQL.
 
 use authz_core::prelude::*;
-use authz_diesel::AuthorizedDsl;
+use authz_diesel::prelude::*;
 use authz_tests::hosting::*;
 use diesel::prelude::*;
 
@@ -39,35 +39,39 @@ fn code_hosting_on_sqlite() {
 
         for perm in IssuePermission::ALL {
             let sql: Vec<i64> = issues::table
-                .authorized(&user, perm)
+                .authorized(&Authz::new(&user), perm)
                 .select(issues::id)
                 .order(issues::id)
                 .load(&mut conn)
                 .unwrap();
             let mem: Vec<i64> = issues_all
                 .iter()
-                .filter(|i| is_allowed_in(&parents, &user, &(), perm, *i))
+                .filter(|i| Authz::new(&user).parents(&parents).is_allowed(perm, *i))
                 .map(|i| i.id)
                 .collect();
             assert_eq!(sql, mem, "user {user_id} Issue::{perm}");
         }
         for perm in RepoPermission::ALL {
             let sql: Vec<i64> = repos::table
-                .authorized(&user, perm)
+                .authorized(&Authz::new(&user), perm)
                 .select(repos::id)
                 .order(repos::id)
                 .load(&mut conn)
                 .unwrap();
             let mem: Vec<i64> = repos_all
                 .iter()
-                .filter(|r| is_allowed_in(&parents_of_repos, &user, &(), perm, *r))
+                .filter(|r| {
+                    Authz::new(&user)
+                        .parents(&parents_of_repos)
+                        .is_allowed(perm, *r)
+                })
                 .map(|r| r.id)
                 .collect();
             assert_eq!(sql, mem, "user {user_id} Repo::{perm}");
         }
         for perm in OrgPermission::ALL {
             let sql: Vec<i64> = orgs::table
-                .authorized(&user, perm)
+                .authorized(&Authz::new(&user), perm)
                 .select(orgs::id)
                 .order(orgs::id)
                 .load(&mut conn)
@@ -91,62 +95,52 @@ fn code_hosting_on_sqlite() {
     // Org owners maintain every repo of the org: they may delete and push.
     assert!(is_allowed(&owner, Repo::Delete, &repos_all[0]));
     assert!(is_allowed(&owner, Repo::ChangeVisibility, &repos_all[0]));
-    assert!(is_allowed_in(
-        &parents,
-        &owner,
-        &(),
-        Issue::Close,
-        &issues_all[0]
-    ));
+    assert!(Authz::new(&owner)
+        .parents(&parents)
+        .is_allowed(Issue::Close, &issues_all[0]));
     // A reader of repo 10 may read its issue but not close it (unless the creator).
     let reader = User {
         id: 5,
         repo_roles: [(10, RepoRole::Reader)].into_iter().collect(),
         ..User::default()
     };
-    assert!(is_allowed_in(
-        &parents,
-        &reader,
-        &(),
-        Issue::Read,
-        &issues_all[0]
-    ));
+    assert!(Authz::new(&reader)
+        .parents(&parents)
+        .is_allowed(Issue::Read, &issues_all[0]));
     assert!(
-        is_allowed_in(&parents, &reader, &(), Issue::Close, &issues_all[0]),
+        Authz::new(&reader)
+            .parents(&parents)
+            .is_allowed(Issue::Close, &issues_all[0]),
         "creator closes"
     );
     let stranger = User {
         id: 9,
         ..User::default()
     };
-    assert!(!is_allowed_in(
-        &parents,
-        &stranger,
-        &(),
-        Issue::Read,
-        &issues_all[0]
-    ));
+    assert!(!Authz::new(&stranger)
+        .parents(&parents)
+        .is_allowed(Issue::Read, &issues_all[0]));
     assert!(
-        is_allowed_in(&parents, &stranger, &(), Issue::Read, &issues_all[1]),
+        Authz::new(&stranger)
+            .parents(&parents)
+            .is_allowed(Issue::Read, &issues_all[1]),
         "public repo"
     );
     // Missing parents grant nothing.
-    assert!(!is_allowed_in(
-        &authz_core::NoParents,
-        &owner,
-        &(),
-        Issue::Close,
-        &issues_all[0]
-    ));
+    assert!(!Authz::new(&owner)
+        .parents(&ParentMap::new())
+        .is_allowed(Issue::Close, &issues_all[0]));
     // One query by id.
-    let err =
-        authz_diesel::authorize_by_id::<Issue, _, _>(&mut conn, &stranger, Issue::Close, &100)
-            .unwrap_err();
+    let err = Authz::new(&stranger)
+        .authorize_by_id(&mut conn, Issue::Close, &100)
+        .unwrap_err();
     assert!(matches!(err, authz_diesel::Error::Denied(d) if d.is_not_found()));
-    authz_diesel::authorize_by_id::<Issue, _, _>(&mut conn, &owner, Issue::Close, &100).unwrap();
+    Authz::new(&owner)
+        .authorize_by_id(&mut conn, Issue::Close, &100)
+        .unwrap();
     let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(
         &issues::table
-            .filter(Issue::permitted(&owner, Issue::Read))
+            .filter(Authz::new(&owner).permitted(Issue::Read))
             .select(issues::id),
     )
     .to_string();

@@ -1,5 +1,5 @@
 use authz_core::prelude::*;
-use authz_diesel::AuthorizedDsl;
+use authz_diesel::prelude::*;
 use diesel::prelude::*;
 
 diesel::table! {
@@ -48,13 +48,13 @@ fn smoke() {
         clearance: Some(4),
     };
     let rows: Vec<Doc> = docs::table
-        .filter(Doc::permitted(&alice, Doc::Read))
+        .filter(Authz::new(&alice).permitted(Doc::Read))
         .order(docs::id)
         .load(&mut conn)
         .unwrap();
     assert_eq!(rows.iter().map(|d| d.id).collect::<Vec<_>>(), vec![1, 2]);
     let n: i64 = docs::table
-        .authorized(&alice, Doc::Edit)
+        .authorized(&Authz::new(&alice), Doc::Edit)
         .count()
         .get_result(&mut conn)
         .unwrap();
@@ -65,5 +65,7 @@ fn smoke() {
             let _ = is_allowed(&alice, p, d);
         }
     }
-    assert!(authz_diesel::authorize_by_id::<Doc, _, _>(&mut conn, &alice, Doc::Edit, &1).is_ok());
+    assert!(Authz::new(&alice)
+        .authorize_by_id(&mut conn, Doc::Edit, &1)
+        .is_ok());
 }

@@ -104,12 +104,14 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
         cond.walk(&mut |c| {
             let term = match c {
                 Cond::Allows { .. } => Some(quote!(__P: ::authz_core::__private::ParentRows)),
-                Cond::ParentRole { relation, .. } => {
-                    res.relations.iter().find(|r| r.name == *relation).map(|rel| {
+                Cond::ParentRole { relation, .. } => res
+                    .relations
+                    .iter()
+                    .find(|r| r.name == *relation)
+                    .map(|rel| {
                         let target = &rel.target;
                         quote!(#target: ::authz_core::__private::RoleRows<__P>)
-                    })
-                }
+                    }),
                 _ => None,
             };
             if let Some(term) = term {

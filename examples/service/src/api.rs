@@ -3,7 +3,7 @@
 //! | route | scope | level | how |
 //! |---|---|---|---|
 //! | `GET /me` | — | actor | the verified user and the roles loaded for this request |
-//! | `GET /repos?limit=&offset=` | `repos:read` | query + client | `.authorized(&actor, Repo::Read)`, `count()`, each row's actions in the same query |
+//! | `GET /repos?limit=&offset=` | `repos:read` | query + client | `.authorized(&Authz::new(&actor), Repo::Read)`, `count()`, each row's actions in the same query |
 //! | `GET /repos/{id}` | `repos:read` | resource | load, `authorize(Read)`: 404 when not readable |
 //! | `GET /repos/{id}/actions` | `repos:read` | client | `authorized_actions`: `["Read","Push"]` |
 //! | `POST /repos/{id}/push` | `repos:write` | resource | `#[requires(Repo::Push)]`, `Denied` → `AppError` |
@@ -12,7 +12,7 @@
 
 use authz_core::prelude::*;
 use authz_core::ParentMap;
-use authz_diesel::{permission_bits, AuthorizedDsl, PermittedActions};
+use authz_diesel::prelude::*;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
@@ -85,7 +85,7 @@ struct RepoPage {
     items: Vec<RepoView>,
 }
 
-/// `GET /repos?limit=&offset=`: the query level. The same rule as `authorize(.., Read, ..)`,
+/// `GET /repos?limit=&offset=`: the query level. The same rule as `Authz::new(..).authorize(Read, ..)`,
 /// as a SQL predicate: the database returns only what the actor may see, paginated, with the
 /// total of visible rows, and each row's permitted actions computed in the same query.
 async fn list_repos(
@@ -102,15 +102,18 @@ async fn list_repos(
     }
     let page = with_conn!(app.db, |conn| {
         let total: i64 = repos::table
-            .authorized(&actor, Repo::Read)
+            .authorized(&Authz::new(&actor), Repo::Read)
             .count()
             .get_result(conn)?;
         let rows: Vec<(Repo, PermittedActions<Repo>)> = repos::table
-            .authorized(&actor, Repo::Read)
+            .authorized(&Authz::new(&actor), Repo::Read)
             .order(repos::id)
             .limit(limit)
             .offset(offset)
-            .select((Repo::as_select(), permission_bits::<Repo, _, _>(&actor)))
+            .select((
+                Repo::as_select(),
+                Authz::new(&actor).permission_bits::<Repo, _>(),
+            ))
             .load(conn)?;
         let items = rows
             .into_iter()
@@ -147,8 +150,8 @@ async fn get_repo(
     Path(id): Path<i64>,
 ) -> Result<Json<RepoView>, AppError> {
     let repo = load_repo(&app.db, id).await?;
-    authorize(&actor, Repo::Read, &repo)?;
-    let actions = authorized_actions(&actor, &repo);
+    Authz::new(&actor).authorize(Repo::Read, &repo)?;
+    let actions = Authz::new(&actor).actions(&repo);
     Ok(Json(RepoView { repo, actions }))
 }
 
@@ -160,7 +163,7 @@ async fn repo_actions(
     Path(id): Path<i64>,
 ) -> Result<Json<PermissionSet<Repo>>, AppError> {
     let repo = load_repo(&app.db, id).await?;
-    let actions = authorized_actions(&actor, &repo);
+    let actions = Authz::new(&actor).actions(&repo);
     if !actions.contains(RepoPermission::Read) {
         return Err(AppError::NotFound);
     }
@@ -174,7 +177,7 @@ struct PushReceipt {
 }
 
 /// The business operation, guarded by its permission: `#[requires]` inserts
-/// `authorize(actor, Repo::Push, repo)?` before the body, and `?` turns the `Denied` into an
+/// `Authz::new(actor).authorize(Repo::Push, repo)?` before the body, and `?` turns the `Denied` into an
 /// [`AppError`] through `From<Denied>`.
 #[requires(Repo::Push)]
 fn push(actor: &User, repo: &Repo) -> Result<PushReceipt, AppError> {
@@ -202,7 +205,7 @@ async fn delete_repo(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     with_conn!(app.db, |conn| conn.transaction(|conn| {
-        authz_diesel::authorize_by_id::<Repo, _, _>(conn, &actor, Repo::Delete, &id)?;
+        Authz::new(&actor).authorize_by_id(conn, Repo::Delete, &id)?;
         let deleted = diesel::delete(repos::table.find(id)).execute(conn)?;
         if deleted == 0 {
             return Err(AppError::NotFound);

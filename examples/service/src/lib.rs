@@ -8,7 +8,7 @@
 //!    before any handler runs (403);
 //! 4. **resource level** (`api`): `authorize`, `authorize_by_id`, `#[requires]` — 404 when the
 //!    actor may not even read the resource, 403 when it may read but not act;
-//! 5. **query level**: `GET /repos` is `repos::table.authorized(&actor, Repo::Read)`, paginated,
+//! 5. **query level**: `GET /repos` is `repos::table.authorized(&Authz::new(&actor), Repo::Read)`, paginated,
 //!    with a total `count()`;
 //! 6. **client level**: the actions each row permits, for a UI to show or hide buttons.
 //!
@@ -26,7 +26,7 @@ use std::sync::Arc;
 ///
 /// ```text
 /// let names: Vec<String> = with_conn!(app.db, |conn| {
-///     Ok(repos::table.authorized(&actor, Repo::Read).select(repos::name).load(conn)?)
+///     Ok(repos::table.authorized(&Authz::new(&actor), Repo::Read).select(repos::name).load(conn)?)
 /// })?;
 /// ```
 macro_rules! with_conn {

@@ -25,9 +25,5 @@ pub struct Issue {
 fn main() {
     let user = User { id: 1 };
     let issue = Issue { id: 1, repo_id: 2 };
-    let mut parents = ParentMap::new();
-    parents.insert(Repo { id: 2, is_public: true });
-    assert!(is_allowed_in(&parents, &user, &(), Issue::Read, &issue));
-    // Repo's rules read no parent: `is_allowed` is fine there.
-    assert!(is_allowed(&user, Repo::Read, &Repo { id: 2, is_public: true }));
+    let _ = Authz::new(&user).is_allowed(Issue::Read, &issue);
 }
