@@ -16,6 +16,9 @@ mod patch;
 mod requires;
 mod valid;
 
+#[cfg(test)]
+mod expand_snapshots;
+
 use proc_macro::TokenStream;
 
 /// Derives `authz_core::Resource`: a permission enum, typed permission constants and the

@@ -34,6 +34,7 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
 
     check_roles(cx, res);
     check_relations(cx, res);
+    check_fields(cx, res);
 
     // Duplicate permissions and an unknown `read = ..` are reported by `ast`, which drops them.
     let conds = res
@@ -77,6 +78,52 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
                     one_of(res.fields.iter().map(|f| f.ident))
                 ),
             );
+        }
+    }
+}
+
+/// The relation named `name` in a condition (`org` of `org.role(Owner)`). Every name is
+/// checked by [`check`] before expansion, so the expanders' `None` arm is never taken on a
+/// sound resource.
+pub fn relation<'r>(res: &'r Resource<'_>, name: &Ident) -> Option<&'r crate::ast::Relation> {
+    res.relations.iter().find(|r| r.name == *name)
+}
+
+/// The field enum: a `u128` bitset, one variant per field.
+fn check_fields(cx: &mut Ctxt, res: &Resource<'_>) {
+    use crate::expand::MAX_FIELDS;
+    if res.fields.len() > MAX_FIELDS {
+        if let Some(f) = res
+            .fields
+            .iter()
+            .find(|f| f.guard.read.is_some() || f.guard.write.is_some())
+        {
+            cx.error_spanned(
+                f.ident,
+                format_args!(
+                    "field guards need at most {MAX_FIELDS} fields, `{}` has {}; move the guarded fields into a smaller resource",
+                    res.ident,
+                    res.fields.len()
+                ),
+            );
+        }
+        return;
+    }
+    let variants: Vec<Ident> = res
+        .fields
+        .iter()
+        .map(|f| crate::attr_fields::variant_name(f.ident))
+        .collect();
+    for (i, v) in variants.iter().enumerate() {
+        if let Some(j) = variants[..i].iter().position(|w| w == v) {
+            cx.error_spanned(
+                res.fields[i].ident,
+                format_args!(
+                    "fields `{}` and `{}` both become `{}Field::{v}`; rename one",
+                    res.fields[j].ident, res.fields[i].ident, res.ident
+                ),
+            );
+            return;
         }
     }
 }
@@ -216,7 +263,7 @@ fn check_names(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
     cond.walk(&mut |c| match c {
         Cond::Role { role } => check_role_name(cx, res, role),
         Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. }
-            if !res.relations.iter().any(|r| r.name == *relation) =>
+            if self::relation(res, relation).is_none() =>
         {
             cx.error_spanned(
                 relation,

@@ -33,13 +33,14 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
         }
         // org.role(Owner): decided by the parent type from the foreign key.
         Cond::ParentRole { relation, role } => {
-            match res.relations.iter().find(|r| r.name == *relation) {
+            let context = context_type(res);
+            match crate::valid::relation(res, relation) {
                 Some(rel) => {
                     let target = &rel.target;
                     let role_enum = rel.target_with_suffix("Role");
                     let field = &rel.field;
                     quote_spanned! {role.span()=>
-                        ::authz_core::__private::parent_role::<#target, _, _, _>(
+                        ::authz_core::__private::parent_role::<#target, _, _, #context>(
                             env, &self.#field, #role_enum::#role,
                         )
                     }
@@ -48,13 +49,13 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             }
         }
         // repo.allows(Push): the parent's own check, on the parent row found in `parents`.
-        Cond::Allows { relation, perm } => match res.relations.iter().find(|r| r.name == *relation)
-        {
+        Cond::Allows { relation, perm } => match crate::valid::relation(res, relation) {
             Some(rel) => {
+                let context = context_type(res);
                 let target = &rel.target;
                 let field = &rel.field;
                 quote_spanned! {perm.span()=>
-                    ::authz_core::__private::parent_allows::<#target, _, _, _, _>(
+                    ::authz_core::__private::parent_allows::<#target, _, _, _, #context>(
                         env, &self.#field, #target::#perm,
                     )
                 }
@@ -180,5 +181,14 @@ fn constant_span(op: &Operand) -> proc_macro2::Span {
         Operand::Lit(lit) => lit.span(),
         Operand::Const(path) => path.span(),
         Operand::Field(f) => f.field.span(),
+    }
+}
+
+/// The resource's context type (`()` when it declares none): parents are checked with their
+/// view of it.
+fn context_type(res: &Resource<'_>) -> TokenStream {
+    match &res.context {
+        Some(ctx) => quote!(#ctx),
+        None => quote!(()),
     }
 }

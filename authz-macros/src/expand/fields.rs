@@ -11,7 +11,6 @@ use syn::{Ident, LitStr};
 use super::Names;
 use crate::ast::Resource;
 use crate::attr_fields::variant_name;
-use crate::ctxt::Ctxt;
 
 /// A field set is a `u128` bitset.
 pub const MAX_FIELDS: usize = 128;
@@ -51,41 +50,23 @@ pub fn resource_id(res: &Resource<'_>) -> TokenStream {
     }
 }
 
-pub fn expand(cx: &mut Ctxt, res: &Resource<'_>) -> TokenStream {
+pub fn expand(res: &Resource<'_>) -> TokenStream {
     let ident = res.ident;
     let vis = res.vis;
     let Names { perm_enum, .. } = Names::of(ident);
     let field_enum = field_enum(ident);
 
+    // Too many fields, or two fields with one variant name: reported by `valid`.
     if res.fields.len() > MAX_FIELDS {
-        if let Some(f) = res
-            .fields
-            .iter()
-            .find(|f| f.guard.read.is_some() || f.guard.write.is_some())
-        {
-            cx.error_spanned(
-                f.ident,
-                format_args!(
-                    "field guards need at most {MAX_FIELDS} fields, `{ident}` has {}; move the guarded fields into a smaller resource",
-                    res.fields.len()
-                ),
-            );
-        }
         return TokenStream::new();
     }
-
     let variants: Vec<Ident> = res.fields.iter().map(|f| variant_name(f.ident)).collect();
-    for (i, v) in variants.iter().enumerate() {
-        if let Some(j) = variants[..i].iter().position(|w| w == v) {
-            cx.error_spanned(
-                res.fields[i].ident,
-                format_args!(
-                    "fields `{}` and `{}` both become `{field_enum}::{v}`; rename one",
-                    res.fields[j].ident, res.fields[i].ident
-                ),
-            );
-            return TokenStream::new();
-        }
+    if variants
+        .iter()
+        .enumerate()
+        .any(|(i, v)| variants[..i].contains(v))
+    {
+        return TokenStream::new();
     }
     let names: Vec<LitStr> = res
         .fields

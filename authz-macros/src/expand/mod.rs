@@ -5,8 +5,11 @@ mod check;
 mod explain;
 mod fields;
 mod meta;
+mod query;
 mod roles;
 mod sql;
+
+pub use fields::MAX_FIELDS;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -29,12 +32,12 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     valid::check(&mut cx, &res);
     let sound = !cx.has_errors();
     let mut out = expand(&res, sound);
-    out.extend(fields::expand(&mut cx, &res));
+    out.extend(fields::expand(&res));
     out.extend(explain::expand(&res, sound && res.actor.is_some()));
     out.extend(meta::expand(&res));
     if sound {
         if let Some(table) = &res.table {
-            out.extend(sql::expand(&mut cx, &res, table));
+            out.extend(query::expand(&res, table));
         }
     }
     out.extend(cx.to_compile_errors());

@@ -1,4 +1,5 @@
-//! Lowers a condition to a diesel expression: the query-level filter.
+//! Lowers a condition to a diesel expression: the query-level filter. `check.rs` beside it
+//! lowers the same condition tree to plain Rust.
 //!
 //! The lowering works on negation normal form, so that SQL's three-valued logic cannot turn a
 //! deny into an allow: a positive atom may yield `NULL` where the in-memory check says `false`
@@ -12,139 +13,20 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Lit, Path};
 
-use super::{check, Names};
+use super::check;
 use crate::ast::Resource;
 use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
-use crate::ctxt::Ctxt;
 use crate::valid::id_field;
 
-pub fn expand(cx: &mut Ctxt, res: &Resource<'_>, table: &Path) -> TokenStream {
-    let ident = res.ident;
-    let Names { perm_enum, .. } = Names::of(ident);
-    let Some(actor) = &res.actor else {
-        return TokenStream::new();
-    };
-    let context = match &res.context {
-        Some(ctx) => quote!(#ctx),
-        None => quote!(()),
-    };
-    let lowering = Lowering { res, table };
-
-    let mut arms = Vec::new();
-    for perm in &res.permissions {
-        let name = &perm.name;
-        let body = lowering.lower(&perm.cond, false);
-        arms.push(quote!(#perm_enum::#name => #body,));
-    }
-    let mut columns: Vec<(String, TokenStream)> = Vec::new();
-    let conds = res
-        .permissions
-        .iter()
-        .map(|p| &p.cond)
-        .chain(res.derived_roles.iter().map(|d| &d.cond));
-    for cond in conds {
-        for f in lowering.columns_read(cond) {
-            let column = lowering.column(&f);
-            let text = column.to_string();
-            if !columns.iter().any(|(t, _)| *t == text) {
-                columns.push((text, column.clone()));
-                if lowering.nullable(&f) {
-                    // Nullable columns are also read through `assume_not_null()`.
-                    let wrapped =
-                        quote!(::authz_diesel::__private::diesel::dsl::AssumeNotNull<#column>);
-                    columns.push((wrapped.to_string(), wrapped));
-                }
-            }
-        }
-    }
-    let id_field = res.id.clone().or_else(|| {
-        res.fields
-            .iter()
-            .find(|f| f.ident == "id")
-            .map(|f| f.ident.clone())
-    });
-    let bounds = columns
-        .iter()
-        .map(|(_, c)| quote!(#c: ::authz_diesel::__private::diesel::SelectableExpression<__QS>));
-    let bounds: Vec<TokenStream> = bounds.collect();
-    let macro_name = format_ident!("__authz_filters_{}", ident);
-    let _ = cx;
-
-    let by_id = id_field.and_then(|id| res.field(&id)).map(|id| {
-        let column = id.column.clone();
-        let id_ty = id.ty;
-        quote! {
-            #[automatically_derived]
-            impl ::authz_diesel::__private::ById<$db> for #ident {
-                type Id = #id_ty;
-                fn flags_by_id<'__a, __C>(
-                    conn: &mut __C,
-                    id: &#id_ty,
-                    readable: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
-                    allowed: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
-                ) -> ::authz_diesel::__private::diesel::QueryResult<
-                    ::core::option::Option<(::core::option::Option<bool>, ::core::option::Option<bool>)>,
-                >
-                where
-                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
-                {
-                    use ::authz_diesel::__private::diesel::prelude::*;
-                    #table::table
-                        .filter(#table::#column.eq(id))
-                        .select((readable.nullable(), allowed.nullable()))
-                        .first(conn)
-                        .optional()
-                }
-            }
-        }
-    });
-
-    let (table_resource, subqueries) = relation_impls(res, table, &lowering, actor, &context);
-
-    quote! {
-        #[automatically_derived]
-        impl ::authz_diesel::__private::TableResource for #ident {
-            type Table = #table::table;
-            const TABLE: #table::table = #table::table;
-        }
-        #table_resource
-        #[doc(hidden)]
-        macro_rules! #macro_name {
-            ($db:ty) => {
-                #[automatically_derived]
-                impl<__QS: 'static> ::authz_diesel::__private::FilterSource<$db, __QS> for #ident
-                where
-                    #(#bounds,)*
-                {
-                    #[allow(unused_variables, unused_imports, clippy::nonminimal_bool)]
-                    fn filter<'__a>(
-                        actor: &'__a #actor,
-                        ctx: &'__a #context,
-                        perm: #perm_enum,
-                    ) -> ::authz_diesel::Filter<'__a, __QS, $db> {
-                        use ::authz_diesel::__private::diesel::prelude::*;
-                        use ::authz_diesel::Filter;
-                        match perm {
-                            #(#arms)*
-                        }
-                    }
-                }
-                #by_id
-                #subqueries
-            };
-        }
-        ::authz_diesel::__private::for_each_backend!(#macro_name);
-    }
-}
-
-struct Lowering<'r, 'a> {
-    res: &'r Resource<'a>,
-    table: &'r Path,
+/// The SQL lowering of one resource's conditions over its table.
+pub struct Lowering<'r, 'a> {
+    pub res: &'r Resource<'a>,
+    pub table: &'r Path,
 }
 
 impl Lowering<'_, '_> {
     /// `repos::owner_id`, spanned on the field so a missing column is reported there.
-    fn column(&self, f: &FieldRef) -> TokenStream {
+    pub fn column(&self, f: &FieldRef) -> TokenStream {
         let table = self.table;
         let column = self
             .res
@@ -154,7 +36,7 @@ impl Lowering<'_, '_> {
         quote_spanned!(f.field.span()=> #table::#column)
     }
 
-    fn nullable(&self, f: &FieldRef) -> bool {
+    pub fn nullable(&self, f: &FieldRef) -> bool {
         self.res.field(&f.field).is_some_and(|d| d.nullable)
     }
 
@@ -183,7 +65,7 @@ impl Lowering<'_, '_> {
     }
 
     /// The `#[role]` rules that grant `role` (its own, and those of roles above it).
-    fn rules_granting(&self, role: &syn::Ident) -> Vec<&crate::ast::DerivedRole> {
+    pub fn rules_granting(&self, role: &syn::Ident) -> Vec<&crate::ast::DerivedRole> {
         let Some(roles) = &self.res.roles else {
             return Vec::new();
         };
@@ -202,12 +84,12 @@ impl Lowering<'_, '_> {
     }
 
     /// Every column of this table the condition's SQL reads.
-    fn columns_read(&self, cond: &Cond) -> Vec<FieldRef> {
+    pub fn columns_read(&self, cond: &Cond) -> Vec<FieldRef> {
         let mut fields = Vec::new();
         cond.walk(&mut |c| match c {
             Cond::Role { .. } => fields.extend(self.id_ref()),
             Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } => {
-                if let Some(rel) = self.res.relations.iter().find(|r| r.name == *relation) {
+                if let Some(rel) = crate::valid::relation(self.res, relation) {
                     fields.push(self.field_ref(&rel.field));
                 }
             }
@@ -228,7 +110,7 @@ impl Lowering<'_, '_> {
     }
 
     /// A `Filter` expression for `cond`, or for its negation when `negated`.
-    fn lower(&self, cond: &Cond, negated: bool) -> TokenStream {
+    pub fn lower(&self, cond: &Cond, negated: bool) -> TokenStream {
         if !cond.reads_resource() {
             // Decided in Rust before the query is built.
             let value = check::lower(self.res, cond);
@@ -283,7 +165,7 @@ impl Lowering<'_, '_> {
             }
             // org.role(X) / repo.allows(P): the foreign key among the parent's ids.
             Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } => {
-                let Some(rel) = self.res.relations.iter().find(|r| r.name == *relation) else {
+                let Some(rel) = crate::valid::relation(self.res, relation) else {
                     return quote!(Filter::Const(false));
                 };
                 let target = &rel.target;
@@ -436,171 +318,4 @@ fn constant_value(op: &Operand) -> TokenStream {
         Operand::Const(path) => quote!(#path),
         Operand::Field(f) => check::place(f),
     }
-}
-
-/// `TableResource`, and per backend the subqueries children lower through (`Subqueries`,
-/// `RoleSubqueries`), role loading (`LoadRoles`) and parent loading (`LoadParents`).
-fn relation_impls(
-    res: &Resource<'_>,
-    table: &Path,
-    lowering: &Lowering<'_, '_>,
-    actor: &syn::Type,
-    context: &TokenStream,
-) -> (TokenStream, TokenStream) {
-    let ident = res.ident;
-    let Names { perm_enum, .. } = Names::of(ident);
-    let Some(id) = id_field(res) else {
-        return (TokenStream::new(), TokenStream::new());
-    };
-    let id_col = &id.column;
-    let id_ty = id.ty;
-    let table_resource = quote! {
-        #[automatically_derived]
-        impl ::authz_diesel::__private::KeyedTable for #ident {
-            type IdColumn = #table::#id_col;
-            const ID: #table::#id_col = #table::#id_col;
-        }
-    };
-
-    let mut out = quote! {
-        #[automatically_derived]
-        impl ::authz_diesel::__private::Subqueries<$db> for #ident {
-            #[allow(unused_imports)]
-            fn permitted_ids<'__a>(
-                actor: &'__a #actor,
-                ctx: &'__a #context,
-                perm: #perm_enum,
-            ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
-                use ::authz_diesel::__private::diesel::prelude::*;
-                match <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm) {
-                    ::authz_diesel::Filter::Const(false) => ::core::option::Option::None,
-                    filter => ::core::option::Option::Some(::std::boxed::Box::new(
-                        #table::table.select(#table::#id_col).filter(filter.into_boxed()),
-                    )),
-                }
-            }
-        }
-    };
-
-    if let (Some(roles), Some(role_table)) = (
-        &res.roles,
-        res.roles.as_ref().and_then(|r| r.table.as_ref()),
-    ) {
-        let role_enum = format_ident!("{}Role", ident);
-        let (a_col, r_col, ro_col) = (
-            &roles.actor_column,
-            &roles.resource_column,
-            &roles.role_column,
-        );
-        // The `#[role]` rules alone: stored roles are added by `UNION`, so that a stored role
-        // grants even when the row is missing, as in memory.
-        let arms = roles.names.iter().map(|name| {
-            let body = lowering
-                .rules_granting(name)
-                .into_iter()
-                .map(|rule| lowering.lower(&rule.cond, false))
-                .reduce(|acc, rule| quote!(#acc.or(#rule)))
-                .unwrap_or_else(|| quote!(Filter::Const(false)));
-            quote!(#role_enum::#name => #body,)
-        });
-        out.extend(quote! {
-            #[automatically_derived]
-            impl ::authz_diesel::__private::RoleSubqueries<$db> for #ident {
-                fn stored_ids<'__a>(
-                    actor: &'__a #actor,
-                    role: #role_enum,
-                ) -> ::authz_diesel::__private::BoxedQuery<'__a, $db> {
-                    use ::authz_diesel::__private::diesel::prelude::*;
-                    ::std::boxed::Box::new(
-                        #role_table::table
-                            .select(#role_table::#r_col)
-                            .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
-                            .filter(#role_table::#ro_col.eq_any(::authz_diesel::__private::role_names(role))),
-                    )
-                }
-
-                #[allow(unused_variables, unused_imports, clippy::nonminimal_bool)]
-                fn role_ids<'__a>(
-                    actor: &'__a #actor,
-                    ctx: &'__a #context,
-                    role: #role_enum,
-                ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
-                    use ::authz_diesel::__private::diesel::prelude::*;
-                    use ::authz_diesel::Filter;
-                    let stored = <Self as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, role);
-                    if !<#ident as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW {
-                        // Stored roles alone: no need to read this resource's table.
-                        return ::core::option::Option::Some(stored);
-                    }
-                    let rules: Filter<'__a, #table::table, $db> = match role { #(#arms)* };
-                    match rules {
-                        Filter::Const(false) => ::core::option::Option::Some(stored),
-                        rules => ::core::option::Option::Some(::std::boxed::Box::new(
-                            ::authz_diesel::__private::Union::new(
-                                stored,
-                                ::std::boxed::Box::new(
-                                    #table::table.select(#table::#id_col).filter(rules.into_boxed()),
-                                ),
-                            ),
-                        )),
-                    }
-                }
-            }
-
-            #[automatically_derived]
-            impl ::authz_diesel::__private::LoadRoles<$db> for #ident {
-                fn role_rows<__C>(
-                    conn: &mut __C,
-                    actor: &#actor,
-                ) -> ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>
-                where
-                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
-                {
-                    use ::authz_diesel::__private::diesel::prelude::*;
-                    #role_table::table
-                        .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
-                        .select((#role_table::#r_col, #role_table::#ro_col))
-                        .load(conn)
-                }
-            }
-        });
-    }
-
-    let loads = res.relations.iter().map(|rel| {
-        let target = &rel.target;
-        let field = &rel.field;
-        quote! {
-            ::authz_diesel::__private::load_relation::<#target, Self, __C>(
-                conn,
-                items,
-                |item| ::authz_diesel::__private::ForeignKey::<<#target as ::authz_diesel::__private::Keyed>::Id>::foreign_key(&item.#field),
-                into,
-                |conn, ids| {
-                    <#target as ::authz_diesel::__private::TableResource>::TABLE
-                        .filter(<#target as ::authz_diesel::__private::KeyedTable>::ID.eq_any(ids))
-                        .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<$db>>::as_select())
-                        .load(conn)
-                },
-            )?;
-        }
-    });
-    out.extend(quote! {
-        #[automatically_derived]
-        impl ::authz_diesel::__private::LoadParents<$db> for #ident {
-            #[allow(unused_imports, unused_variables)]
-            fn load_parents<__C>(
-                conn: &mut __C,
-                items: &[Self],
-                into: &mut ::authz_diesel::__private::ParentMap,
-            ) -> ::authz_diesel::__private::diesel::QueryResult<()>
-            where
-                __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
-            {
-                use ::authz_diesel::__private::diesel::prelude::*;
-                #(#loads)*
-                ::core::result::Result::Ok(())
-            }
-        }
-    });
-    (table_resource, out)
 }

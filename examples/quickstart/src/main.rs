@@ -143,7 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== query level: repos::table.authorized(&authz, Repo::Read)");
     let eve_authz = Authz::new(&eve);
     let query = repos::table
-        .authorized(&Authz::new(&eve_authz), Repo::Read)
+        .authorized(&eve_authz, Repo::Read)
         .select(repos::name);
     println!(
         "  SQL for eve: {}",
