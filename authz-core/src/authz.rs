@@ -34,7 +34,7 @@ use core::fmt;
 
 use crate::explain::{Explain, Explanation};
 use crate::fields::{self, FieldSet, HasFields, WrittenFields};
-use crate::{audit, denied, Actor, Authorized, Denied, Env, NoParents, Parents, Permission};
+use crate::{audit, denied, Actor, AsParents, Authorized, Denied, Env, NoParents, Permission};
 use crate::{PermissionSet, ReadsContext, ReadsParents, Resource};
 
 /// Who asks, and what checks may read: the request context and the parent rows. Build one per
@@ -43,7 +43,7 @@ use crate::{PermissionSet, ReadsContext, ReadsParents, Resource};
 ///
 /// `C` is the request context (`()` when none is attached); `P` the parent resolver
 /// ([`NoParents`] when none is attached, usually a [`ParentMap`](crate::ParentMap)).
-pub struct Authz<'a, A, C = (), P = NoParents> {
+pub struct Authz<'a, A, C = (), P: ?Sized = NoParents> {
     actor: &'a A,
     ctx: &'a C,
     parents: &'a P,
@@ -61,7 +61,7 @@ impl<'a, A: Actor> Authz<'a, A> {
     }
 }
 
-impl<'a, A, C, P> Authz<'a, A, C, P> {
+impl<'a, A, C, P: ?Sized> Authz<'a, A, C, P> {
     /// Attaches the request context that rules read as `ctx.*`.
     #[inline]
     pub const fn context<D>(self, ctx: &'a D) -> Authz<'a, A, D, P> {
@@ -75,7 +75,7 @@ impl<'a, A, C, P> Authz<'a, A, C, P> {
     /// Attaches the parent rows that rules read (`repo.allows(..)`), usually a
     /// [`ParentMap`](crate::ParentMap) filled by `authz_diesel::load_parents`.
     #[inline]
-    pub const fn parents<Q: Parents>(self, parents: &'a Q) -> Authz<'a, A, C, Q> {
+    pub const fn parents<Q: AsParents + ?Sized>(self, parents: &'a Q) -> Authz<'a, A, C, Q> {
         Authz {
             actor: self.actor,
             ctx: self.ctx,
@@ -102,7 +102,7 @@ impl<'a, A, C, P> Authz<'a, A, C, P> {
     }
 }
 
-impl<'a, A: Actor, C, P: Parents> Authz<'a, A, C, P> {
+impl<'a, A: Actor, C, P: AsParents + ?Sized> Authz<'a, A, C, P> {
     /// What a check of resource type `R` reads: the actor, `R`'s view of the context, and
     /// the parents.
     #[inline(always)]
@@ -113,7 +113,7 @@ impl<'a, A: Actor, C, P: Parents> Authz<'a, A, C, P> {
         Env {
             actor: self.actor,
             ctx: R::context(self.ctx),
-            parents: self.parents,
+            parents: self.parents.as_parents(),
         }
     }
 
@@ -227,14 +227,14 @@ impl<'a, A: Actor, C, P: Parents> Authz<'a, A, C, P> {
     }
 }
 
-impl<A, C, P> Clone for Authz<'_, A, C, P> {
+impl<A, C, P: ?Sized> Clone for Authz<'_, A, C, P> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<A, C, P> Copy for Authz<'_, A, C, P> {}
+impl<A, C, P: ?Sized> Copy for Authz<'_, A, C, P> {}
 
-impl<A: Actor, C, P> fmt::Debug for Authz<'_, A, C, P> {
+impl<A: Actor, C, P: ?Sized> fmt::Debug for Authz<'_, A, C, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authz")
             .field("actor", &self.actor.actor_id())

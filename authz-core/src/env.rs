@@ -68,9 +68,13 @@ pub trait ReadsParents<P: ?Sized> {}
     label = "this authorizer carries no parent rows",
     note = "load them and attach them: `Authz::new(&actor).parents(&parents)`, with `parents` from `authz_diesel::load_parents`"
 )]
-pub trait ParentRows: Parents {}
+pub trait ParentRows {}
 
 impl ParentRows for ParentMap {}
+
+/// A resolver behind a trait object is taken to hold rows (erase [`NoParents`](crate::NoParents)
+/// and it grants nothing through parents, as an empty map would).
+impl ParentRows for dyn Parents + '_ {}
 
 /// Whether deciding a role of `Self` from the parent resolver `P` works: roles granted by
 /// `#[role(.., if = ..)]` rules need the resource's row. Implemented by `#[derive(Resource)]`

@@ -62,7 +62,7 @@ pub use env::{Env, ParentRows, ReadsContext, ReadsParents, RoleRows};
 pub use explain::{Explain, ExplainNode, Explanation, NodeKind};
 pub use fields::{FieldEnum, FieldSet, FieldSetIter, HasFields, Patch, WrittenFields};
 pub use meta::{policy, Policy, ResourceMeta};
-pub use parents::{NoParents, ParentMap, Parents};
+pub use parents::{AsParents, NoParents, ParentMap, Parents};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};
 #[cfg(feature = "serde")]
 pub use redact::{Redacted, RedactedSerialize};

@@ -24,6 +24,27 @@ impl dyn Parents + '_ {
     }
 }
 
+/// A parent resolver as `&dyn Parents`, sized or not: what an [`Authz`](crate::Authz) holds,
+/// so that `.parents(&map)` and `.parents(resolver as &dyn Parents)` both work.
+pub trait AsParents {
+    /// `self` as a trait object.
+    fn as_parents(&self) -> &dyn Parents;
+}
+
+impl<T: Parents> AsParents for T {
+    #[inline(always)]
+    fn as_parents(&self) -> &dyn Parents {
+        self
+    }
+}
+
+impl AsParents for dyn Parents + '_ {
+    #[inline(always)]
+    fn as_parents(&self) -> &dyn Parents {
+        self
+    }
+}
+
 /// A resolver that knows no parents: rules that read a parent deny.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoParents;

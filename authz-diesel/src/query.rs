@@ -1,7 +1,7 @@
 //! The query level of the request's authorizer: the same rules as SQL.
 
 use authz_core::{
-    Actor, Authz, Denied, DenyReason, Parents, Permission, PermissionEnum, ReadsContext, Resource,
+    Actor, AsParents, Authz, Denied, DenyReason, Permission, PermissionEnum, ReadsContext, Resource,
 };
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
@@ -58,7 +58,7 @@ pub trait AuthzQuery<'a, A, C> {
         R: TableResource<Actor = A> + ReadsContext<C> + FilterSource<DB, R::Table>;
 }
 
-impl<'a, A: Actor, C, P: Parents> AuthzQuery<'a, A, C> for Authz<'a, A, C, P> {
+impl<'a, A: Actor, C, P: AsParents + ?Sized> AuthzQuery<'a, A, C> for Authz<'a, A, C, P> {
     #[inline]
     fn permitted<R, Q, DB>(&self, perm: Q) -> BoxedFilter<'a, R::Table, DB>
     where
@@ -138,7 +138,7 @@ pub trait AuthorizedDsl: Sized {
     where
         DB: Backend + 'a,
         A: Actor,
-        P: Parents,
+        P: AsParents + ?Sized,
         R: TableResource<Actor = A> + ReadsContext<C> + FilterSource<DB, R::Table>,
         Q: Permission<R>,
         Self: FilterDsl<BoxedFilter<'a, R::Table, DB>>,

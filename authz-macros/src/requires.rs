@@ -166,9 +166,17 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
                 if let Some(p) = params.iter().find(|p| p.name == "actor") {
                     return vec![p];
                 }
+                // Neither the resource nor the `ctx` and `parents` arguments.
+                let taken = |p: &Param<'_>| {
+                    Some(&p.name) == on.map(|o| &o.name)
+                        || p.name == "ctx"
+                        || p.name == "parents"
+                        || Some(&p.name) == args.ctx.as_ref()
+                        || Some(&p.name) == args.parents.as_ref()
+                };
                 params
                     .iter()
-                    .filter(|p| Some(&p.name) != on.map(|o| &o.name))
+                    .filter(|p| !taken(p))
                     .filter(|p| {
                         p.ty.is_some_and(|ty| could_be_actor(ty) && !mentions(ty, resource_ty))
                     })
@@ -232,7 +240,7 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
                 ) -> ::core::result::Result<(), ::authz_core::Denied>
                 where
                     A: ::authz_core::Actor,
-                    P: ::authz_core::Parents,
+                    P: ::authz_core::AsParents + ?::core::marker::Sized,
                     R: ::authz_core::Resource<Actor = A>
                         + ::authz_core::ReadsContext<C>
                         + ::authz_core::ReadsParents<P>,
@@ -263,7 +271,7 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
                 ) -> ::core::result::Result<(), ::authz_core::Denied>
                 where
                     A: ::authz_core::Actor,
-                    P: ::authz_core::Parents,
+                    P: ::authz_core::AsParents + ?::core::marker::Sized,
                     R: ::authz_core::Resource<Actor = A>
                         + ::authz_core::ReadsContext<C>
                         + ::authz_core::ReadsParents<P>,

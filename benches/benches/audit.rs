@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use authz_benches::{pairs, Repo, RepoPermission, User};
 use authz_core::prelude::*;
-use authz_core::NoParents;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
@@ -95,7 +94,8 @@ fn audit(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0u32;
             for (a, r) in black_box(&data[..]) {
-                n += r.check(a, &(), &NoParents, RepoPermission::Read) as u32;
+                let env = Authz::new(a).env::<Repo>();
+                n += r.check(env, RepoPermission::Read) as u32;
             }
             n
         })

@@ -378,6 +378,61 @@ fn context_argument() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The request's authorizer as the argument
+// ---------------------------------------------------------------------------------------------
+
+/// The authorizer found by type: it carries the actor and the context.
+#[requires(Branch::Merge)]
+fn merge_with_authz(authz: &Authz<'_, User, Ctx>, branch: &Branch) -> Result<i64, AppError> {
+    ran();
+    Ok(authz.actor().id + i64::from(branch.is_public))
+}
+
+/// Named with `authz = ..`, by value, next to a second authorizer-like argument.
+#[requires(Branch::Merge, authz = request, on = branch)]
+async fn merge_named(
+    request: Authz<'_, User, Ctx>,
+    audit: Option<&Authz<'_, User, Ctx>>,
+    branch: Arc<Branch>,
+) -> Result<(), AppError> {
+    ran();
+    let _ = (request, audit, branch);
+    Ok(())
+}
+
+#[test]
+fn authorizer_argument() {
+    let (open, frozen) = (Ctx { frozen: false }, Ctx { frozen: true });
+    let (alice, bob) = (owner(), stranger());
+    let private = Branch {
+        owner_id: 1,
+        is_public: false,
+    };
+    let (res, n) = runs(|| merge_with_authz(&Authz::new(&alice).context(&open), &private));
+    assert_eq!(res, Ok(1));
+    assert_eq!(n, 1);
+    let (res, n) = runs(|| merge_with_authz(&Authz::new(&alice).context(&frozen), &private));
+    assert_eq!(res, Err(denied("Merge", "Branch", DenyReason::Forbidden)));
+    assert_eq!(n, 0);
+    let (res, n) = runs(|| merge_with_authz(&Authz::new(&bob).context(&open), &private));
+    assert_eq!(res, Err(denied("Merge", "Branch", DenyReason::NotFound)));
+    assert_eq!(n, 0);
+
+    let branch = Arc::new(private.clone());
+    let authz = Authz::new(&alice).context(&open);
+    assert_eq!(block_on(merge_named(authz, None, branch.clone())), Ok(()));
+    let (res, n) = runs(|| {
+        block_on(merge_named(
+            Authz::new(&bob).context(&open),
+            Some(&authz),
+            branch.clone(),
+        ))
+    });
+    assert_eq!(res, Err(denied("Merge", "Branch", DenyReason::NotFound)));
+    assert_eq!(n, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Async functions
 // ---------------------------------------------------------------------------------------------
 
