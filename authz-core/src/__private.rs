@@ -144,11 +144,12 @@ pub fn unknown_permission(
     }
 }
 
-/// `Deserialize` of a generated permission enum: its name, through `FromStr`.
+/// `Deserialize` of a generated name enum: its name, through `FromStr`.
 #[cfg(feature = "serde")]
-pub fn deserialize_permission<'de, P, D>(deserializer: D) -> Result<P, D::Error>
+pub fn deserialize_name<'de, P, D>(deserializer: D) -> Result<P, D::Error>
 where
-    P: PermissionEnum,
+    P: core::str::FromStr,
+    P::Err: core::fmt::Display,
     D: serde::Deserializer<'de>,
 {
     let name = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;

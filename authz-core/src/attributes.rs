@@ -37,7 +37,7 @@
 //! |---|---|
 //! | `actor = Type` | **required**: the type conditions read as `actor` |
 //! | `table = path` | the diesel table (`schema::repos`): enables the SQL filters of `authz-diesel` |
-//! | `context = Type` | the request context conditions read as `ctx` (checks take it: `authorize_with`) |
+//! | `context = Type` | the request context conditions read as `ctx` (attach it to the authorizer: `Authz::new(&actor).context(&ctx)`) |
 //! | `read = Permission` | the permission that decides 404 vs 403 (default: `Read` if declared) |
 //! | `id = field` | the id field (default: `id`) |
 //!
@@ -121,7 +121,7 @@
 //!
 //! let owner = User { id: 1, orgs: [(7, OrgRole::Owner)].into_iter().collect(), ..User::default() };
 //! let project = Project { id: 3, org_id: 7 };
-//! // `org.allows(Read)` reads the parent row: checks take the parents.
+//! // `org.allows(Read)` reads the parent row: attach the parents to the authorizer.
 //! let mut parents = ParentMap::new();
 //! parents.insert(Org { id: 7 });
 //! assert!(Authz::new(&owner).parents(&parents).is_allowed(Project::Deploy, &project));
@@ -131,16 +131,23 @@
 //! ## `#[field_guard(read = P, write = Q)]` on a field
 //!
 //! Reading or writing the field needs `P` / `Q` (either key alone). See
-//! [`readable_fields`](crate::readable_fields) and [`authorize_write`](crate::authorize_write).
+//! [`Authz::readable_fields`](crate::Authz::readable_fields),
+//! [`Authz::writable_fields`](crate::Authz::writable_fields) and
+//! [`Authz::authorize_write`](crate::Authz::authorize_write).
 //!
 //! # `#[requires(Resource::Permission, ..)]`
 //!
+//! The check asks the request's authorizer: an `&Authz<..>` (or `Authz<..>`) argument when the
+//! function has one, else one built from the actor argument and, when given, the `ctx` and
+//! `parents` arguments (`Authz::new(actor).context(ctx).parents(parents)`).
+//!
 //! | key | meaning |
 //! |---|---|
-//! | `actor = arg` | the actor argument (default: the argument named `actor`, or the only non-scalar argument besides the resource) |
+//! | `authz = arg` | the authorizer argument (default: the argument whose type is `Authz<..>`) |
+//! | `actor = arg` | without an authorizer argument, the actor (default: the argument named `actor`, or the only non-scalar argument besides the resource) |
 //! | `on = arg` | the resource argument (default: the argument whose type names the resource; `on = self` in methods) |
-//! | `ctx = arg` | the request context (default: an argument named `ctx`) |
-//! | `parents = arg` | a `&ParentMap` for rules that read parents (default: an argument named `parents`) |
+//! | `ctx = arg` | without an authorizer argument, the request context to attach (default: an argument named `ctx`) |
+//! | `parents = arg` | without an authorizer argument, the parent rows to attach, such as a `&ParentMap` (default: an argument named `parents`) |
 //!
 //! ```
 //! use authz_core::prelude::*;
@@ -161,7 +168,14 @@
 //!     Ok(commits)
 //! }
 //!
+//! // The request's authorizer as an argument: found by its type.
+//! #[requires(Repo::Push)]
+//! fn force_push(authz: &Authz<'_, User>, repo: &Repo) -> Result<i64, AppError> {
+//!     Ok(repo.id)
+//! }
+//!
 //! let repo = Repo { id: 1, owner_id: 1 };
 //! assert_eq!(push(&User { id: 1 }, &repo, 3).unwrap(), 3);
 //! assert!(push(&User { id: 2 }, &repo, 3).is_err());
+//! assert_eq!(force_push(&Authz::new(&User { id: 1 }), &repo).unwrap(), 1);
 //! ```

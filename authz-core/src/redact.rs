@@ -27,8 +27,9 @@
 //!
 //! The view serializes the resource's fields by name (honouring `#[serde(rename = "..")]` and
 //! `#[serde(skip)]`/`#[serde(skip_serializing)]` on them), as a map-like struct, so every field
-//! type must implement `Serialize`. Like [`readable_fields`](crate::readable_fields), it does not
-//! check that the actor may read the resource itself: do that first (or filter the list).
+//! type must implement `Serialize`. Like
+//! [`Authz::readable_fields`](crate::Authz::readable_fields), it does not check that the actor
+//! may read the resource itself: do that first (or filter the list).
 
 use core::fmt;
 

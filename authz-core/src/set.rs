@@ -36,7 +36,7 @@ impl<'de, R: Resource> serde::Deserialize<'de> for PermissionSet<R> {
 
         impl<'de, R: Resource> serde::Deserialize<'de> for Name<R> {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::__private::deserialize_permission(deserializer).map(Name)
+                crate::__private::deserialize_name(deserializer).map(Name)
             }
         }
 

@@ -206,7 +206,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         if !above.is_empty() {
             doc.push_str(&format!("; implied by {}", above.join(", ")));
         }
-        quote!(#[doc = #doc])
+        doc
     });
     let doc = format!(
         "Roles of [`{ident}`], generated from `#[roles(..)]`: {}.",
@@ -249,25 +249,28 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         TokenStream::new()
     };
 
+    let name_enum = super::names::NameEnum {
+        vis,
+        ident: &role_enum,
+        doc,
+        variants: names
+            .iter()
+            .zip(&name_strs)
+            .zip(role_docs)
+            .map(|((n, s), d)| (n.clone(), s.clone(), d))
+            .collect(),
+        methods: migration.unwrap_or_default(),
+        from_str: Some(super::names::FromStrError {
+            error_ty: quote!(::authz_core::UnknownRole),
+            error_fn: quote!(unknown_role),
+            resource: name_str,
+        }),
+        deserialize: true,
+    }
+    .expand();
+
     quote! {
-        #[doc = #doc]
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-        #vis enum #role_enum {
-            #(#role_docs #names,)*
-        }
-
-        #[automatically_derived]
-        impl #role_enum {
-            /// Every role, in declaration order.
-            pub const ALL: [Self; #count] = [#(Self::#names),*];
-
-            /// The name as declared, also the value stored in the role table.
-            pub const fn name(self) -> &'static str {
-                match self { #(Self::#names => #name_strs,)* }
-            }
-
-            #migration
-        }
+        #name_enum
 
         #[automatically_derived]
         impl ::authz_core::__private::RoleEnum for #role_enum {
@@ -283,36 +286,6 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             #[inline]
             fn implied_by(self) -> u64 {
                 match self { #(Self::#names => #granted_bits,)* }
-            }
-        }
-
-        #[automatically_derived]
-        impl ::core::fmt::Display for #role_enum {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.pad(self.name())
-            }
-        }
-
-        #[automatically_derived]
-        impl ::core::str::FromStr for #role_enum {
-            type Err = ::authz_core::UnknownRole;
-            fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                match s {
-                    #(#name_strs => ::core::result::Result::Ok(Self::#names),)*
-                    _ => ::core::result::Result::Err(::authz_core::__private::unknown_role(
-                        #name_str, s, &[#(#name_strs),*],
-                    )),
-                }
-            }
-        }
-
-        ::authz_core::__private::if_serde! {
-            #[automatically_derived]
-            impl ::authz_core::__private::serde::Serialize for #role_enum {
-                fn serialize<S: ::authz_core::__private::serde::Serializer>(&self, serializer: S)
-                    -> ::core::result::Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.name())
-                }
             }
         }
 
