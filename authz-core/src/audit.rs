@@ -58,7 +58,7 @@ fn decision_event<R: Resource>(actor: &R::Actor, perm: R::Permission, resource: 
     }
 }
 
-/// The permission query of [`authorized_actions`](crate::authorized_actions): one event with
+/// The permission query of [`Authz::actions`](crate::Authz::actions): one event with
 /// the granted set.
 #[inline(always)]
 pub(crate) fn actions<R: Resource>(actor: &R::Actor, resource: &R, granted: PermissionSet<R>) {

@@ -6,7 +6,7 @@ use crate::{Permission, Resource};
 
 /// Proof that permission `P` was checked and granted on a resource.
 ///
-/// Only [`authorize`](crate::authorize) creates one, so a function that takes an
+/// Only [`Authz::authorize`](crate::Authz::authorize) creates one, so a function that takes an
 /// `Authorized<'_, Repo, repo_permission::Push>` cannot be called without the check.
 pub struct Authorized<'r, R: Resource, P: Permission<R>> {
     resource: &'r R,

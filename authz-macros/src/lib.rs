@@ -13,6 +13,7 @@ mod cond;
 mod ctxt;
 mod expand;
 mod patch;
+mod paths;
 mod requires;
 mod valid;
 
@@ -35,7 +36,7 @@ pub fn derive_resource(input: TokenStream) -> TokenStream {
 
 /// Derives `authz_core::Patch<R>` for a patch struct (a diesel `AsChangeset` with `Option`
 /// fields): the fields it writes are its `Some` fields (and every non-`Option` field), so
-/// `authorize_write(&actor, &repo, &patch)` checks exactly what the update changes.
+/// `authz.authorize_write(&repo, &patch)` checks exactly what the update changes.
 ///
 /// `#[patch(resource = Repo)]` names the resource; fields map to the resource's fields by name
 /// (`#[patch(field = name)]` renames, `#[patch(skip)]` leaves a field out).

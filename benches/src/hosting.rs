@@ -538,7 +538,7 @@ impl HandWorld {
     }
 }
 
-/// A resolver the application writes itself (the other way `is_allowed_in` reaches parents):
+/// A resolver the application writes itself (the other way an authorizer reaches parents):
 /// repos by id in one `HashMap`, no per-type map in front of it. Issue checks are the only
 /// ones that look a parent up in this model.
 pub struct RepoParents(pub HashMap<i64, Repo>);
@@ -560,7 +560,7 @@ impl Parents for RepoParents {
     }
 }
 
-/// The generated decision of `q`: `is_allowed_in` with the world's parents.
+/// The generated decision of `q`: `Authz::parents(..).is_allowed(..)` with the world's parents.
 #[inline]
 pub fn decide(world: &World, parents: &dyn Parents, q: Query) -> bool {
     match q {

@@ -1,5 +1,5 @@
 //! Permission bits for lists: the permitted actions of every row in the same query
-//! (`authz_diesel::permission_bits`) equal `authorized_actions` row by row, on SQLite and
+//! (`authz.permission_bits::<R, _>()`) equal `authz.actions(..)` row by row, on SQLite and
 //! PostgreSQL, over randomly generated rows and actors. `Wide` declares 64 permissions, so
 //! the sign bit of the `BIGINT` is exercised.
 #![allow(clippy::duplicated_attributes)]

@@ -3,7 +3,7 @@
 //! role rows, with duplicates, redundant implied roles and names the enums do not know), for
 //! every user and every permission of `Org`, `Repo`, `Issue` and `Task`, these agree:
 //!
-//! - the in-memory check (`is_allowed_in`) with roles built by hand from the rows and every row
+//! - the in-memory check (`authz.is_allowed`, with the parents attached) with roles built by hand from the rows and every row
 //!   of the world as parents — the expectation, computed once per world without a database;
 //! - the in-memory check with roles from `load_roles` and parents from `load_parents`;
 //! - the list filter, as `.authorized(..)` and as `R::permitted(..)`;
@@ -332,7 +332,7 @@ macro_rules! check_resource {
                 prop_assert_eq!(
                     actions.contains(p),
                     want.contains(&r.id),
-                    "{}: authorized_actions_in: user {} {}::{} on {}",
+                    "{}: actions: user {} {}::{} on {}",
                     $backend,
                     $uid,
                     stringify!($R),

@@ -1,11 +1,11 @@
-//! The routes, one per enforcement level of DESIGN.md.
+//! The routes, one per enforcement level (request, resource, query, client).
 //!
 //! | route | scope | level | how |
 //! |---|---|---|---|
 //! | `GET /me` | — | actor | the verified user and the roles loaded for this request |
 //! | `GET /repos?limit=&offset=` | `repos:read` | query + client | `.authorized(&Authz::new(&actor), Repo::Read)`, `count()`, each row's actions in the same query |
 //! | `GET /repos/{id}` | `repos:read` | resource | load, `authorize(Read)`: 404 when not readable |
-//! | `GET /repos/{id}/actions` | `repos:read` | client | `authorized_actions`: `["Read","Push"]` |
+//! | `GET /repos/{id}/actions` | `repos:read` | client | `authz.actions(&repo)`: `["Read","Push"]` |
 //! | `POST /repos/{id}/push` | `repos:write` | resource | `#[requires(Repo::Push)]`, `Denied` → `AppError` |
 //! | `DELETE /repos/{id}` | `repos:write` | resource | `authorize_by_id(Delete)`: one query, 404 vs 403 |
 //! | `POST /issues/{id}/close` | `issues:write` | resource | `load_parents` + `#[requires(Issue::Close, parents = ..)]` |

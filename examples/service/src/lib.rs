@@ -1,4 +1,4 @@
-//! The whole authz pipeline in one HTTP service, on the code-hosting model of DESIGN.md:
+//! The whole authz pipeline in one HTTP service, on the code-hosting model of [`model`]:
 //!
 //! 1. **authentication** (`auth`): a JWT (HS256) is verified — signature, algorithm, `exp` —
 //!    or the request ends with 401; nothing from an unverified token is used;

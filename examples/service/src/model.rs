@@ -1,4 +1,4 @@
-//! The code-hosting model of DESIGN.md: orgs, repos, issues; org roles (Owner > Member), repo
+//! The code-hosting model: orgs, repos, issues; org roles (Owner > Member), repo
 //! roles (Maintainer > Contributor > Reader), org owners maintaining every repo of their org,
 //! issues readable through their repo and closable by their creator or anyone who may push.
 //!
