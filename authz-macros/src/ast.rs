@@ -4,9 +4,11 @@ use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, Path, Type, Visibility};
 
-use crate::attr::{self, PermissionAttr, ResourceAttr};
+use crate::attr::{self, RuleAttr};
+use crate::attr_fields;
 use crate::cond::{self, Cond};
 use crate::ctxt::{one_of, Ctxt};
+use crate::naming;
 
 pub struct Resource<'a> {
     pub ident: &'a Ident,
@@ -24,8 +26,8 @@ pub struct Resource<'a> {
     pub derived_roles: Vec<DerivedRole>,
     /// `#[relation(name: Parent = field)]`.
     pub relations: Vec<Relation>,
-    /// Some `#[resource]` or `#[permission]` attribute could not be parsed. Its error is
-    /// reported; checks that would only repeat it (a missing `actor`, no permissions) are not.
+    /// Some attribute had a mistake. Its error is reported; checks that would only repeat it (a
+    /// missing `actor`, no permissions, a missing role table) are not.
     pub malformed: bool,
 }
 
@@ -100,12 +102,7 @@ pub struct Relation {
 impl Relation {
     /// The parent's role enum: `Org` → `OrgRole`, `crate::m::Org` → `crate::m::OrgRole`.
     pub fn target_with_suffix(&self, suffix: &str) -> Path {
-        let mut path = self.target.clone();
-        if let Some(last) = path.segments.last_mut() {
-            last.ident = Ident::new(&format!("{}{suffix}", last.ident), last.ident.span());
-            last.arguments = syn::PathArguments::None;
-        }
-        path
+        naming::sibling(&self.target, |ident| naming::with_suffix(ident, suffix))
     }
 }
 
@@ -154,111 +151,110 @@ impl<'a> Resource<'a> {
             return None;
         }
 
-        let mut opts = ResourceAttr::default();
+        let mut opts = attr::parse_resource(cx, &input.attrs);
+        let mut malformed = opts.malformed;
         let mut permissions: Vec<Permission> = Vec::new();
-        let mut malformed = false;
         let mut roles: Option<RolesDef> = None;
         let mut derived_roles = Vec::new();
         let mut relations: Vec<Relation> = Vec::new();
         for a in &input.attrs {
-            if a.path().is_ident("resource") {
-                attr::parse_resource_attr(cx, a, &mut opts);
-            } else if a.path().is_ident("roles") {
+            if a.path().is_ident("roles") {
                 // #[roles(Owner > Member, table = org_roles)]
-                match a.parse_args::<attr::RolesAttr>() {
-                    Ok(_) if roles.is_some() => cx.error_spanned(
+                let Some(r) = attr::parse_roles(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                malformed |= !r.clean;
+                if roles.is_some() {
+                    cx.error_spanned(
                         a,
                         "duplicate `#[roles]`; list every role in one attribute: `#[roles(Owner > Member, Billing, table = ..)]`",
-                    ),
-                    Ok(r) => {
-                        let default_column = format!("{}_id", crate::expand::snake_case(&input.ident.to_string()));
-                        roles = Some(RolesDef {
-                            span: a.path().span(),
-                            names: r.names,
-                            implies: r.implies,
-                            table: r.table,
-                            actor_column: r.actor_column.unwrap_or_else(|| Ident::new("user_id", a.span())),
-                            resource_column: r.resource_column.unwrap_or_else(|| Ident::new(&default_column, a.span())),
-                            role_column: r.role_column.unwrap_or_else(|| Ident::new("role", a.span())),
-                        });
-                    }
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
+                    );
+                    continue;
                 }
+                roles = Some(RolesDef {
+                    span: a.path().span(),
+                    names: r.names,
+                    implies: r.implies,
+                    table: r.table,
+                    actor_column: r
+                        .actor_column
+                        .unwrap_or_else(|| Ident::new("user_id", a.span())),
+                    resource_column: r
+                        .resource_column
+                        .unwrap_or_else(|| naming::resource_column(&input.ident, a.span())),
+                    role_column: r
+                        .role_column
+                        .unwrap_or_else(|| Ident::new("role", a.span())),
+                });
             } else if a.path().is_ident("role") {
                 // #[role(Maintainer, if = org.role(Owner))]
-                match a.parse_args::<PermissionAttr>() {
-                    Ok(p) => {
-                        if let Some(err) = p.error {
-                            cx.syn_error(err);
-                        }
-                        match p.condition {
-                            Some(expr) => derived_roles.push(DerivedRole {
-                                cond: cond::parse(cx, &expr),
-                                source: tokens_text(&expr),
-                                role: p.name,
-                            }),
-                            None => cx.error_spanned(
-                                &p.name,
-                                format_args!(
-                                    "`#[role({})]` needs a condition: `#[role({}, if = org.role(Owner))]`; stored roles need no attribute",
-                                    p.name, p.name
-                                ),
-                            ),
-                        }
-                    }
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
-                }
-            } else if a.path().is_ident("relation") {
-                // #[relation(org: Org = org_id)]
-                match a.parse_args::<attr::RelationAttr>() {
-                    Ok(r) if relations.iter().any(|q| q.name == r.name) => {
-                        cx.error_spanned(&r.name, format_args!("duplicate relation `{}`", r.name))
-                    }
-                    Ok(r) => relations.push(Relation {
-                        name: r.name,
-                        target: r.target,
-                        field: r.field,
-                    }),
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
-                }
-            } else if a.path().is_ident("permission") {
-                if !attr::has_arguments(
-                    cx,
-                    a,
-                    "permission",
-                    "#[permission(Read, if = <condition>)]",
-                ) {
+                let Some(r) = attr::parse_role(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                if !r.clean {
+                    // The mistake is reported; a rule that may be half read grants nothing.
                     malformed = true;
                     continue;
                 }
-                match a.parse_args::<PermissionAttr>() {
-                    // Checked here rather than in `valid`: the permission enum is generated even
-                    // when there are errors, and a second variant of one name would add errors.
-                    Ok(p) if permissions.iter().any(|q| q.name == p.name) => cx.error_spanned(
+                match r.condition {
+                    Some(expr) => derived_roles.push(DerivedRole {
+                        cond: cond::parse(cx, &expr),
+                        source: tokens_text(&expr),
+                        role: r.name,
+                    }),
+                    None => cx.error_spanned(
+                        &r.name,
+                        format_args!(
+                            "`#[role({})]` needs a condition: `#[role({}, if = org.role(Owner))]`; stored roles need no attribute",
+                            r.name, r.name
+                        ),
+                    ),
+                }
+            } else if a.path().is_ident("relation") {
+                // #[relation(org: Org = org_id)]
+                let Some(r) = attr::parse_relation(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                if relations.iter().any(|q| q.name == r.name) {
+                    cx.error_spanned(
+                        &r.name,
+                        format_args!(
+                            "duplicate relation `{}`; declare each relation once",
+                            r.name
+                        ),
+                    );
+                    continue;
+                }
+                relations.push(Relation {
+                    name: r.name,
+                    target: r.target,
+                    field: r.field,
+                });
+            } else if a.path().is_ident("permission") {
+                // #[permission(Read, if = <condition>)]
+                let Some(p) = attr::parse_permission(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                malformed |= !p.clean;
+                // Checked here rather than in `valid`: the permission enum is generated even
+                // when there are errors, and a second variant of one name would add errors.
+                if permissions.iter().any(|q| q.name == p.name) {
+                    cx.error_spanned(
                         &p.name,
                         format_args!(
                             "duplicate permission `{}`; declare each permission once and combine its conditions with `||`",
                             p.name
                         ),
-                    ),
-                    Ok(p) => permissions.push(permission(cx, p)),
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
+                    );
+                    continue;
                 }
+                permissions.push(permission(cx, p));
             }
         }
-        malformed |= opts.malformed;
 
         // Also checked here so that the generated `READ` constant only names a declared
         // permission.
@@ -283,15 +279,9 @@ impl<'a> Resource<'a> {
                 Some(Field {
                     ident,
                     ty: &f.ty,
-                    column: attr::diesel_column_name(f).unwrap_or_else(|| ident.clone()),
+                    column: attr_fields::diesel_column_name(f).unwrap_or_else(|| ident.clone()),
                     nullable: is_option(&f.ty),
-                    guard: crate::attr_fields::field_guard(
-                        cx,
-                        f,
-                        ident,
-                        &permissions,
-                        opts.id.as_ref(),
-                    ),
+                    guard: attr_fields::field_guard(cx, f, ident, &permissions, opts.id.as_ref()),
                 })
             })
             .collect();
@@ -318,9 +308,9 @@ impl<'a> Resource<'a> {
     }
 }
 
-fn permission(cx: &mut Ctxt, p: PermissionAttr) -> Permission {
-    if let Some(err) = p.error {
-        cx.syn_error(err);
+fn permission(cx: &mut Ctxt, p: RuleAttr) -> Permission {
+    if !p.clean {
+        // The mistake is reported; the permission is declared and denies.
         return Permission {
             name: p.name,
             cond: Cond::Const(false),
