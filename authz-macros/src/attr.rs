@@ -7,7 +7,7 @@
 //! smallest wrong token and parsing resumes after the next `,`, so every mistake of an attribute
 //! is reported and none of them hides the items after it.
 
-use proc_macro2::{Spacing, TokenTree};
+use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Expr, Ident, Meta, Path, Token, Type};
@@ -104,10 +104,16 @@ impl Grammar {
                 format_args!("`{key}` needs {what}: `{form}`"),
             ));
         }
-        input.parse::<Token![=]>()?;
+        let eq: Token![=] = input.parse()?;
         input.parse().map_err(|err| {
+            // `key = ,` or `key =)`: syn would point at what follows, we at the `=`.
+            let span = if input.is_empty() || input.peek(Token![,]) {
+                eq.span
+            } else {
+                err.span()
+            };
             syn::Error::new(
-                err.span(),
+                span,
                 format_args!("expected {what} after `{key} =`, e.g. `{form}`"),
             )
         })
@@ -152,17 +158,25 @@ impl Grammar {
     }
 }
 
-/// The last token tree between `start` and `input`, which `start` is a fork of.
-fn last_token(start: ParseStream<'_>, input: ParseStream<'_>) -> Option<TokenTree> {
+/// The last token between `start` and `input`, which `start` is a fork of: a token tree, or
+/// the whole of an operator (`||`, not its last `|`).
+fn last_token(start: ParseStream<'_>, input: ParseStream<'_>) -> Option<TokenStream> {
     let end = input.cursor();
     let mut cursor = start.cursor();
-    let mut last = None;
+    let mut last: Vec<TokenTree> = Vec::new();
     while cursor != end {
         let (tt, next) = cursor.token_tree()?;
-        last = Some(tt);
+        let joined = matches!(
+            (last.last(), &tt),
+            (Some(TokenTree::Punct(prev)), TokenTree::Punct(_)) if prev.spacing() == Spacing::Joint
+        );
+        if !joined {
+            last.clear();
+        }
+        last.push(tt);
         cursor = next;
     }
-    last
+    (!last.is_empty()).then(|| last.into_iter().collect())
 }
 
 /// Skips to the `,` that ends the current item. Commas between the `<` and `>` of generic
@@ -444,11 +458,23 @@ fn parse_rule(cx: &mut Ctxt, attr: &Attribute, rule: &'static Rule) -> Option<Ru
                 ),
             ));
         }
+        let start = input.fork();
         let expr: Expr = input.parse().map_err(|err| {
-            syn::Error::new(
-                err.span(),
-                format_args!("invalid condition, {err}: `{}`", rule.form(name)),
-            )
+            // Cut short (`a ||`): syn points at the closing parenthesis, we at the operator.
+            match last_token(&start, input).filter(|_| input.is_empty()) {
+                Some(last) => syn::Error::new_spanned(
+                    &last,
+                    format_args!(
+                        "incomplete condition after `{}`: `{}`",
+                        crate::ast::tokens_text(&last),
+                        rule.form(name)
+                    ),
+                ),
+                None => syn::Error::new(
+                    err.span(),
+                    format_args!("invalid condition, {err}: `{}`", rule.form(name)),
+                ),
+            }
         })?;
         condition.set(cx, &key, expr);
         Ok(())

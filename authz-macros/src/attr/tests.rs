@@ -446,7 +446,11 @@ fn role_has_its_own_messages() {
         ),
         (
             "#[role(Maintainer, if = org.role(Owner) ||)]",
-            "invalid condition, unexpected end of input, expected an expression: `#[role(Maintainer, if = org.role(Owner))]`",
+            "incomplete condition after `||`: `#[role(Maintainer, if = org.role(Owner))]`",
+        ),
+        (
+            "#[role(Maintainer, if = org.role(Owner) || , )]",
+            "invalid condition, expected an expression: `#[role(Maintainer, if = org.role(Owner))]`",
         ),
         (
             "#[role(Maintainer, Reader, if = org.role(Owner))]",
