@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, Fields};
 
-use crate::attr::{self, ActorAttr};
+use crate::attr;
+use crate::attr_fields;
 use crate::ctxt::{one_of, Ctxt};
 
 pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
@@ -13,10 +14,8 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
         Err(err) => return err.to_compile_error(),
     };
     let mut cx = Ctxt::default();
-    let mut opts = ActorAttr::default();
-    for a in input.attrs.iter().filter(|a| a.path().is_ident("actor")) {
-        attr::parse_actor_attr(&mut cx, a, &mut opts);
-    }
+    // #[actor(id = user_id)]
+    let opts = attr::parse_actor(&mut cx, &input.attrs);
     let fields = match &input.data {
         Data::Struct(s) => match &s.fields {
             Fields::Named(named) => Some(named),
@@ -92,42 +91,24 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
     // #[actor(roles)] pub orgs: RoleMap<Org>
     for field in &fields.named {
         let Some(name) = &field.ident else { continue };
-        for a in field.attrs.iter().filter(|a| a.path().is_ident("actor")) {
-            let mut is_roles = false;
-            let parsed = a.parse_nested_meta(|meta| {
-                if meta.path.is_ident("roles") {
-                    is_roles = true;
-                    Ok(())
-                } else {
-                    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
-                    Err(meta.error(format_args!(
-                        "unknown key `{key}` in a field's `#[actor(..)]`, expected `roles`: `#[actor(roles)] pub orgs: RoleMap<Org>`"
-                    )))
-                }
-            });
-            if let Err(err) = parsed {
-                cx.syn_error(err);
-                continue;
-            }
-            if !is_roles {
-                continue;
-            }
-            let ty = &field.ty;
-            let resource = role_map_resource(ty)
-                .unwrap_or_else(|| quote!(<#ty as ::authz_core::__private::RoleStore>::Resource));
-            out.extend(quote! {
-                #[automatically_derived]
-                impl #impl_generics ::authz_core::__private::HasRoles<#resource> for #ident #ty_generics #where_clause {
-                    #[inline]
-                    fn roles_on(
-                        &self,
-                        id: &<#resource as ::authz_core::__private::Keyed>::Id,
-                    ) -> ::authz_core::__private::RoleSet<<#resource as ::authz_core::__private::RoleHolder>::Role> {
-                        ::authz_core::__private::RoleStore::roles_on(&self.#name, id)
-                    }
-                }
-            });
+        if !attr_fields::actor_roles(&mut cx, field) {
+            continue;
         }
+        let ty = &field.ty;
+        let resource = role_map_resource(ty)
+            .unwrap_or_else(|| quote!(<#ty as ::authz_core::__private::RoleStore>::Resource));
+        out.extend(quote! {
+            #[automatically_derived]
+            impl #impl_generics ::authz_core::__private::HasRoles<#resource> for #ident #ty_generics #where_clause {
+                #[inline]
+                fn roles_on(
+                    &self,
+                    id: &<#resource as ::authz_core::__private::Keyed>::Id,
+                ) -> ::authz_core::__private::RoleSet<<#resource as ::authz_core::__private::RoleHolder>::Role> {
+                    ::authz_core::__private::RoleStore::roles_on(&self.#name, id)
+                }
+            }
+        });
     }
     out.extend(cx.to_compile_errors());
     out

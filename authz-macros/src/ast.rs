@@ -1,11 +1,14 @@
 //! The typed model of one `#[derive(Resource)]` input, built from syn and keeping spans.
 
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, Path, Type, Visibility};
 
-use crate::attr::{self, PermissionAttr, ResourceAttr};
+use crate::attr::{self, RuleAttr};
+use crate::attr_fields;
 use crate::cond::{self, Cond};
 use crate::ctxt::{one_of, Ctxt};
+use crate::naming;
 
 pub struct Resource<'a> {
     pub ident: &'a Ident,
@@ -23,8 +26,8 @@ pub struct Resource<'a> {
     pub derived_roles: Vec<DerivedRole>,
     /// `#[relation(name: Parent = field)]`.
     pub relations: Vec<Relation>,
-    /// Some `#[resource]` or `#[permission]` attribute could not be parsed. Its error is
-    /// reported; checks that would only repeat it (a missing `actor`, no permissions) are not.
+    /// Some attribute had a mistake. Its error is reported; checks that would only repeat it (a
+    /// missing `actor`, no permissions, a missing role table) are not.
     pub malformed: bool,
 }
 
@@ -99,12 +102,7 @@ pub struct Relation {
 impl Relation {
     /// The parent's role enum: `Org` → `OrgRole`, `crate::m::Org` → `crate::m::OrgRole`.
     pub fn target_with_suffix(&self, suffix: &str) -> Path {
-        let mut path = self.target.clone();
-        if let Some(last) = path.segments.last_mut() {
-            last.ident = Ident::new(&format!("{}{suffix}", last.ident), last.ident.span());
-            last.arguments = syn::PathArguments::None;
-        }
-        path
+        naming::sibling(&self.target, |ident| naming::with_suffix(ident, suffix))
     }
 }
 
@@ -153,111 +151,110 @@ impl<'a> Resource<'a> {
             return None;
         }
 
-        let mut opts = ResourceAttr::default();
+        let mut opts = attr::parse_resource(cx, &input.attrs);
+        let mut malformed = opts.malformed;
         let mut permissions: Vec<Permission> = Vec::new();
-        let mut malformed = false;
         let mut roles: Option<RolesDef> = None;
         let mut derived_roles = Vec::new();
         let mut relations: Vec<Relation> = Vec::new();
         for a in &input.attrs {
-            if a.path().is_ident("resource") {
-                attr::parse_resource_attr(cx, a, &mut opts);
-            } else if a.path().is_ident("roles") {
+            if a.path().is_ident("roles") {
                 // #[roles(Owner > Member, table = org_roles)]
-                match a.parse_args::<attr::RolesAttr>() {
-                    Ok(_) if roles.is_some() => cx.error_spanned(
+                let Some(r) = attr::parse_roles(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                malformed |= !r.clean;
+                if roles.is_some() {
+                    cx.error_spanned(
                         a,
                         "duplicate `#[roles]`; list every role in one attribute: `#[roles(Owner > Member, Billing, table = ..)]`",
-                    ),
-                    Ok(r) => {
-                        let default_column = format!("{}_id", crate::expand::snake_case(&input.ident.to_string()));
-                        roles = Some(RolesDef {
-                            span: a.path().span(),
-                            names: r.names,
-                            implies: r.implies,
-                            table: r.table,
-                            actor_column: r.actor_column.unwrap_or_else(|| Ident::new("user_id", a.span())),
-                            resource_column: r.resource_column.unwrap_or_else(|| Ident::new(&default_column, a.span())),
-                            role_column: r.role_column.unwrap_or_else(|| Ident::new("role", a.span())),
-                        });
-                    }
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
+                    );
+                    continue;
                 }
+                roles = Some(RolesDef {
+                    span: a.path().span(),
+                    names: r.names,
+                    implies: r.implies,
+                    table: r.table,
+                    actor_column: r
+                        .actor_column
+                        .unwrap_or_else(|| Ident::new("user_id", a.span())),
+                    resource_column: r
+                        .resource_column
+                        .unwrap_or_else(|| naming::resource_column(&input.ident, a.span())),
+                    role_column: r
+                        .role_column
+                        .unwrap_or_else(|| Ident::new("role", a.span())),
+                });
             } else if a.path().is_ident("role") {
                 // #[role(Maintainer, if = org.role(Owner))]
-                match a.parse_args::<PermissionAttr>() {
-                    Ok(p) => {
-                        if let Some(err) = p.error {
-                            cx.syn_error(err);
-                        }
-                        match p.condition {
-                            Some(expr) => derived_roles.push(DerivedRole {
-                                cond: cond::parse(cx, &expr),
-                                source: tokens_text(&expr),
-                                role: p.name,
-                            }),
-                            None => cx.error_spanned(
-                                &p.name,
-                                format_args!(
-                                    "`#[role({})]` needs a condition: `#[role({}, if = org.role(Owner))]`; stored roles need no attribute",
-                                    p.name, p.name
-                                ),
-                            ),
-                        }
-                    }
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
-                }
-            } else if a.path().is_ident("relation") {
-                // #[relation(org: Org = org_id)]
-                match a.parse_args::<attr::RelationAttr>() {
-                    Ok(r) if relations.iter().any(|q| q.name == r.name) => {
-                        cx.error_spanned(&r.name, format_args!("duplicate relation `{}`", r.name))
-                    }
-                    Ok(r) => relations.push(Relation {
-                        name: r.name,
-                        target: r.target,
-                        field: r.field,
-                    }),
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
-                }
-            } else if a.path().is_ident("permission") {
-                if !attr::has_arguments(
-                    cx,
-                    a,
-                    "permission",
-                    "#[permission(Read, if = <condition>)]",
-                ) {
+                let Some(r) = attr::parse_role(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                if !r.clean {
+                    // The mistake is reported; a rule that may be half read grants nothing.
                     malformed = true;
                     continue;
                 }
-                match a.parse_args::<PermissionAttr>() {
-                    // Checked here rather than in `valid`: the permission enum is generated even
-                    // when there are errors, and a second variant of one name would add errors.
-                    Ok(p) if permissions.iter().any(|q| q.name == p.name) => cx.error_spanned(
+                match r.condition {
+                    Some(expr) => derived_roles.push(DerivedRole {
+                        cond: cond::parse(cx, &expr),
+                        source: tokens_text(&expr),
+                        role: r.name,
+                    }),
+                    None => cx.error_spanned(
+                        &r.name,
+                        format_args!(
+                            "`#[role({})]` needs a condition: `#[role({}, if = org.role(Owner))]`; stored roles need no attribute",
+                            r.name, r.name
+                        ),
+                    ),
+                }
+            } else if a.path().is_ident("relation") {
+                // #[relation(org: Org = org_id)]
+                let Some(r) = attr::parse_relation(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                if relations.iter().any(|q| q.name == r.name) {
+                    cx.error_spanned(
+                        &r.name,
+                        format_args!(
+                            "duplicate relation `{}`; declare each relation once",
+                            r.name
+                        ),
+                    );
+                    continue;
+                }
+                relations.push(Relation {
+                    name: r.name,
+                    target: r.target,
+                    field: r.field,
+                });
+            } else if a.path().is_ident("permission") {
+                // #[permission(Read, if = <condition>)]
+                let Some(p) = attr::parse_permission(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                malformed |= !p.clean;
+                // Checked here rather than in `valid`: the permission enum is generated even
+                // when there are errors, and a second variant of one name would add errors.
+                if permissions.iter().any(|q| q.name == p.name) {
+                    cx.error_spanned(
                         &p.name,
                         format_args!(
                             "duplicate permission `{}`; declare each permission once and combine its conditions with `||`",
                             p.name
                         ),
-                    ),
-                    Ok(p) => permissions.push(permission(cx, p)),
-                    Err(err) => {
-                        malformed = true;
-                        cx.syn_error(err);
-                    }
+                    );
+                    continue;
                 }
+                permissions.push(permission(cx, p));
             }
         }
-        malformed |= opts.malformed;
 
         // Also checked here so that the generated `READ` constant only names a declared
         // permission.
@@ -282,15 +279,9 @@ impl<'a> Resource<'a> {
                 Some(Field {
                     ident,
                     ty: &f.ty,
-                    column: attr::diesel_column_name(f).unwrap_or_else(|| ident.clone()),
+                    column: attr_fields::diesel_column_name(f).unwrap_or_else(|| ident.clone()),
                     nullable: is_option(&f.ty),
-                    guard: crate::attr_fields::field_guard(
-                        cx,
-                        f,
-                        ident,
-                        &permissions,
-                        opts.id.as_ref(),
-                    ),
+                    guard: attr_fields::field_guard(cx, f, ident, &permissions, opts.id.as_ref()),
                 })
             })
             .collect();
@@ -317,9 +308,9 @@ impl<'a> Resource<'a> {
     }
 }
 
-fn permission(cx: &mut Ctxt, p: PermissionAttr) -> Permission {
-    if let Some(err) = p.error {
-        cx.syn_error(err);
+fn permission(cx: &mut Ctxt, p: RuleAttr) -> Permission {
+    if !p.clean {
+        // The mistake is reported; the permission is declared and denies.
         return Permission {
             name: p.name,
             cond: Cond::Const(false),
@@ -361,20 +352,308 @@ fn is_option(ty: &Type) -> bool {
     }
 }
 
-/// Tokens printed the way a person writes them (`self.a == actor.b`).
+/// Tokens printed back as the source has them: every literal exactly as written (string
+/// contents included), multi-character operators joined, and spaces where a person writes
+/// them (`self.a == actor.b && !self.c`, `org.role(Owner)`, `["a", "b"].contains(&self.x)`).
+/// Line breaks and indentation become single spaces; nothing else is rewritten.
 pub fn tokens_text<T: quote::ToTokens>(tokens: &T) -> String {
-    let raw = tokens.to_token_stream().to_string();
-    let raw = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    raw.replace(" . ", ".")
-        .replace(" (", "(")
-        .replace("( ", "(")
-        .replace(" )", ")")
-        .replace(" ,", ",")
-        .replace("! ", "!")
-        .replace("& ", "&")
-        .replace("&&", "&& ")
-        .replace("&&  ", "&& ")
-        .replace(" :: ", "::")
-        .replace("[ ", "[")
-        .replace(" ]", "]")
+    let mut printer = Printer::default();
+    printer.stream(tokens.to_token_stream());
+    printer.out
+}
+
+/// Operators of more than one character, longest first within a length.
+const MULTI_CHAR_OPS: [&str; 24] = [
+    "<<=", ">>=", "...", "..=", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=",
+    "*=", "/=", "%=", "^=", "&=", "|=", "<<", ">>", "..",
+];
+
+/// Keywords after which an expression starts, so `&`, `-`, `*` and `!` are prefixes there.
+const KEYWORDS_BEFORE_EXPR: [&str; 15] = [
+    "as", "break", "dyn", "else", "for", "if", "impl", "in", "let", "match", "move", "mut",
+    "return", "unsafe", "while",
+];
+
+/// What the last printed token was, which decides the space before the next one.
+#[derive(Clone, Copy, PartialEq, Default)]
+enum Last {
+    #[default]
+    Nothing,
+    /// An identifier that ends an operand (`self`, `x`, `true`).
+    Operand,
+    /// A keyword after which an expression starts (`if`, `as`).
+    Keyword,
+    Literal,
+    Open(Delimiter),
+    Close,
+    /// `a == b`, `a && b`: spaced on both sides.
+    Binary,
+    /// `!x`, `&x`, `-1`, and the `!` of `m!(..)`: nothing after.
+    Prefix,
+    /// `.`, `::`, `..`, `?`, `'` of a lifetime: nothing on either side.
+    Tight,
+    /// `,`, `;`, `:`: nothing before, a space after.
+    Separator,
+    /// `<` of generic arguments: nothing after.
+    GenericOpen,
+    /// `>` of generic arguments.
+    GenericClose,
+}
+
+#[derive(Default)]
+struct Printer {
+    out: String,
+    last: Last,
+    /// The text of the last token when it was an identifier or an operator: tells `Vec<` from
+    /// `a <`, and `::<` or `?.` from other punctuation.
+    last_text: Option<String>,
+    /// Open `<` of generic arguments.
+    generics: usize,
+}
+
+impl Printer {
+    fn stream(&mut self, stream: TokenStream) {
+        let mut tokens = stream.into_iter().peekable();
+        while let Some(tt) = tokens.next() {
+            match tt {
+                TokenTree::Group(group) => {
+                    if group.delimiter() == Delimiter::None {
+                        self.stream(group.stream());
+                        continue;
+                    }
+                    let (open, close) = match group.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Bracket => ("[", "]"),
+                        _ => ("{", "}"),
+                    };
+                    let space = match self.last {
+                        // `f(x)`, `a[0]`, `f()(x)`, `Vec::<T>::new()`, `m!(..)`
+                        Last::Operand | Last::Close | Last::GenericClose
+                            if group.delimiter() != Delimiter::Brace =>
+                        {
+                            false
+                        }
+                        last => Self::space_after(last),
+                    };
+                    self.push(space, open, Last::Open(group.delimiter()));
+                    self.stream(group.stream());
+                    // `{ a }` but `{}`, `(a)`, `[a]`
+                    let space = group.delimiter() == Delimiter::Brace
+                        && self.last != Last::Open(Delimiter::Brace);
+                    self.push(space, close, Last::Close);
+                }
+                TokenTree::Ident(ident) => {
+                    let text = ident.to_string();
+                    let space = Self::space_after(self.last);
+                    let kind = if KEYWORDS_BEFORE_EXPR.contains(&text.as_str()) {
+                        Last::Keyword
+                    } else {
+                        Last::Operand
+                    };
+                    self.push(space, &text, kind);
+                    self.last_text = Some(text);
+                }
+                TokenTree::Literal(lit) => {
+                    // The literal exactly as written: `"a , b"`, `r"x"`, `1_000i64`.
+                    let space = Self::space_after(self.last);
+                    self.push(space, &lit.to_string(), Last::Literal);
+                }
+                TokenTree::Punct(first) => {
+                    // A run of joint punctuation: `&&`, `==`, `::`, `!=`, but also `==-` of
+                    // `a==-1`, split into the operators it is made of.
+                    let mut run = String::from(first.as_char());
+                    let mut spacing = first.spacing();
+                    while spacing == Spacing::Joint {
+                        match tokens.peek() {
+                            Some(TokenTree::Punct(next)) => {
+                                run.push(next.as_char());
+                                spacing = next.spacing();
+                                tokens.next();
+                            }
+                            _ => break,
+                        }
+                    }
+                    let mut rest = run.as_str();
+                    while !rest.is_empty() {
+                        let op = MULTI_CHAR_OPS
+                            .iter()
+                            .copied()
+                            .find(|op| rest.starts_with(op))
+                            .unwrap_or_else(|| {
+                                &rest[..rest.chars().next().map_or(1, char::len_utf8)]
+                            });
+                        rest = &rest[op.len()..];
+                        self.op(op);
+                    }
+                }
+            }
+        }
+    }
+
+    fn op(&mut self, op: &str) {
+        let last = self.last;
+        let after_operand = matches!(
+            last,
+            Last::Operand | Last::Literal | Last::Close | Last::GenericClose
+        ) || (last == Last::Tight && self.last_text.as_deref() == Some("?"));
+        let kind = match op {
+            "." | "::" | ".." | "..=" | "..." | "?" | "'" => Last::Tight,
+            "," | ";" | ":" => Last::Separator,
+            // `!x`, and `m!(..)`
+            "!" => Last::Prefix,
+            "&" | "&&" | "-" | "*" | "|" | "||" if !after_operand => Last::Prefix,
+            // `Vec<T>`, `::<T>`, `<T as Trait>::X`
+            "<" if self.generic_open(last) => Last::GenericOpen,
+            ">" | ">>" if self.generics > 0 => {
+                for _ in 0..op.len() {
+                    if self.generics > 0 {
+                        self.generics -= 1;
+                        self.push(false, ">", Last::GenericClose);
+                    } else {
+                        self.op(">");
+                    }
+                }
+                return;
+            }
+            _ => Last::Binary,
+        };
+        let space = match kind {
+            Last::Tight | Last::Separator | Last::GenericOpen | Last::GenericClose => {
+                // `a == ::core::x`, `(a, ::b)`
+                op == "::" && matches!(last, Last::Binary | Last::Separator | Last::Keyword)
+            }
+            // `m!(..)`
+            Last::Prefix if op == "!" && last == Last::Operand => false,
+            Last::Binary => last != Last::Nothing,
+            _ => Self::space_after(last),
+        };
+        if kind == Last::GenericOpen {
+            self.generics += 1;
+        }
+        self.push(space, op, kind);
+        self.last_text = Some(op.to_owned());
+    }
+
+    /// `<` opens generic arguments after a type name (`Vec<`, `Option<`), after `::`, and where
+    /// an expression starts (`<T as Trait>::X`); elsewhere it compares.
+    fn generic_open(&self, last: Last) -> bool {
+        match last {
+            Last::Operand => self.last_text.as_deref().is_some_and(|name| {
+                name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.chars().any(|c| c.is_ascii_lowercase())
+            }),
+            Last::Tight => self.last_text.as_deref() == Some("::"),
+            Last::Nothing | Last::Open(_) | Last::Separator | Last::Binary | Last::Keyword => true,
+            _ => false,
+        }
+    }
+
+    /// Whether a token is spaced from `last` when the token has no say (identifiers, literals,
+    /// most delimiters): after anything but a prefix, `.`/`::`, `<` and `(`/`[`.
+    fn space_after(last: Last) -> bool {
+        match last {
+            Last::Nothing
+            | Last::Prefix
+            | Last::Tight
+            | Last::GenericOpen
+            | Last::Open(Delimiter::Parenthesis | Delimiter::Bracket) => false,
+            Last::Open(_) => true,
+            Last::Operand
+            | Last::Keyword
+            | Last::Literal
+            | Last::Close
+            | Last::Binary
+            | Last::Separator
+            | Last::GenericClose => true,
+        }
+    }
+
+    fn push(&mut self, space: bool, text: &str, kind: Last) {
+        if space && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.out.push_str(text);
+        self.last = kind;
+        self.last_text = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tokens_text;
+    use proc_macro2::TokenStream;
+
+    fn text(src: &str) -> String {
+        let tokens: TokenStream = src
+            .parse()
+            .unwrap_or_else(|err| panic!("test input `{src}`: {err}"));
+        tokens_text(&tokens)
+    }
+
+    #[test]
+    fn prints_rules_as_written() {
+        for src in [
+            "self.a == actor.b && !self.c",
+            "role(Member)",
+            "org.role(Owner)",
+            "[\"a\", \"b\"].contains(&self.x)",
+            "a || (b && c)",
+            "-1",
+            "x.is_some()",
+            "self.n >= -3 && self.s != Status::Open",
+            "!(self.level > actor.clearance)",
+            "self.level < 3 && self.level <= ctx.max",
+            "self.a || self.b && self.c",
+            "role(Maintainer) || org.role(Owner) || repo.allows(Push)",
+            "self.level as i64 == 1",
+            "match self.level { _ => true }",
+            "self.x < 2.5 && self.y == -1.5e3 && self.z == 0x10u8",
+            "self.0 == 1",
+            "<T as X>::Y == self.level",
+            "Option<Vec<u8>>",
+            "::core::option::Option<i64>",
+            "crate::m::Org",
+            "self.a::<T>()",
+            "1..=5",
+            "a - b * c",
+            "*self.x == 'a'",
+            "&mut self.x",
+            "self.f()?.g",
+            "r#type == r\"a , b\"",
+            "b\"x\" == self.bytes",
+            "vec![1, 2]",
+            "{}",
+            "MAX < self.level",
+            "",
+        ] {
+            assert_eq!(text(src), src);
+        }
+    }
+
+    #[test]
+    fn literals_are_kept_exactly() {
+        assert_eq!(text(r#"self.s == " , ""#), r#"self.s == " , ""#);
+        assert_eq!(
+            text(r#"["a , b",   "c(  )d"].contains(&self.s)"#),
+            r#"["a , b", "c(  )d"].contains(&self.s)"#
+        );
+        assert_eq!(text(r#"self.s == "a\"b\n""#), r#"self.s == "a\"b\n""#);
+        assert_eq!(text("self.x == 1_000i64"), "self.x == 1_000i64");
+    }
+
+    #[test]
+    fn layout_becomes_single_spaces() {
+        let src = "self.is_public\n        ||(patient.allows(Read)\n            &&   self.level>=-2)\n    || actor.is_admin";
+        assert_eq!(
+            text(src),
+            "self.is_public || (patient.allows(Read) && self.level >= -2) || actor.is_admin"
+        );
+        assert_eq!(
+            text("self.a==actor.b&&!self.c"),
+            "self.a == actor.b && !self.c"
+        );
+        assert_eq!(text("self.a==-1"), "self.a == -1");
+        assert_eq!(text("role ( Member )"), "role(Member)");
+        assert_eq!(text("[ 1 , - 2 ]"), "[1, -2]");
+    }
 }

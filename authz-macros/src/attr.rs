@@ -1,308 +1,501 @@
-//! Parsing of the attribute grammar: `#[resource(..)]`, `#[permission(..)]`, `#[actor(..)]`.
+//! Parsing of the attribute grammar: `#[resource]`, `#[permission]`, `#[roles]`, `#[role]`,
+//! `#[relation]` on a resource, `#[actor]` on an actor, `#[patch]` on a patch struct (the
+//! field-level attributes are in `attr_fields`).
+//!
+//! Every attribute is read the same way: a [`Grammar`] walks its comma-separated items and
+//! each [`Attr`] slot takes a key at most once. A mistake in one item is reported on its
+//! smallest wrong token and parsing resumes after the next `,`, so every mistake of an attribute
+//! is reported and none of them hides the items after it.
 
+use proc_macro2::{Spacing, TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Expr, Ident, Path, Token, Type};
+use syn::{Attribute, Expr, Ident, Meta, Path, Token, Type};
 
-use crate::ctxt::{one_of, Ctxt};
+use crate::ctxt::{expected_keys, Ctxt};
 
-/// Options of `#[resource(..)]`.
-#[derive(Default)]
+/// What one attribute accepts, for parsing and for messages.
+pub struct Grammar {
+    /// `roles` of `#[roles(..)]`.
+    pub name: &'static str,
+    /// Where the attribute is when that changes what it accepts (` on a field`), else empty.
+    pub place: &'static str,
+    /// Its keys, in the order hints list them.
+    pub keys: &'static [&'static str],
+    /// The attribute written correctly, shown when its shape is wrong.
+    pub example: &'static str,
+    /// What an item starts with, for `expected ..` when it starts with something else.
+    pub item: &'static str,
+}
+
+impl Grammar {
+    /// `` `#[roles]` ``, `` `#[actor]` on a field ``.
+    pub fn attr(&self) -> String {
+        format!("`#[{}]`{}", self.name, self.place)
+    }
+
+    /// Calls `item` on each comma-separated item of `attr` with the item's index; `item` parses
+    /// the item and nothing past it. An error it returns is recorded and parsing resumes after
+    /// the next `,`. Returns whether the attribute was read without any error.
+    pub fn parse<F>(&self, cx: &mut Ctxt, attr: &Attribute, mut item: F) -> bool
+    where
+        F: FnMut(&mut Ctxt, ParseStream<'_>, usize) -> syn::Result<()>,
+    {
+        let before = cx.error_count();
+        let list = match &attr.meta {
+            Meta::List(list) if !list.tokens.is_empty() => list,
+            meta => {
+                cx.error_spanned(
+                    meta,
+                    format_args!("{} needs arguments: `{}`", self.attr(), self.example),
+                );
+                return false;
+            }
+        };
+        let result = list.parse_args_with(|input: ParseStream<'_>| {
+            let mut index = 0;
+            while !input.is_empty() {
+                let start = input.fork();
+                let parsed = item(cx, input, index).and_then(|()| self.end_of_item(&start, input));
+                if let Err(err) = parsed {
+                    cx.syn_error(err);
+                    skip_item(input);
+                }
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                index += 1;
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            cx.syn_error(err);
+        }
+        cx.error_count() == before
+    }
+
+    /// The identifier an item starts with: a key, or a name in attributes that take one.
+    pub fn key(&self, input: ParseStream<'_>) -> syn::Result<Ident> {
+        input
+            .call(Ident::parse_any)
+            .map_err(|_| self.expected_item(input))
+    }
+
+    /// `expected <item>: <example>` on the next token.
+    pub fn expected_item(&self, input: ParseStream<'_>) -> syn::Error {
+        syn::Error::new(
+            input.span(),
+            format_args!("expected {}: `{}`", self.item, self.example),
+        )
+    }
+
+    /// `= <value>` after `key`; `what` (`a diesel table`) and `example` (`repos`) make the hints.
+    pub fn value<T: Parse>(
+        &self,
+        input: ParseStream<'_>,
+        key: &Ident,
+        what: &str,
+        example: &str,
+    ) -> syn::Result<T> {
+        let form = format!("#[{}({key} = {example})]", self.name);
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                key.span(),
+                format_args!("`{key}` needs {what}: `{form}`"),
+            ));
+        }
+        let eq: Token![=] = input.parse()?;
+        input.parse().map_err(|err| {
+            // `key = ,` or `key =)`: syn would point at what follows, we at the `=`.
+            let span = if input.is_empty() || input.peek(Token![,]) {
+                eq.span
+            } else {
+                err.span()
+            };
+            syn::Error::new(
+                span,
+                format_args!("expected {what} after `{key} =`, e.g. `{form}`"),
+            )
+        })
+    }
+
+    /// A key that stands alone: `#[patch(skip)]`.
+    pub fn flag(&self, input: ParseStream<'_>, key: &Ident) -> syn::Result<()> {
+        if input.is_empty() || input.peek(Token![,]) {
+            return Ok(());
+        }
+        Err(syn::Error::new(
+            input.span(),
+            format_args!("`{key}` takes no value: `#[{}({key})]`", self.name),
+        ))
+    }
+
+    pub fn unknown_key(&self, key: &Ident) -> syn::Error {
+        syn::Error::new(
+            key.span(),
+            format_args!(
+                "unknown key `{key}` in {}, expected {}",
+                self.attr(),
+                expected_keys(self.keys)
+            ),
+        )
+    }
+
+    /// An item ends at a `,` or at the end of the attribute.
+    fn end_of_item(&self, start: ParseStream<'_>, input: ParseStream<'_>) -> syn::Result<()> {
+        if input.is_empty() || input.peek(Token![,]) {
+            return Ok(());
+        }
+        let msg = match last_token(start, input) {
+            Some(last) => format!(
+                "expected `,` after `{}`: `{}`",
+                crate::ast::tokens_text(&last),
+                self.example
+            ),
+            None => format!("expected `,`: `{}`", self.example),
+        };
+        Err(syn::Error::new(input.span(), msg))
+    }
+}
+
+/// The last token between `start` and `input`, which `start` is a fork of: a token tree, or
+/// the whole of an operator (`||`, not its last `|`).
+fn last_token(start: ParseStream<'_>, input: ParseStream<'_>) -> Option<TokenStream> {
+    let end = input.cursor();
+    let mut cursor = start.cursor();
+    let mut last: Vec<TokenTree> = Vec::new();
+    while cursor != end {
+        let (tt, next) = cursor.token_tree()?;
+        let joined = matches!(
+            (last.last(), &tt),
+            (Some(TokenTree::Punct(prev)), TokenTree::Punct(_)) if prev.spacing() == Spacing::Joint
+        );
+        if !joined {
+            last.clear();
+        }
+        last.push(tt);
+        cursor = next;
+    }
+    (!last.is_empty()).then(|| last.into_iter().collect())
+}
+
+/// Skips to the `,` that ends the current item. Commas between the `<` and `>` of generic
+/// arguments (`HashMap<K, V>`) are inside the item.
+fn skip_item(input: ParseStream<'_>) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut angles = 0usize;
+        // The punctuation of the operator being read: `<` of `<=` and `>` of `->` are no angles.
+        let mut op = String::new();
+        while let Some((tt, next)) = rest.token_tree() {
+            let TokenTree::Punct(p) = &tt else {
+                op.clear();
+                rest = next;
+                continue;
+            };
+            if p.as_char() == ',' && angles == 0 {
+                break;
+            }
+            op.push(p.as_char());
+            if p.spacing() == Spacing::Alone {
+                if !op.contains(['=', '-']) {
+                    for c in op.chars() {
+                        match c {
+                            '<' => angles += 1,
+                            '>' => angles = angles.saturating_sub(1),
+                            _ => {}
+                        }
+                    }
+                }
+                op.clear();
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    });
+}
+
+/// A key that may be given once (serde's `Attr<T>`): a second `set` is an error on that
+/// occurrence's key, and the first value stays.
+pub struct Attr<T> {
+    grammar: &'static Grammar,
+    /// How to fix a duplicate.
+    fix: &'static str,
+    value: Option<T>,
+}
+
+impl<T> Attr<T> {
+    pub fn none(grammar: &'static Grammar) -> Self {
+        Attr {
+            grammar,
+            fix: "keep one",
+            value: None,
+        }
+    }
+
+    /// A better hint than `keep one` for a duplicate.
+    pub fn fix(self, fix: &'static str) -> Self {
+        Attr { fix, ..self }
+    }
+
+    pub fn set(&mut self, cx: &mut Ctxt, key: &Ident, value: T) {
+        if self.value.is_some() {
+            cx.error_at(
+                key.span(),
+                format_args!("duplicate `{key}` in {}; {}", self.grammar.attr(), self.fix),
+            );
+        } else {
+            self.value = Some(value);
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.value.is_some()
+    }
+
+    pub fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// #[resource(..)]
+
+const RESOURCE: Grammar = Grammar {
+    name: "resource",
+    place: "",
+    keys: &["table", "actor", "context", "read", "id"],
+    example: "#[resource(actor = User)]",
+    item: "a key",
+};
+
+/// Options of `#[resource(..)]`, from every `#[resource]` attribute together.
 pub struct ResourceAttr {
     pub table: Option<Path>,
     pub actor: Option<Type>,
     pub context: Option<Type>,
     pub read: Option<Ident>,
     pub id: Option<Ident>,
-    /// A `#[resource]` attribute could not be parsed; errors that may only follow from it
-    /// (such as a missing `actor`) are not reported.
+    /// A `#[resource]` attribute had a mistake; errors that may only follow from it (such as a
+    /// missing `actor`) are not reported.
     pub malformed: bool,
 }
 
-const RESOURCE_KEYS: [&str; 5] = ["table", "actor", "context", "read", "id"];
-
-/// // #[resource(table = repos, actor = User, context = RequestCtx, read = Read, id = id)]
-pub fn parse_resource_attr(cx: &mut Ctxt, attr: &Attribute, out: &mut ResourceAttr) {
-    if !has_arguments(cx, attr, "resource", "#[resource(actor = User)]") {
-        out.malformed = true;
-        return;
-    }
-    let result = attr.parse_nested_meta(|meta| {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        // `key = <value>`; `example` is the value shown in the hint when it is missing or wrong.
-        macro_rules! set {
-            ($slot:expr, $ty:ty, $what:literal, $example:literal) => {{
-                if !meta.input.peek(Token![=]) {
-                    out.malformed = true;
-                    cx.error_spanned(
-                        &meta.path,
-                        format_args!(
-                            "`{key}` needs a value: `#[resource({key} = {})]`",
-                            $example
-                        ),
-                    );
-                    skip_value(&meta)?;
-                    return Ok(());
+pub fn parse_resource(cx: &mut Ctxt, attrs: &[Attribute]) -> ResourceAttr {
+    // #[resource(table = repos, actor = User, context = RequestCtx, read = Read, id = id)]
+    let mut table = Attr::none(&RESOURCE);
+    let mut actor = Attr::none(&RESOURCE);
+    let mut context = Attr::none(&RESOURCE);
+    let mut read = Attr::none(&RESOURCE);
+    let mut id = Attr::none(&RESOURCE);
+    let mut clean = true;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("resource")) {
+        clean &= RESOURCE.parse(cx, attr, |cx, input, _| {
+            let key = RESOURCE.key(input)?;
+            match key.to_string().as_str() {
+                // table = repos
+                "table" => {
+                    let value = RESOURCE.value(input, &key, "a diesel table", "repos")?;
+                    table.set(cx, &key, value);
                 }
-                let value: $ty = meta.value()?.parse().map_err(|err| {
-                    syn::Error::new(
-                        err.span(),
-                        format_args!(
-                            "expected {} after `{key} =`, e.g. `#[resource({key} = {})]`",
-                            $what, $example
-                        ),
-                    )
-                })?;
-                if $slot.is_some() {
-                    cx.error_spanned(
-                        &meta.path,
-                        format_args!("duplicate `{key}` in `#[resource]`; keep one"),
-                    );
+                // actor = User
+                "actor" => {
+                    let value = RESOURCE.value(input, &key, "the actor type", "User")?;
+                    actor.set(cx, &key, value);
                 }
-                $slot = Some(value);
-            }};
-        }
-        match key.as_str() {
-            "table" => set!(out.table, Path, "a diesel table", "repos"),
-            "actor" => set!(out.actor, Type, "the actor type", "User"),
-            "context" => set!(out.context, Type, "the context type", "RequestCtx"),
-            "read" => set!(out.read, Ident, "a permission name", "Read"),
-            "id" => set!(out.id, Ident, "a field name", "id"),
-            _ => {
-                cx.error_spanned(
-                    &meta.path,
-                    format_args!(
-                        "unknown key `{}` in `#[resource]`, expected one of {}",
-                        path_text(&meta.path),
-                        one_of(RESOURCE_KEYS)
-                    ),
-                );
-                // Skip the value so parsing continues with the next key.
-                skip_value(&meta)?;
-            }
-        }
-        Ok(())
-    });
-    if let Err(err) = result {
-        out.malformed = true;
-        cx.syn_error(err);
-    }
-}
-
-/// Records an error unless the attribute has arguments in parentheses (`#[name(..)]`).
-pub fn has_arguments(cx: &mut Ctxt, attr: &Attribute, name: &str, example: &str) -> bool {
-    match &attr.meta {
-        syn::Meta::List(list) if !list.tokens.is_empty() => true,
-        meta => {
-            cx.error_spanned(
-                meta,
-                format_args!("`#[{name}]` needs arguments: `{example}`"),
-            );
-            false
-        }
-    }
-}
-
-/// Skips the `= value` or `(..)` after an unknown or malformed key.
-fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(Token![=]) {
-        let _: Expr = meta.value()?.parse()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-    }
-    Ok(())
-}
-
-/// `#[permission(Name, if = <condition>)]`.
-pub struct PermissionAttr {
-    pub name: Ident,
-    pub condition: Option<Expr>,
-    /// A mistake after the name: the permission is still declared (so uses of `Repo::Name`
-    /// keep compiling) and the error is reported once.
-    pub error: Option<syn::Error>,
-}
-
-impl Parse for PermissionAttr {
-    // #[permission(Read, if = self.is_public || actor.is_admin)]
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(Token![if]) || !input.peek(Ident) {
-            return Err(syn::Error::new(
-                input.span(),
-                "expected a permission name first: `#[permission(Read, if = <condition>)]`",
-            ));
-        }
-        let name: Ident = input.parse()?;
-        let mut condition = None;
-        let rest = parse_permission_options(input, &name, &mut condition);
-        let error = match rest {
-            Ok(()) => None,
-            Err(err) => {
-                // Skip what is left so that the name survives the mistake.
-                input.step(|cursor| {
-                    let mut rest = *cursor;
-                    while let Some((_, next)) = rest.token_tree() {
-                        rest = next;
-                    }
-                    Ok(((), rest))
-                })?;
-                Some(err)
-            }
-        };
-        Ok(PermissionAttr {
-            name,
-            condition,
-            error,
-        })
-    }
-}
-
-/// `, if = <condition>` after the permission name.
-fn parse_permission_options(
-    input: ParseStream,
-    name: &Ident,
-    condition: &mut Option<Expr>,
-) -> syn::Result<()> {
-    while !input.is_empty() {
-        if !input.peek(Token![,]) {
-            return Err(syn::Error::new(
-                input.span(),
-                format_args!(
-                    "expected `,` after `{name}`: `#[permission({name}, if = <condition>)]`"
-                ),
-            ));
-        }
-        input.parse::<Token![,]>()?;
-        if input.is_empty() {
-            break;
-        }
-        if input.peek(Token![if]) {
-            let if_token: Token![if] = input.parse()?;
-            if !input.peek(Token![=]) {
-                return Err(syn::Error::new(
-                    if_token.span,
-                    format_args!(
-                        "expected `=` after `if`: `#[permission({name}, if = <condition>)]`"
-                    ),
-                ));
-            }
-            let eq: Token![=] = input.parse()?;
-            if input.is_empty() || input.peek(Token![,]) {
-                return Err(syn::Error::new_spanned(
-                    quote::quote!(#if_token #eq),
-                    format_args!(
-                        "missing condition after `if =`: `#[permission({name}, if = <condition>)]` (`if = true` allows everyone)"
-                    ),
-                ));
-            }
-            let expr: Expr = input.parse()?;
-            if condition.is_some() {
-                return Err(syn::Error::new(
-                    if_token.span,
-                    "duplicate `if`; combine the conditions with `||` or `&&`",
-                ));
-            }
-            *condition = Some(expr);
-        } else {
-            let key: Ident = input.call(syn::ext::IdentExt::parse_any).map_err(|_| {
-                syn::Error::new(
-                    input.span(),
-                    format_args!(
-                        "expected `if = <condition>`: `#[permission({name}, if = <condition>)]`"
-                    ),
-                )
-            })?;
-            return Err(syn::Error::new(
-                key.span(),
-                format_args!(
-                    "unknown key `{key}` in `#[permission]`, expected `if`: `#[permission({name}, if = <condition>)]`"
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Options of `#[actor(..)]`.
-#[derive(Default)]
-pub struct ActorAttr {
-    pub id: Option<Ident>,
-    /// An `#[actor]` attribute could not be parsed; a missing `id` field is then not reported,
-    /// as it most likely follows from the mistake.
-    pub malformed: bool,
-}
-
-/// // #[actor(id = user_id)]
-pub fn parse_actor_attr(cx: &mut Ctxt, attr: &Attribute, out: &mut ActorAttr) {
-    if !has_arguments(cx, attr, "actor", "#[actor(id = user_id)]") {
-        out.malformed = true;
-        return;
-    }
-    let result = attr.parse_nested_meta(|meta| {
-        if meta.path.is_ident("id") {
-            if !meta.input.peek(Token![=]) {
-                out.malformed = true;
-                cx.error_spanned(
-                    &meta.path,
-                    "`id` needs a value, the field that identifies the actor: `#[actor(id = user_id)]`",
-                );
-                return skip_value(&meta);
-            }
-            let value: Ident = meta.value()?.parse().map_err(|err| {
-                syn::Error::new(
-                    err.span(),
-                    "expected a field name after `id =`, e.g. `#[actor(id = user_id)]`",
-                )
-            })?;
-            if out.id.is_some() {
-                cx.error_spanned(&meta.path, "duplicate `id` in `#[actor]`; keep one");
-            }
-            out.id = Some(value);
-        } else {
-            out.malformed = true;
-            cx.error_spanned(
-                &meta.path,
-                format_args!(
-                    "unknown key `{}` in `#[actor]`, expected `id`: `#[actor(id = user_id)]`",
-                    path_text(&meta.path)
-                ),
-            );
-            skip_value(&meta)?;
-        }
-        Ok(())
-    });
-    if let Err(err) = result {
-        out.malformed = true;
-        cx.syn_error(err);
-    }
-}
-
-/// The column a field maps to: `#[diesel(column_name = ..)]` when present, else the field name.
-pub fn diesel_column_name(field: &syn::Field) -> Option<Ident> {
-    let mut column = None;
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("diesel")) {
-        // Other diesel options are diesel's business; only `column_name` matters here.
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("column_name") {
-                column = Some(meta.value()?.parse::<Ident>()?);
-            } else if meta.input.peek(Token![=]) {
-                let _: Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _content;
-                syn::parenthesized!(_content in meta.input);
+                // context = RequestCtx
+                "context" => {
+                    let value = RESOURCE.value(input, &key, "the context type", "RequestCtx")?;
+                    context.set(cx, &key, value);
+                }
+                // read = Read
+                "read" => {
+                    let value = RESOURCE.value(input, &key, "a permission name", "Read")?;
+                    read.set(cx, &key, value);
+                }
+                // id = id
+                "id" => {
+                    let value = RESOURCE.value(input, &key, "a field name", "id")?;
+                    id.set(cx, &key, value);
+                }
+                _ => return Err(RESOURCE.unknown_key(&key)),
             }
             Ok(())
         });
     }
-    column
+    ResourceAttr {
+        table: table.get(),
+        actor: actor.get(),
+        context: context.get(),
+        read: read.get(),
+        id: id.get(),
+        malformed: !clean,
+    }
 }
 
-fn path_text(path: &Path) -> String {
-    quote::quote!(#path).to_string().replace(' ', "")
+// ---------------------------------------------------------------------------------------------
+// #[permission(..)] and #[role(..)]
+
+/// `#[permission(Read, if = <condition>)]` or `#[role(Maintainer, if = <condition>)]`: a name
+/// granted by a condition.
+pub struct RuleAttr {
+    pub name: Ident,
+    pub condition: Option<Expr>,
+    /// No mistake in the attribute. Otherwise the name is still declared (so that uses of
+    /// `Repo::Read` keep compiling) and the mistake is reported once.
+    pub clean: bool,
 }
+
+/// What differs between `#[permission]` and `#[role]`.
+struct Rule {
+    grammar: Grammar,
+    /// `permission`, `role`.
+    noun: &'static str,
+    /// The condition in hints.
+    condition: &'static str,
+    /// Said after the hint for a missing condition.
+    empty_hint: &'static str,
+}
+
+impl Rule {
+    /// `#[permission(Read, if = <condition>)]` with the name the user wrote.
+    fn form(&self, name: &Ident) -> String {
+        format!("#[{}({name}, if = {})]", self.grammar.name, self.condition)
+    }
+}
+
+const PERMISSION: Rule = Rule {
+    grammar: Grammar {
+        name: "permission",
+        place: "",
+        keys: &["if"],
+        example: "#[permission(Read, if = <condition>)]",
+        item: "`if = <condition>`",
+    },
+    noun: "permission",
+    condition: "<condition>",
+    empty_hint: " (`if = true` allows everyone)",
+};
+
+const ROLE: Rule = Rule {
+    grammar: Grammar {
+        name: "role",
+        place: "",
+        keys: &["if"],
+        example: "#[role(Maintainer, if = org.role(Owner))]",
+        item: "`if = <condition>`",
+    },
+    noun: "role",
+    condition: "org.role(Owner)",
+    empty_hint: "",
+};
+
+/// `#[permission(Read, if = self.is_public || actor.is_admin)]`. `None` when no name could be
+/// read (the error is recorded).
+pub fn parse_permission(cx: &mut Ctxt, attr: &Attribute) -> Option<RuleAttr> {
+    parse_rule(cx, attr, &PERMISSION)
+}
+
+/// `#[role(Maintainer, if = org.role(Owner))]`. `None` when no name could be read (the error
+/// is recorded).
+pub fn parse_role(cx: &mut Ctxt, attr: &Attribute) -> Option<RuleAttr> {
+    parse_rule(cx, attr, &ROLE)
+}
+
+fn parse_rule(cx: &mut Ctxt, attr: &Attribute, rule: &'static Rule) -> Option<RuleAttr> {
+    // #[permission(Read, if = self.is_public || actor.is_admin)]
+    // #[role(Maintainer, if = org.role(Owner))]
+    let g = &rule.grammar;
+    let mut name: Option<Ident> = None;
+    let mut condition = Attr::none(g).fix("combine the conditions with `||` or `&&`");
+    let clean = g.parse(cx, attr, |cx, input, index| {
+        if index == 0 {
+            // Read
+            if input.peek(Token![if]) || !input.peek(Ident) {
+                return Err(syn::Error::new(
+                    input.span(),
+                    format_args!("expected a {} name first: `{}`", rule.noun, g.example),
+                ));
+            }
+            name = Some(input.parse()?);
+            return Ok(());
+        }
+        let Some(name) = &name else {
+            // The missing name is reported; what follows it is not read.
+            skip_item(input);
+            return Ok(());
+        };
+        // if = <condition>
+        let key = g.key(input)?;
+        if key != "if" {
+            if input.peek(Token![=]) {
+                return Err(g.unknown_key(&key));
+            }
+            return Err(syn::Error::new(
+                key.span(),
+                format_args!(
+                    "`#[{}]` declares one {}; declare `{key}` in another: `{}`",
+                    g.name,
+                    rule.noun,
+                    rule.form(&key)
+                ),
+            ));
+        }
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                key.span(),
+                format_args!("expected `=` after `if`: `{}`", rule.form(name)),
+            ));
+        }
+        let eq: Token![=] = input.parse()?;
+        if input.is_empty() || input.peek(Token![,]) {
+            return Err(syn::Error::new_spanned(
+                quote::quote!(#key #eq),
+                format_args!(
+                    "missing condition after `if =`: `{}`{}",
+                    rule.form(name),
+                    rule.empty_hint
+                ),
+            ));
+        }
+        let start = input.fork();
+        let expr: Expr = input.parse().map_err(|err| {
+            // Cut short (`a ||`): syn points at the closing parenthesis, we at the operator.
+            match last_token(&start, input).filter(|_| input.is_empty()) {
+                Some(last) => syn::Error::new_spanned(
+                    &last,
+                    format_args!(
+                        "incomplete condition after `{}`: `{}`",
+                        crate::ast::tokens_text(&last),
+                        rule.form(name)
+                    ),
+                ),
+                None => syn::Error::new(
+                    err.span(),
+                    format_args!("invalid condition, {err}: `{}`", rule.form(name)),
+                ),
+            }
+        })?;
+        condition.set(cx, &key, expr);
+        Ok(())
+    });
+    Some(RuleAttr {
+        name: name?,
+        condition: condition.get(),
+        clean,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// #[roles(..)]
+
+const ROLES: Grammar = Grammar {
+    name: "roles",
+    place: "",
+    keys: &["table", "actor_column", "resource_column", "role_column"],
+    example: "#[roles(Owner > Member, table = org_roles)]",
+    item: "role names ordered by `>`",
+};
 
 /// `#[roles(Owner > Member, Billing > Member, table = org_roles, ..)]`.
 pub struct RolesAttr {
@@ -314,69 +507,102 @@ pub struct RolesAttr {
     pub actor_column: Option<Ident>,
     pub resource_column: Option<Ident>,
     pub role_column: Option<Ident>,
+    /// No mistake in the attribute.
+    pub clean: bool,
 }
 
-const ROLES_KEYS: [&str; 4] = ["table", "actor_column", "resource_column", "role_column"];
-
-impl Parse for RolesAttr {
-    // #[roles(Maintainer > Contributor > Reader, table = repo_roles, actor_column = user_id,
-    //         resource_column = repo_id, role_column = role)]
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut out = RolesAttr {
-            names: Vec::new(),
-            implies: Vec::new(),
-            table: None,
-            actor_column: None,
-            resource_column: None,
-            role_column: None,
-        };
-        while !input.is_empty() {
-            if input.peek(Ident) && input.peek2(Token![=]) {
-                let key: Ident = input.parse()?;
-                input.parse::<Token![=]>()?;
-                match key.to_string().as_str() {
-                    "table" => out.table = Some(input.parse()?),
-                    "actor_column" => out.actor_column = Some(input.parse()?),
-                    "resource_column" => out.resource_column = Some(input.parse()?),
-                    "role_column" => out.role_column = Some(input.parse()?),
-                    _ => {
-                        return Err(syn::Error::new(
-                            key.span(),
-                            format_args!(
-                            "unknown key `{key}` in `#[roles]`, expected role names or one of {}",
-                            one_of(ROLES_KEYS)
-                        ),
-                        ))
-                    }
+/// `None` when the attribute names no role (the error is recorded).
+pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
+    // #[roles(Maintainer > Contributor > Reader, Triage > Reader, table = repo_roles,
+    //         actor_column = user_id, resource_column = repo_id, role_column = role)]
+    let mut names: Vec<Ident> = Vec::new();
+    let mut implies = Vec::new();
+    let mut table = Attr::none(&ROLES);
+    let mut actor_column = Attr::none(&ROLES);
+    let mut resource_column = Attr::none(&ROLES);
+    let mut role_column = Attr::none(&ROLES);
+    let clean = ROLES.parse(cx, attr, |cx, input, _| {
+        if input.peek(Ident) && input.peek2(Token![=]) {
+            let key = ROLES.key(input)?;
+            let slot = match key.to_string().as_str() {
+                // table = org_roles
+                "table" => {
+                    let value = ROLES.value(input, &key, "a diesel table", "org_roles")?;
+                    table.set(cx, &key, value);
+                    return Ok(());
                 }
-            } else {
-                // A > B > C
-                let mut prev: Ident = input.parse().map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        "expected role names ordered by `>`: `#[roles(Owner > Member, table = org_roles)]`",
-                    )
-                })?;
-                push_unique(&mut out.names, &prev);
-                while input.peek(Token![>]) {
-                    input.parse::<Token![>]>()?;
-                    let next: Ident = input.parse()?;
-                    push_unique(&mut out.names, &next);
-                    out.implies.push((prev, next.clone()));
-                    prev = next;
-                }
-            }
-            if input.is_empty() {
-                break;
-            }
-            input.parse::<Token![,]>()?;
+                // actor_column = user_id
+                "actor_column" => &mut actor_column,
+                // resource_column = org_id
+                "resource_column" => &mut resource_column,
+                // role_column = role
+                "role_column" => &mut role_column,
+                _ => return Err(ROLES.unknown_key(&key)),
+            };
+            let value = ROLES.value(input, &key, "a column name", roles_column_example(&key))?;
+            slot.set(cx, &key, value);
+            return Ok(());
         }
-        if out.names.is_empty() {
-            return Err(input.error(
-                "`#[roles]` declares no roles: `#[roles(Owner > Member, table = org_roles)]`",
+        // Owner > Member > Reader
+        let mut prev: Ident = input.parse().map_err(|_| ROLES.expected_item(input))?;
+        if ROLES.keys.iter().any(|k| prev == k) && !input.peek(Token![>]) {
+            // A key without its value rather than a role named `table`.
+            let example = match prev.to_string().as_str() {
+                "table" => "org_roles",
+                _ => roles_column_example(&prev),
+            };
+            return Err(syn::Error::new(
+                prev.span(),
+                format_args!("`{prev}` needs a value: `#[roles({prev} = {example})]`"),
             ));
         }
-        Ok(out)
+        push_unique(&mut names, &prev);
+        while input.peek(Token![>]) {
+            let gt: Token![>] = input.parse()?;
+            let next: Ident = input.parse().map_err(|_| {
+                syn::Error::new(
+                    if input.is_empty() {
+                        gt.span
+                    } else {
+                        input.span()
+                    },
+                    format_args!("expected a role name after `{prev} >`: `{}`", ROLES.example),
+                )
+            })?;
+            push_unique(&mut names, &next);
+            implies.push((prev, next.clone()));
+            prev = next;
+        }
+        Ok(())
+    });
+    if names.is_empty() {
+        if clean {
+            cx.error_spanned(
+                attr.path(),
+                format_args!("`#[roles]` declares no roles: `{}`", ROLES.example),
+            );
+        }
+        return None;
+    }
+    Some(RolesAttr {
+        names,
+        implies,
+        table: table.get(),
+        actor_column: actor_column.get(),
+        resource_column: resource_column.get(),
+        role_column: role_column.get(),
+        clean,
+    })
+}
+
+/// The default of each column key, shown in hints.
+fn roles_column_example(key: &Ident) -> &'static str {
+    if key == "actor_column" {
+        "user_id"
+    } else if key == "resource_column" {
+        "org_id"
+    } else {
+        "role"
     }
 }
 
@@ -386,6 +612,17 @@ fn push_unique(names: &mut Vec<Ident>, name: &Ident) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// #[relation(..)]
+
+const RELATION: Grammar = Grammar {
+    name: "relation",
+    place: "",
+    keys: &[],
+    example: "#[relation(org: Org = org_id)]",
+    item: "a relation name",
+};
+
 /// `#[relation(org: Org = org_id)]`.
 pub struct RelationAttr {
     pub name: Ident,
@@ -393,184 +630,167 @@ pub struct RelationAttr {
     pub field: Ident,
 }
 
-impl Parse for RelationAttr {
+/// `None` when no relation could be read (the error is recorded).
+pub fn parse_relation(cx: &mut Ctxt, attr: &Attribute) -> Option<RelationAttr> {
     // #[relation(org: Org = org_id)]
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        const FORM: &str = "expected `#[relation(name: Parent = foreign_key_field)]`, e.g. `#[relation(org: Org = org_id)]`";
-        let name: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), FORM))?;
-        input
-            .parse::<Token![:]>()
-            .map_err(|e| syn::Error::new(e.span(), FORM))?;
-        let target: Path = input.parse().map_err(|e| syn::Error::new(e.span(), FORM))?;
-        input
-            .parse::<Token![=]>()
-            .map_err(|e| syn::Error::new(e.span(), FORM))?;
-        let field: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), FORM))?;
-        if !input.is_empty() {
-            return Err(input.error(FORM));
+    let mut relation = None;
+    RELATION.parse(cx, attr, |_, input, index| {
+        if index > 0 {
+            return Err(syn::Error::new(
+                input.span(),
+                format_args!(
+                    "`#[relation]` declares one relation; declare the next in another: `{}`",
+                    RELATION.example
+                ),
+            ));
         }
-        Ok(RelationAttr {
+        // org: Org = org_id
+        let name: Ident = input.parse().map_err(|_| RELATION.expected_item(input))?;
+        let form = format!("#[relation({name}: Parent = {name}_id)]");
+        if !input.peek(Token![:]) || input.peek(Token![::]) {
+            return Err(syn::Error::new(
+                input.span(),
+                format_args!("expected `:` and the parent resource after `{name}`: `{form}`"),
+            ));
+        }
+        let colon: Token![:] = input.parse()?;
+        let target: Path = input.parse().map_err(|_| {
+            syn::Error::new(
+                if input.is_empty() {
+                    colon.span
+                } else {
+                    input.span()
+                },
+                format_args!("expected the parent resource after `{name}:`: `{form}`"),
+            )
+        })?;
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                if input.is_empty() {
+                    last_segment_span(&target)
+                } else {
+                    input.span()
+                },
+                format_args!("expected `=` and the foreign key field after the parent: `{form}`"),
+            ));
+        }
+        let eq: Token![=] = input.parse()?;
+        let field: Ident = input.parse().map_err(|_| {
+            syn::Error::new(
+                if input.is_empty() {
+                    eq.span
+                } else {
+                    input.span()
+                },
+                format_args!("expected the foreign key field after `=`: `{form}`"),
+            )
+        })?;
+        relation = Some(RelationAttr {
             name,
             target,
             field,
-        })
+        });
+        Ok(())
+    });
+    relation
+}
+
+fn last_segment_span(path: &Path) -> proc_macro2::Span {
+    path.segments
+        .last()
+        .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span())
+}
+
+// ---------------------------------------------------------------------------------------------
+// #[actor(..)] on the actor struct
+
+const ACTOR: Grammar = Grammar {
+    name: "actor",
+    place: "",
+    keys: &["id"],
+    example: "#[actor(id = user_id)]",
+    item: "a key",
+};
+
+/// Options of `#[actor(..)]`, from every `#[actor]` attribute of the struct together.
+pub struct ActorAttr {
+    pub id: Option<Ident>,
+    /// An `#[actor]` attribute had a mistake; a missing `id` field is then not reported, as it
+    /// most likely follows from the mistake.
+    pub malformed: bool,
+}
+
+pub fn parse_actor(cx: &mut Ctxt, attrs: &[Attribute]) -> ActorAttr {
+    // #[actor(id = user_id)]
+    let mut id = Attr::none(&ACTOR);
+    let mut clean = true;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("actor")) {
+        clean &= ACTOR.parse(cx, attr, |cx, input, _| {
+            let key = ACTOR.key(input)?;
+            match key.to_string().as_str() {
+                // id = user_id
+                "id" => {
+                    let value = ACTOR.value(
+                        input,
+                        &key,
+                        "the field that identifies the actor",
+                        "user_id",
+                    )?;
+                    id.set(cx, &key, value);
+                }
+                _ => return Err(ACTOR.unknown_key(&key)),
+            }
+            Ok(())
+        });
+    }
+    ActorAttr {
+        id: id.get(),
+        malformed: !clean,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// #[patch(..)] on the patch struct
+
+const PATCH: Grammar = Grammar {
+    name: "patch",
+    place: "",
+    keys: &["resource"],
+    example: "#[patch(resource = Repo)]",
+    item: "a key",
+};
+
+/// `#[patch(resource = Repo)]`, from every `#[patch]` attribute of the struct together.
+pub struct PatchAttr {
+    pub resource: Option<Path>,
+    /// A `#[patch]` attribute had a mistake; a missing `resource` is then not reported.
+    pub malformed: bool,
+}
+
+pub fn parse_patch(cx: &mut Ctxt, attrs: &[Attribute]) -> PatchAttr {
+    // #[patch(resource = Repo)]
+    let mut resource = Attr::none(&PATCH);
+    let mut clean = true;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("patch")) {
+        clean &= PATCH.parse(cx, attr, |cx, input, _| {
+            let key = PATCH.key(input)?;
+            match key.to_string().as_str() {
+                // resource = Repo
+                "resource" => {
+                    let value =
+                        PATCH.value(input, &key, "the resource the patch changes", "Repo")?;
+                    resource.set(cx, &key, value);
+                }
+                _ => return Err(PATCH.unknown_key(&key)),
+            }
+            Ok(())
+        });
+    }
+    PatchAttr {
+        resource: resource.get(),
+        malformed: !clean,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    //! No macro may panic on any input: garbage attributes must come back as `compile_error!`.
-
-    use proc_macro2::TokenStream;
-
-    fn tokens(src: &str) -> TokenStream {
-        src.parse()
-            .unwrap_or_else(|err| panic!("test input `{src}`: {err}"))
-    }
-
-    fn derive_resource(attrs: &str) -> String {
-        let src = format!(
-            "{attrs} pub struct Doc {{ pub id: i64, pub owner_id: i64, pub is_public: bool, pub level: Option<i32> }}"
-        );
-        crate::expand::derive_resource_inner(tokens(&src)).to_string()
-    }
-
-    const GARBAGE_ATTRS: &[&str] = &[
-        "#[resource]",
-        "#[resource()]",
-        "#[resource(table)]",
-        "#[resource(table =)]",
-        "#[resource(= docs)]",
-        "#[resource(actor = 5)]",
-        "#[resource(actor = User, actor)]",
-        "#[resource(actor(User))]",
-        "#[resource(a::b = c)]",
-        "#[resource(actor = User,,)]",
-        "#[resource(\"actor\" = User)]",
-        "#[resource(read = 1, id = \"x\")]",
-        "#[permission]",
-        "#[permission()]",
-        "#[permission(,)]",
-        "#[permission(Read, if = )]",
-        "#[permission(Read, if)]",
-        "#[permission(Read, if =, )]",
-        "#[permission(Read if = true)]",
-        "#[permission(Read, if = true,, )]",
-        "#[permission(Read, = true)]",
-        "#[permission(Read, 5 = true)]",
-        "#[permission(if = true)]",
-        "#[permission(\"Read\", if = true)]",
-        "#[permission(Read, if = true, if = false)]",
-        "#[permission(Read, if = true, unless = false)]",
-        "#[permission(Read, if = -self.level > 1)]",
-        "#[permission(Read, if = -\"x\" == self.level)]",
-        "#[permission(Read, if = self.level == -1.5e3)]",
-        "#[permission(Read, if = self.level == -0x10)]",
-        "#[permission(Read, if = [].contains(&self.level))]",
-        "#[permission(Read, if = [self.level].contains(&self.level))]",
-        "#[permission(Read, if = self.level.contains())]",
-        "#[permission(Read, if = self.level.is_some(1))]",
-        "#[permission(Read, if = x.is_some())]",
-        "#[permission(Read, if = self.0 == 1)]",
-        "#[permission(Read, if = self.a.b.c)]",
-        "#[permission(Read, if = <T as X>::Y == self.level)]",
-        "#[permission(Read, if = 'a')]",
-        "#[permission(Read, if = (((self.is_public))))]",
-        "#[permission(Read, if = match self.level { _ => true })]",
-        "#[permission(Read, if = self.level as i64 == 1)]",
-    ];
-
-    #[test]
-    fn garbage_resource_attributes_give_errors_not_panics() {
-        // Accepted by the macro: rustc's type check has the last word on these.
-        const ACCEPTED: &[&str] = &[
-            "#[permission(Read, if = self.level == -1.5e3)]",
-            "#[permission(Read, if = self.level == -0x10)]",
-            "#[permission(Read, if = [].contains(&self.level))]",
-            "#[permission(Read, if = (((self.is_public))))]",
-        ];
-        for attrs in GARBAGE_ATTRS {
-            for base in ["actor = User", "actor = User, table = docs"] {
-                // A garbage `#[resource]` replaces the valid one rather than repeating keys.
-                let resource = if attrs.starts_with("#[resource") {
-                    String::new()
-                } else {
-                    format!("#[resource({base})]")
-                };
-                let src = format!("{resource} #[permission(Edit, if = true)] {attrs}");
-                let out = derive_resource(&src);
-                let rejected = out.contains("compile_error");
-                assert_eq!(rejected, !ACCEPTED.contains(attrs), "{src}\n{out}");
-            }
-        }
-    }
-
-    #[test]
-    fn every_prefix_of_a_condition_is_handled() {
-        let condition = "! ( self . owner_id == actor . id && [ 1 , - 2 ] . contains ( & self . level ) ) || self . level . is_none ( ) || ctx . x >= 3";
-        let words: Vec<&str> = condition.split(' ').collect();
-        for end in 0..=words.len() {
-            let prefix = words[..end].join(" ");
-            let src = format!("#[resource(actor = User)] #[permission(Read, if = {prefix})]");
-            // Unbalanced delimiters are not token streams; rustc never hands them over.
-            if src.parse::<TokenStream>().is_err() {
-                continue;
-            }
-            let _ = derive_resource(&src);
-        }
-    }
-
-    #[test]
-    fn garbage_actor_and_requires_give_errors_not_panics() {
-        for input in [
-            "#[actor] pub struct User { pub id: i64 }",
-            "#[actor()] pub struct User { pub id: i64 }",
-            "#[actor(id)] pub struct User { pub id: i64 }",
-            "#[actor(id = 5)] pub struct User { pub id: i64 }",
-            "#[actor(id = a, id = b)] pub struct User { pub a: i64, pub b: i64 }",
-            "pub struct User;",
-            "pub struct User(i64);",
-            "pub enum User {}",
-            "pub union User { a: i64 }",
-            "pub struct User<T> { pub id: T }",
-        ] {
-            let out = crate::actor::derive_actor_inner(tokens(input)).to_string();
-            let _ = out;
-        }
-        let func = "fn merge(actor: &User, repo: &Repo) -> Result<(), Denied> { Ok(()) }";
-        for args in [
-            "",
-            "Repo",
-            "Repo::",
-            "::Push",
-            "Repo::Push,",
-            "Repo::Push, on",
-            "Repo::Push, on =",
-            "Repo::Push, on = 5",
-            "Repo::Push, self = repo",
-            "Repo::Push, on = repo, on = repo",
-            "Repo::Push actor = actor",
-            "Repo::Push, actor = nobody",
-            "Repo::Push, ctx = nothing",
-            "5",
-            "\"Repo::Push\"",
-        ] {
-            let out = crate::requires::requires_inner(tokens(args), tokens(func)).to_string();
-            assert!(
-                out.contains("fn merge"),
-                "`{args}` dropped the function: {out}"
-            );
-        }
-        for item in [
-            "",
-            "struct Merge;",
-            "impl Repo {}",
-            "fn merge();",
-            "fn merge(self: Box<Self>) {}",
-            "fn merge((a, b): (User, Repo)) {}",
-            "fn merge(&self) {}",
-        ] {
-            let _ = crate::requires::requires_inner(tokens("Repo::Push"), tokens(item)).to_string();
-        }
-    }
-}
+mod tests;

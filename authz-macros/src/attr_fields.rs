@@ -1,10 +1,16 @@
-//! Parsing of the field-level attributes: `#[field_guard(read = P, write = Q)]`, and the
-//! `#[serde(..)]` options the redacted view honours.
+//! Parsing of the field-level attributes: `#[field_guard(read = P, write = Q)]` on a resource's
+//! field, `#[actor(roles)]` on an actor's, `#[patch(field = f)]` and `#[patch(skip)]` on a
+//! patch's, and the `#[diesel(column_name = ..)]` and `#[serde(..)]` options the generated code
+//! honours.
 
 use syn::{Attribute, Expr, Ident, LitStr, Token, Type};
 
 use crate::ast::Permission;
+use crate::attr::{Attr, Grammar};
 use crate::ctxt::{one_of, Ctxt};
+
+/// Moved to `naming`, where every generated name is made.
+pub use crate::naming::variant_name;
 
 /// The guards of one field and how it is serialized.
 #[derive(Default)]
@@ -98,70 +104,126 @@ pub fn field_guard(
     guard
 }
 
-// #[field_guard(read = Push, write = ChangeVisibility)]
+const FIELD_GUARD: Grammar = Grammar {
+    name: "field_guard",
+    place: "",
+    keys: &["read", "write"],
+    example: EXAMPLE,
+    item: "a key",
+};
+
 fn parse_one(cx: &mut Ctxt, attr: &Attribute, out: &mut FieldGuard) {
-    match &attr.meta {
-        syn::Meta::List(list) if !list.tokens.is_empty() => {}
-        meta => {
-            cx.error_spanned(
-                meta,
-                format_args!(
-                    "`#[field_guard]` needs `read = <Permission>`, `write = <Permission>` or both: `{EXAMPLE}`"
-                ),
-            );
-            return;
-        }
-    }
-    let result = attr.parse_nested_meta(|meta| {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let slot = match key.as_str() {
-            "read" => &mut out.read,
-            "write" => &mut out.write,
-            _ => {
-                cx.error_spanned(
-                    &meta.path,
-                    format_args!(
-                        "unknown key `{}` in `#[field_guard]`, expected `read` or `write`: `{EXAMPLE}`",
-                        path_text(&meta.path)
-                    ),
-                );
-                return skip_value(&meta);
-            }
+    // #[field_guard(read = Push, write = ChangeVisibility)]
+    let mut read = Attr::none(&FIELD_GUARD);
+    let mut write = Attr::none(&FIELD_GUARD);
+    FIELD_GUARD.parse(cx, attr, |cx, input, _| {
+        let key = FIELD_GUARD.key(input)?;
+        let slot = match key.to_string().as_str() {
+            // read = Read
+            "read" => &mut read,
+            // write = Update
+            "write" => &mut write,
+            _ => return Err(FIELD_GUARD.unknown_key(&key)),
         };
-        if !meta.input.peek(Token![=]) {
-            cx.error_spanned(
-                &meta.path,
-                format_args!(
-                    "`{key}` needs a permission: `#[field_guard({key} = Update)]`"
-                ),
-            );
-            return skip_value(&meta);
-        }
-        let value: Ident = meta.value()?.parse().map_err(|err| {
-            syn::Error::new(
-                err.span(),
-                format_args!(
-                    "expected a permission name after `{key} =`, e.g. `#[field_guard({key} = Update)]`"
-                ),
-            )
-        })?;
-        if slot.is_some() {
-            cx.error_spanned(
-                &meta.path,
-                format_args!("duplicate `{key}` in `#[field_guard]`; keep one"),
-            );
-            return Ok(());
-        }
-        *slot = Some(value);
+        let value = FIELD_GUARD.value(input, &key, "a permission name", "Update")?;
+        slot.set(cx, &key, value);
         Ok(())
     });
-    if let Err(err) = result {
-        cx.syn_error(err);
+    out.read = read.get();
+    out.write = write.get();
+}
+
+const ACTOR_FIELD: Grammar = Grammar {
+    name: "actor",
+    place: " on a field",
+    keys: &["roles"],
+    example: "#[actor(roles)] pub orgs: RoleMap<Org>",
+    item: "a key",
+};
+
+/// `#[actor(roles)]` on a field of an actor: the field holds the actor's roles.
+pub fn actor_roles(cx: &mut Ctxt, field: &syn::Field) -> bool {
+    // #[actor(roles)] pub orgs: RoleMap<Org>
+    let mut roles = Attr::none(&ACTOR_FIELD);
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("actor")) {
+        ACTOR_FIELD.parse(cx, attr, |cx, input, _| {
+            let key = ACTOR_FIELD.key(input)?;
+            match key.to_string().as_str() {
+                // roles
+                "roles" => {
+                    ACTOR_FIELD.flag(input, &key)?;
+                    roles.set(cx, &key, ());
+                }
+                _ => return Err(ACTOR_FIELD.unknown_key(&key)),
+            }
+            Ok(())
+        });
     }
+    roles.is_set()
+}
+
+const PATCH_FIELD: Grammar = Grammar {
+    name: "patch",
+    place: " on a field",
+    keys: &["field", "skip"],
+    example: "#[patch(field = title)]",
+    item: "a key",
+};
+
+/// `#[patch(..)]` on a field of a patch struct.
+#[derive(Default)]
+pub struct PatchField {
+    /// `#[patch(skip)]`: the field writes nothing of the resource.
+    pub skip: bool,
+    /// `#[patch(field = name)]`: the resource field it writes, when named differently.
+    pub field: Option<Ident>,
+}
+
+pub fn patch_field(cx: &mut Ctxt, field: &syn::Field) -> PatchField {
+    // #[patch(field = title)], #[patch(skip)]
+    let mut skip = Attr::none(&PATCH_FIELD);
+    let mut target = Attr::none(&PATCH_FIELD);
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("patch")) {
+        PATCH_FIELD.parse(cx, attr, |cx, input, _| {
+            let key = PATCH_FIELD.key(input)?;
+            match key.to_string().as_str() {
+                // skip
+                "skip" => {
+                    PATCH_FIELD.flag(input, &key)?;
+                    skip.set(cx, &key, ());
+                }
+                // field = title
+                "field" => {
+                    let value =
+                        PATCH_FIELD.value(input, &key, "a field of the resource", "title")?;
+                    target.set(cx, &key, value);
+                }
+                _ => return Err(PATCH_FIELD.unknown_key(&key)),
+            }
+            Ok(())
+        });
+    }
+    PatchField {
+        skip: skip.is_set(),
+        field: target.get(),
+    }
+}
+
+/// The column a field maps to: `#[diesel(column_name = ..)]` when present, else the field name.
+pub fn diesel_column_name(field: &syn::Field) -> Option<Ident> {
+    let mut column = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("diesel")) {
+        // Other diesel options are diesel's business; only `column_name` matters here.
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("column_name") {
+                column = Some(meta.value()?.parse::<Ident>()?);
+            } else {
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+    }
+    column
 }
 
 /// `#[serde(rename = "..")]`, `#[serde(skip)]`, `#[serde(skip_serializing)]`; other serde
@@ -181,7 +243,7 @@ fn parse_serde(field: &syn::Field, out: &mut FieldGuard) {
     }
 }
 
-/// Skips the `= value` or `(..)` after a key.
+/// Skips the `= value` or `(..)` after a key of another crate's attribute.
 fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         let _: Expr = meta.value()?.parse()?;
@@ -190,10 +252,6 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
         syn::parenthesized!(_content in meta.input);
     }
     Ok(())
-}
-
-fn path_text(path: &syn::Path) -> String {
-    quote::quote!(#path).to_string().replace(' ', "")
 }
 
 /// `PhantomData<..>`, under any path.
@@ -208,26 +266,4 @@ fn is_phantom(ty: &Type) -> bool {
         Type::Paren(p) => is_phantom(&p.elem),
         _ => false,
     }
-}
-
-/// `is_public` → `IsPublic`, `r#type` → `Type`.
-pub fn variant_name(field: &Ident) -> Ident {
-    let name = field.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name);
-    let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, 'F');
-    }
-    Ident::new(&out, field.span())
 }

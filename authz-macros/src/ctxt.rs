@@ -28,6 +28,11 @@ impl Ctxt {
         !self.errors.is_empty()
     }
 
+    /// How many errors are recorded, so a step can tell whether it added any.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
     /// `compile_error!` invocations for every collected error.
     pub fn to_compile_errors(&self) -> TokenStream {
         self.errors
@@ -48,5 +53,16 @@ where
         "none".to_owned()
     } else {
         names.join(", ")
+    }
+}
+
+/// The keys an attribute accepts, for hints: `` `id` ``, `` `read` or `write` ``,
+/// `` one of `a`, `b`, `c` ``.
+pub fn expected_keys(keys: &[&str]) -> String {
+    match keys {
+        [] => "no keys".to_owned(),
+        [key] => format!("`{key}`"),
+        [a, b] => format!("`{a}` or `{b}`"),
+        keys => format!("one of {}", one_of(keys)),
     }
 }

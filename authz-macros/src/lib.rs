@@ -12,6 +12,7 @@ mod attr_fields;
 mod cond;
 mod ctxt;
 mod expand;
+mod naming;
 mod patch;
 mod paths;
 mod requires;

@@ -7,9 +7,12 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::{Data, DeriveInput, Fields, Ident, Path, Token};
+use syn::{Data, DeriveInput, Fields, Token};
 
+use crate::attr;
+use crate::attr_fields::{self, PatchField};
 use crate::ctxt::Ctxt;
+use crate::naming;
 
 const EXAMPLE: &str = "#[patch(resource = Repo)]";
 
@@ -47,68 +50,32 @@ fn expand(cx: &mut Ctxt, input: &DeriveInput) -> Option<TokenStream> {
     };
 
     // #[patch(resource = Repo)]
-    let mut resource: Option<Path> = None;
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("patch")) {
-        let result = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("resource") {
-                resource = Some(meta.value()?.parse()?);
-                Ok(())
-            } else {
-                Err(meta.error(format_args!(
-                    "unknown key in `#[patch]`, expected `resource`: `{EXAMPLE}`"
-                )))
-            }
-        });
-        if let Err(err) = result {
-            cx.syn_error(err);
+    let opts = attr::parse_patch(cx, &input.attrs);
+    let Some(resource) = opts.resource else {
+        if !opts.malformed {
+            cx.error_spanned(
+                &input.ident,
+                format_args!(
+                    "missing resource; add `{EXAMPLE}` naming the resource `{}` changes",
+                    input.ident
+                ),
+            );
         }
-    }
-    let Some(resource) = resource else {
-        cx.error_spanned(
-            &input.ident,
-            format_args!(
-                "missing resource; add `{EXAMPLE}` naming the resource `{}` changes",
-                input.ident
-            ),
-        );
         return None;
     };
     // `crate::m::Repo` → `crate::m::__authz_Repo_fields`, which has one constant per field of
     // `Repo`, named as the field.
-    let field_enum = {
-        let mut path = resource.clone();
-        if let Some(last) = path.segments.last_mut() {
-            last.ident = quote::format_ident!("__authz_{}_fields", last.ident);
-            last.arguments = syn::PathArguments::None;
-        }
-        path
-    };
+    let field_enum = naming::sibling(&resource, naming::fields_struct);
     let all_written = treats_none_as_null(&input.attrs);
 
     let mut checks = Vec::new();
     for f in &fields.named {
         let Some(ident) = &f.ident else { continue };
         // #[patch(skip)], #[patch(field = name)]
-        let mut skip = false;
-        let mut target: Option<Ident> = None;
-        for attr in f.attrs.iter().filter(|a| a.path().is_ident("patch")) {
-            let result = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("skip") {
-                    skip = true;
-                    Ok(())
-                } else if meta.path.is_ident("field") {
-                    target = Some(meta.value()?.parse()?);
-                    Ok(())
-                } else {
-                    Err(meta.error(
-                        "unknown key in `#[patch]` on a field, expected `field = <resource field>` or `skip`",
-                    ))
-                }
-            });
-            if let Err(err) = result {
-                cx.syn_error(err);
-            }
-        }
+        let PatchField {
+            skip,
+            field: target,
+        } = attr_fields::patch_field(cx, f);
         if skip {
             continue;
         }

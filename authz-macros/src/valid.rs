@@ -176,7 +176,7 @@ fn check_roles(cx: &mut Ctxt, res: &Resource<'_>) {
             ),
         );
     }
-    if res.table.is_some() && roles.table.is_none() {
+    if res.table.is_some() && roles.table.is_none() && !res.malformed {
         cx.error_at(
             roles.span,
             format_args!(

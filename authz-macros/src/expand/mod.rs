@@ -243,35 +243,4 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     }
 }
 
-/// `RepoRole` → `repo_role`, `HTTPServer` → `http_server`.
-pub fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::snake_case;
-
-    #[test]
-    fn snake_case_names() {
-        assert_eq!(snake_case("Repo"), "repo");
-        assert_eq!(snake_case("RepoRole"), "repo_role");
-        assert_eq!(snake_case("HTTPServer"), "http_server");
-        assert_eq!(snake_case("Org2Fa"), "org2_fa");
-    }
-}
+pub use crate::naming::snake_case;
