@@ -111,7 +111,7 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
         });
     }
     out.extend(cx.to_compile_errors());
-    out
+    opts.crates.apply(out)
 }
 
 /// `Org` in `RoleMap<Org>`: named directly, so two role fields give two distinct impls.

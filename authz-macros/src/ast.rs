@@ -29,6 +29,8 @@ pub struct Resource<'a> {
     /// Some attribute had a mistake. Its error is reported; checks that would only repeat it (a
     /// missing `actor`, no permissions, a missing role table) are not.
     pub malformed: bool,
+    /// `crate = ..` / `diesel_crate = ..` of `#[resource]`.
+    pub crates: crate::paths::CratePaths,
 }
 
 pub struct Field<'a> {
@@ -97,13 +99,6 @@ pub struct Relation {
     pub name: Ident,
     pub target: Path,
     pub field: Ident,
-}
-
-impl Relation {
-    /// The parent's role enum: `Org` → `OrgRole`, `crate::m::Org` → `crate::m::OrgRole`.
-    pub fn target_with_suffix(&self, suffix: &str) -> Path {
-        naming::sibling(&self.target, |ident| naming::with_suffix(ident, suffix))
-    }
 }
 
 impl<'a> Resource<'a> {
@@ -295,6 +290,7 @@ impl<'a> Resource<'a> {
             context: opts.context,
             read: opts.read,
             id: opts.id,
+            crates: opts.crates,
             permissions,
             roles,
             derived_roles,

@@ -264,7 +264,15 @@ impl<T> Attr<T> {
 const RESOURCE: Grammar = Grammar {
     name: "resource",
     place: "",
-    keys: &["table", "actor", "context", "read", "id"],
+    keys: &[
+        "table",
+        "actor",
+        "context",
+        "read",
+        "id",
+        "crate",
+        "diesel_crate",
+    ],
     example: "#[resource(actor = User)]",
     item: "a key",
 };
@@ -276,13 +284,18 @@ pub struct ResourceAttr {
     pub context: Option<Type>,
     pub read: Option<Ident>,
     pub id: Option<Ident>,
+    /// `crate = ..` / `diesel_crate = ..`: where generated code finds the runtime crates.
+    pub crates: crate::paths::CratePaths,
     /// A `#[resource]` attribute had a mistake; errors that may only follow from it (such as a
     /// missing `actor`) are not reported.
     pub malformed: bool,
 }
 
 pub fn parse_resource(cx: &mut Ctxt, attrs: &[Attribute]) -> ResourceAttr {
-    // #[resource(table = repos, actor = User, context = RequestCtx, read = Read, id = id)]
+    // #[resource(table = repos, actor = User, context = RequestCtx, read = Read, id = id,
+    //            crate = my_app::authz_core, diesel_crate = my_app::authz_diesel)]
+    let mut core_crate = Attr::none(&RESOURCE);
+    let mut diesel_crate = Attr::none(&RESOURCE);
     let mut table = Attr::none(&RESOURCE);
     let mut actor = Attr::none(&RESOURCE);
     let mut context = Attr::none(&RESOURCE);
@@ -318,6 +331,26 @@ pub fn parse_resource(cx: &mut Ctxt, attrs: &[Attribute]) -> ResourceAttr {
                     let value = RESOURCE.value(input, &key, "a field name", "id")?;
                     id.set(cx, &key, value);
                 }
+                // crate = my_app::authz_core
+                "crate" => {
+                    let value = RESOURCE.value(
+                        input,
+                        &key,
+                        "the path of `authz_core`",
+                        "my_app::authz_core",
+                    )?;
+                    core_crate.set(cx, &key, value);
+                }
+                // diesel_crate = my_app::authz_diesel
+                "diesel_crate" => {
+                    let value = RESOURCE.value(
+                        input,
+                        &key,
+                        "the path of `authz_diesel`",
+                        "my_app::authz_diesel",
+                    )?;
+                    diesel_crate.set(cx, &key, value);
+                }
                 _ => return Err(RESOURCE.unknown_key(&key)),
             }
             Ok(())
@@ -329,6 +362,10 @@ pub fn parse_resource(cx: &mut Ctxt, attrs: &[Attribute]) -> ResourceAttr {
         context: context.get(),
         read: read.get(),
         id: id.get(),
+        crates: crate::paths::CratePaths {
+            core: core_crate.get(),
+            diesel: diesel_crate.get(),
+        },
         malformed: !clean,
     }
 }
@@ -707,7 +744,7 @@ fn last_segment_span(path: &Path) -> proc_macro2::Span {
 const ACTOR: Grammar = Grammar {
     name: "actor",
     place: "",
-    keys: &["id"],
+    keys: &["id", "crate"],
     example: "#[actor(id = user_id)]",
     item: "a key",
 };
@@ -715,14 +752,17 @@ const ACTOR: Grammar = Grammar {
 /// Options of `#[actor(..)]`, from every `#[actor]` attribute of the struct together.
 pub struct ActorAttr {
     pub id: Option<Ident>,
+    /// `crate = ..`: where generated code finds `authz_core`.
+    pub crates: crate::paths::CratePaths,
     /// An `#[actor]` attribute had a mistake; a missing `id` field is then not reported, as it
     /// most likely follows from the mistake.
     pub malformed: bool,
 }
 
 pub fn parse_actor(cx: &mut Ctxt, attrs: &[Attribute]) -> ActorAttr {
-    // #[actor(id = user_id)]
+    // #[actor(id = user_id, crate = my_app::authz_core)]
     let mut id = Attr::none(&ACTOR);
+    let mut core_crate = Attr::none(&ACTOR);
     let mut clean = true;
     for attr in attrs.iter().filter(|a| a.path().is_ident("actor")) {
         clean &= ACTOR.parse(cx, attr, |cx, input, _| {
@@ -738,6 +778,16 @@ pub fn parse_actor(cx: &mut Ctxt, attrs: &[Attribute]) -> ActorAttr {
                     )?;
                     id.set(cx, &key, value);
                 }
+                // crate = my_app::authz_core
+                "crate" => {
+                    let value = ACTOR.value(
+                        input,
+                        &key,
+                        "the path of `authz_core`",
+                        "my_app::authz_core",
+                    )?;
+                    core_crate.set(cx, &key, value);
+                }
                 _ => return Err(ACTOR.unknown_key(&key)),
             }
             Ok(())
@@ -745,6 +795,10 @@ pub fn parse_actor(cx: &mut Ctxt, attrs: &[Attribute]) -> ActorAttr {
     }
     ActorAttr {
         id: id.get(),
+        crates: crate::paths::CratePaths {
+            core: core_crate.get(),
+            diesel: None,
+        },
         malformed: !clean,
     }
 }
@@ -755,7 +809,7 @@ pub fn parse_actor(cx: &mut Ctxt, attrs: &[Attribute]) -> ActorAttr {
 const PATCH: Grammar = Grammar {
     name: "patch",
     place: "",
-    keys: &["resource"],
+    keys: &["resource", "crate"],
     example: "#[patch(resource = Repo)]",
     item: "a key",
 };
@@ -763,13 +817,16 @@ const PATCH: Grammar = Grammar {
 /// `#[patch(resource = Repo)]`, from every `#[patch]` attribute of the struct together.
 pub struct PatchAttr {
     pub resource: Option<Path>,
+    /// `crate = ..`: where generated code finds `authz_core`.
+    pub crates: crate::paths::CratePaths,
     /// A `#[patch]` attribute had a mistake; a missing `resource` is then not reported.
     pub malformed: bool,
 }
 
 pub fn parse_patch(cx: &mut Ctxt, attrs: &[Attribute]) -> PatchAttr {
-    // #[patch(resource = Repo)]
+    // #[patch(resource = Repo, crate = my_app::authz_core)]
     let mut resource = Attr::none(&PATCH);
+    let mut core_crate = Attr::none(&PATCH);
     let mut clean = true;
     for attr in attrs.iter().filter(|a| a.path().is_ident("patch")) {
         clean &= PATCH.parse(cx, attr, |cx, input, _| {
@@ -781,6 +838,16 @@ pub fn parse_patch(cx: &mut Ctxt, attrs: &[Attribute]) -> PatchAttr {
                         PATCH.value(input, &key, "the resource the patch changes", "Repo")?;
                     resource.set(cx, &key, value);
                 }
+                // crate = my_app::authz_core
+                "crate" => {
+                    let value = PATCH.value(
+                        input,
+                        &key,
+                        "the path of `authz_core`",
+                        "my_app::authz_core",
+                    )?;
+                    core_crate.set(cx, &key, value);
+                }
                 _ => return Err(PATCH.unknown_key(&key)),
             }
             Ok(())
@@ -788,6 +855,10 @@ pub fn parse_patch(cx: &mut Ctxt, attrs: &[Attribute]) -> PatchAttr {
     }
     PatchAttr {
         resource: resource.get(),
+        crates: crate::paths::CratePaths {
+            core: core_crate.get(),
+            diesel: None,
+        },
         malformed: !clean,
     }
 }

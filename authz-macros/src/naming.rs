@@ -10,49 +10,21 @@ use syn::ext::IdentExt;
 use syn::{Ident, Path};
 
 /// `Repo` → `RepoPermission`, the permission enum.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "expand/* makes this name itself until it calls `naming`"
-    )
-)]
 pub fn permission_enum(resource: &Ident) -> Ident {
     format_ident!("{}Permission", resource)
 }
 
 /// `Repo` → `repo_permission`, the module of typed permissions.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "expand/* makes this name itself until it calls `naming`"
-    )
-)]
 pub fn permission_mod(resource: &Ident) -> Ident {
     format_ident!("{}_permission", snake_case(&resource.unraw().to_string()))
 }
 
 /// `Repo` → `RepoRole`, the role enum.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "expand/* makes this name itself until it calls `naming`"
-    )
-)]
 pub fn role_enum(resource: &Ident) -> Ident {
     format_ident!("{}Role", resource)
 }
 
 /// `Repo` → `RepoField`, the field enum.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "expand/* makes this name itself until it calls `naming`"
-    )
-)]
 pub fn field_enum(resource: &Ident) -> Ident {
     format_ident!("{}Field", resource)
 }
@@ -64,13 +36,6 @@ pub fn fields_struct(resource: &Ident) -> Ident {
 }
 
 /// `Repo` → `__authz_filters_Repo`, the macro of SQL filters.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "expand/* makes this name itself until it calls `naming`"
-    )
-)]
 pub fn filters_macro(resource: &Ident) -> Ident {
     format_ident!("__authz_filters_{}", resource)
 }
@@ -114,11 +79,6 @@ pub fn sibling(path: &Path, name: impl FnOnce(&Ident) -> Ident) -> Path {
         last.arguments = syn::PathArguments::None;
     }
     path
-}
-
-/// `Org` + `Role` → `OrgRole`, keeping the span of `ident`.
-pub fn with_suffix(ident: &Ident, suffix: &str) -> Ident {
-    format_ident!("{}{}", ident, suffix)
 }
 
 /// `RepoRole` → `repo_role`, `HTTPServer` → `http_server`.
@@ -191,7 +151,7 @@ mod tests {
             quote::quote!(#fields).to_string(),
             "crate :: m :: __authz_Org_fields"
         );
-        let suffixed = sibling(&path, |i| with_suffix(i, "Role"));
+        let suffixed = sibling(&path, role_enum);
         assert_eq!(
             quote::quote!(#suffixed).to_string(),
             "crate :: m :: OrgRole"

@@ -1,4 +1,4 @@
-//! `#[derive(Patch)]`: the fields a patch struct writes, for `authz_core::authorize_write`.
+//! `#[derive(Patch)]`: the fields a patch struct writes, for `Authz::authorize_write`.
 //!
 //! A patch is usually a diesel `AsChangeset` with `Option` fields: diesel leaves `None` fields
 //! out of the `UPDATE`, so the fields written are the `Some` ones. Fields that are not an
@@ -22,10 +22,11 @@ pub fn derive_patch_inner(input: TokenStream) -> TokenStream {
         Err(err) => return err.to_compile_error(),
     };
     let mut cx = Ctxt::default();
+    let crates = attr::parse_patch(&mut Ctxt::default(), &input.attrs).crates;
     let out = expand(&mut cx, &input);
     let mut tokens = out.unwrap_or_default();
     tokens.extend(cx.to_compile_errors());
-    tokens
+    crates.apply(tokens)
 }
 
 fn expand(cx: &mut Ctxt, input: &DeriveInput) -> Option<TokenStream> {

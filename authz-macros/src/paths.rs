@@ -64,24 +64,18 @@ impl CratePaths {
     }
 }
 
-/// Whether the `::` at `i` continues a path (`a::authz_core`, `Vec::<T>::authz_core`) rather
-/// than starting one (`impl ::authz_core`, `-> ::authz_core`, `<T as ::authz_core`).
+/// Whether the `::` at `i` continues a path (`a::authz_core`) rather than starting one
+/// (`impl ::authz_core`, `impl<T> ::authz_core`, `-> ::authz_core`, `<T as ::authz_core`).
+/// Generated code never writes a crate name after a turbofish or a qualified self type, so a
+/// `>` always ends something else.
 fn preceded_by_path(trees: &[TokenTree], i: usize) -> bool {
     const KEYWORDS: [&str; 22] = [
         "as", "break", "const", "dyn", "else", "fn", "for", "if", "impl", "in", "let", "match",
         "move", "mut", "pub", "ref", "return", "static", "type", "unsafe", "use", "where",
     ];
-    let Some(prev) = i.checked_sub(1).and_then(|j| trees.get(j)) else {
-        return false;
-    };
-    match prev {
-        TokenTree::Ident(ident) => !KEYWORDS.iter().any(|k| ident == k),
-        // `>` closes generics unless it ends `->` or `=>`.
-        TokenTree::Punct(p) if p.as_char() == '>' => !matches!(
-            i.checked_sub(2).and_then(|j| trees.get(j)),
-            Some(TokenTree::Punct(q)) if q.spacing() == Spacing::Joint && matches!(q.as_char(), '-' | '=')
-        ),
-        TokenTree::Group(g) => g.delimiter() == Delimiter::None,
+    match i.checked_sub(1).and_then(|j| trees.get(j)) {
+        Some(TokenTree::Ident(ident)) => !KEYWORDS.iter().any(|k| ident == k),
+        Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::None,
         _ => false,
     }
 }
@@ -101,6 +95,7 @@ mod tests {
             impl ::authz_core::__private::Resource for Repo {
                 fn f() -> ::authz_diesel::Filter { x::authz_core::y(<T as ::authz_core::Keyed>::ID) }
             }
+            impl<'de> ::authz_core::Deserialize<'de> for Repo {}
         });
         assert_eq!(
             out.to_string(),
@@ -108,6 +103,7 @@ mod tests {
                 impl crate::deps::authz::__private::Resource for Repo {
                     fn f() -> ::my_app::authz_diesel::Filter { x::authz_core::y(<T as crate::deps::authz::Keyed>::ID) }
                 }
+                impl<'de> crate::deps::authz::Deserialize<'de> for Repo {}
             }
             .to_string()
         );

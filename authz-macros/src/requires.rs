@@ -15,10 +15,12 @@ struct Args {
     on: Option<Ident>,
     ctx: Option<Ident>,
     parents: Option<Ident>,
+    /// `crate = my_app::authz_core`: where the check finds `authz_core`.
+    core_crate: Option<Path>,
 }
 
 impl Parse for Args {
-    // #[requires(Repo::Push, authz = authz, on = repo)]
+    // #[requires(Repo::Push, authz = authz, on = repo, crate = my_app::authz_core)]
     // #[requires(Repo::Push, actor = user, on = repo, ctx = ctx, parents = parents)]
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
@@ -41,6 +43,7 @@ impl Parse for Args {
             on: None,
             ctx: None,
             parents: None,
+            core_crate: None,
         };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -54,6 +57,18 @@ impl Parse for Args {
                 input.call(syn::ext::IdentExt::parse_any)?
             };
             input.parse::<Token![=]>()?;
+            if key == "crate" {
+                // crate = my_app::authz_core
+                let path: Path = input.parse()?;
+                if args.core_crate.is_some() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "duplicate `crate` in `#[requires]`; keep one",
+                    ));
+                }
+                args.core_crate = Some(path);
+                continue;
+            }
             let value: Ident = input.call(syn::ext::IdentExt::parse_any)?;
             let slot = match key.to_string().as_str() {
                 "authz" => &mut args.authz,
@@ -65,7 +80,7 @@ impl Parse for Args {
                     return Err(syn::Error::new(
                         key.span(),
                         format_args!(
-                            "unknown key `{key}` in `#[requires]`, expected one of `authz`, `actor`, `on`, `ctx`, `parents`"
+                            "unknown key `{key}` in `#[requires]`, expected one of `authz`, `actor`, `on`, `ctx`, `parents`, `crate`"
                         ),
                     ))
                 }
@@ -286,6 +301,11 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     // An expression statement, not `let _ = ..`: the check is `()` and clippy's
     // `let_unit_value` would fire in every annotated function.
+    let check = crate::paths::CratePaths {
+        core: args.core_crate.clone(),
+        diesel: None,
+    }
+    .apply(check);
     let stmt: syn::Stmt = syn::parse_quote_spanned!(span=> #check;);
     func.block.stmts.insert(0, stmt);
     func.into_token_stream()

@@ -332,13 +332,13 @@ fn an_unknown_key_lists_the_expected_ones_and_does_not_cascade() {
         (
             "#[resource(actor = User, tabel = docs)] #[permission(Read, if = true)]",
             bare_resource_errors,
-            "unknown key `tabel` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`",
+            "unknown key `tabel` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`, `crate`, `diesel_crate`",
         ),
         // Without the cascade: no "missing actor", no "no permissions".
         (
             "#[resource(acter = User)]",
             bare_resource_errors,
-            "unknown key `acter` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`",
+            "unknown key `acter` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`, `crate`, `diesel_crate`",
         ),
         // Without the cascade: the roles are declared, no "declares no roles", no "missing table".
         (
@@ -360,12 +360,12 @@ fn an_unknown_key_lists_the_expected_ones_and_does_not_cascade() {
         (
             "#[resource(actor = User, ctx = HashMap<A, B>)] #[permission(Read, if = true)]",
             bare_resource_errors,
-            "unknown key `ctx` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`",
+            "unknown key `ctx` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`, `crate`, `diesel_crate`",
         ),
         (
             "#[actor(key = a)] pub struct User { pub id: i64 }",
             actor_errors,
-            "unknown key `key` in `#[actor]`, expected `id`",
+            "unknown key `key` in `#[actor]`, expected `id` or `crate`",
         ),
         (
             "pub struct User { pub id: i64, #[actor(role)] pub orgs: RoleMap<Org> }",
@@ -375,12 +375,12 @@ fn an_unknown_key_lists_the_expected_ones_and_does_not_cascade() {
         (
             "#[patch(resource = A, table = b)] pub struct P { pub t: Option<String> }",
             patch_errors,
-            "unknown key `table` in `#[patch]`, expected `resource`",
+            "unknown key `table` in `#[patch]`, expected `resource` or `crate`",
         ),
         (
             "#[patch(resourse = A)] pub struct P { pub t: Option<String> }",
             patch_errors,
-            "unknown key `resourse` in `#[patch]`, expected `resource`",
+            "unknown key `resourse` in `#[patch]`, expected `resource` or `crate`",
         ),
         (
             "#[patch(resource = A)] pub struct P { #[patch(rename = b)] pub t: Option<String> }",
@@ -406,9 +406,9 @@ fn every_mistake_of_an_attribute_is_reported() {
             "#[resource(acter = User, actor = User, actor = User, tabel = x)] #[permission(Read, if = true)]"
         ),
         [
-            "unknown key `acter` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`",
+            "unknown key `acter` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`, `crate`, `diesel_crate`",
             "duplicate `actor` in `#[resource]`; keep one",
-            "unknown key `tabel` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`",
+            "unknown key `tabel` in `#[resource]`, expected one of `table`, `actor`, `context`, `read`, `id`, `crate`, `diesel_crate`",
         ]
     );
 }

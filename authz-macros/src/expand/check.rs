@@ -2,7 +2,7 @@
 //! every node becomes an inlined comparison.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::Lit;
 
 use crate::ast::Resource;
@@ -28,7 +28,7 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
         }
         // role(Maintainer): stored roles and `#[role]` rules, generated with the roles.
         Cond::Role { role } => {
-            let role_enum = format_ident!("{}Role", res.ident);
+            let role_enum = crate::naming::role_enum(res.ident);
             quote_spanned!(role.span()=> ::authz_core::__private::has_role(self, env, #role_enum::#role))
         }
         // org.role(Owner): decided by the parent type from the foreign key.
@@ -37,7 +37,7 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             match crate::valid::relation(res, relation) {
                 Some(rel) => {
                     let target = &rel.target;
-                    let role_enum = rel.target_with_suffix("Role");
+                    let role_enum = crate::naming::sibling(&rel.target, crate::naming::role_enum);
                     let field = &rel.field;
                     quote_spanned! {role.span()=>
                         ::authz_core::__private::parent_role::<#target, _, _, #context>(

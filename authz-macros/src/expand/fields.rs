@@ -5,7 +5,7 @@
 //! dropped while parsing), so uses of `RepoField::Name` keep compiling.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::{Ident, LitStr};
 
 use super::Names;
@@ -17,7 +17,7 @@ pub const MAX_FIELDS: usize = 128;
 
 /// `RepoField` for `Repo`.
 pub fn field_enum(ident: &Ident) -> Ident {
-    format_ident!("{}Field", ident)
+    crate::naming::field_enum(ident)
 }
 
 /// The field name as written, without `r#`.
@@ -156,7 +156,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
     let name_str = LitStr::new(&ident.to_string(), ident.span());
     let field_idents = res.fields.iter().map(|f| f.ident);
     // `__authz_Repo_fields`; `#[derive(Patch)]` (patch.rs) builds the same name.
-    let names_struct = format_ident!("__authz_{}_fields", ident);
+    let names_struct = crate::naming::fields_struct(ident);
 
     let name_enum = super::names::NameEnum {
         vis,

@@ -13,7 +13,7 @@ mod sql;
 pub use fields::MAX_FIELDS;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::{DeriveInput, Ident, LitStr};
 
 use crate::ast::Resource;
@@ -42,7 +42,7 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
         }
     }
     out.extend(cx.to_compile_errors());
-    out
+    res.crates.apply(out)
 }
 
 /// Names of the generated items for resource `Repo`.
@@ -56,8 +56,8 @@ pub struct Names {
 impl Names {
     pub fn of(ident: &Ident) -> Self {
         Names {
-            perm_enum: format_ident!("{}Permission", ident),
-            perm_mod: format_ident!("{}_permission", snake_case(&ident.to_string())),
+            perm_enum: crate::naming::permission_enum(ident),
+            perm_mod: crate::naming::permission_mod(ident),
         }
     }
 }
@@ -242,5 +242,3 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         #roles
     }
 }
-
-pub use crate::naming::snake_case;

@@ -5,7 +5,7 @@
 //! functions of authz-diesel; what is generated here names the tables.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::Path;
 
 use super::sql::Lowering;
@@ -62,7 +62,7 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
         .iter()
         .map(|(_, c)| quote!(#c: ::authz_diesel::__private::diesel::SelectableExpression<__QS>));
     let bounds: Vec<TokenStream> = bounds.collect();
-    let macro_name = format_ident!("__authz_filters_{}", ident);
+    let macro_name = crate::naming::filters_macro(ident);
 
     let by_id = id_field.and_then(|id| res.field(&id)).map(|id| {
         let column = id.column.clone();
@@ -183,7 +183,7 @@ fn relation_impls(
         &res.roles,
         res.roles.as_ref().and_then(|r| r.table.as_ref()),
     ) {
-        let role_enum = format_ident!("{}Role", ident);
+        let role_enum = crate::naming::role_enum(ident);
         let (a_col, r_col, ro_col) = (
             &roles.actor_column,
             &roles.resource_column,

@@ -2,7 +2,7 @@
 //! `role(X)` in this resource's rules and `rel.role(X)` in children's rules call.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::LitStr;
 
@@ -153,7 +153,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     let vis = res.vis;
     let actor = &res.actor;
     let context = context_type(res);
-    let role_enum = format_ident!("{}Role", ident);
+    let role_enum = crate::naming::role_enum(ident);
     let name_str = LitStr::new(&ident.to_string(), ident.span());
     let names = &roles.names;
     let count = names.len();

@@ -10,7 +10,7 @@
 //! Every actor, context and literal value reaches the database as a bound parameter.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::{Lit, Path};
 
 use super::check;
@@ -142,7 +142,7 @@ impl Lowering<'_, '_> {
                     return quote!(Filter::Const(false));
                 };
                 let ident = self.res.ident;
-                let role_enum = format_ident!("{}Role", ident);
+                let role_enum = crate::naming::role_enum(ident);
                 let col = self.value_column(&id);
                 let subquery = quote! {
                     ::authz_diesel::__private::InSubquery::new(
@@ -171,7 +171,8 @@ impl Lowering<'_, '_> {
                 let target = &rel.target;
                 let ids = match cond {
                     Cond::ParentRole { role, .. } => {
-                        let role_enum = rel.target_with_suffix("Role");
+                        let role_enum =
+                            crate::naming::sibling(&rel.target, crate::naming::role_enum);
                         quote!(<#target as ::authz_diesel::__private::RoleSubqueries<$db>>::role_ids(actor, ctx, #role_enum::#role))
                     }
                     Cond::Allows { perm, .. } => quote! {
