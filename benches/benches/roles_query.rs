@@ -1,7 +1,7 @@
 //! The authorized list of repos on PostgreSQL with 100,000 repos, 1,000,000 repo role rows and
 //! 20,000 org role rows (2,000 orgs), for the code-hosting model of `authz_benches::hosting`:
 //!
-//! - `generated`: `authz_bench_org_repos::table.authorized(&Authz::new(&actor), Repo::Read)` (the derived
+//! - `generated`: `repos::table.authorized(&Authz::new(&actor), Repo::Read)` (the derived
 //!   filter: public, or a stored repo role implying Reader, or a derived one through an org
 //!   role);
 //! - `hand`: the same meaning written by hand in the diesel DSL:
@@ -11,17 +11,16 @@
 //! (`EXPLAIN ANALYZE`) are printed before timing.
 //!
 //! PostgreSQL: `AUTHZ_BENCH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`). The
-//! tables (`authz_bench_orgs`, `authz_bench_org_repos`, `authz_bench_org_roles`,
-//! `authz_bench_repo_roles`) are created and filled with `INSERT .. SELECT generate_series` at
-//! the start and dropped at the end (also on panic); when the server cannot be reached the
-//! bench prints a message and does nothing.
+//! model's tables (`SCHEMA` of `authz_fixtures::hosting`: `orgs`, `repos`, `org_roles`,
+//! `repo_roles`, ..) are created in a schema of their own, `authz_bench`, first on the
+//! connection's `search_path`, so that they never meet other tables of a shared database;
+//! they are filled with `INSERT .. SELECT generate_series` at the start and the schema is
+//! dropped at the end (also on panic). When the server cannot be reached the bench prints a
+//! message and does nothing.
 
 use std::time::{Duration, Instant};
 
-use authz_benches::hosting::{
-    authz_bench_org_repos as repos, authz_bench_org_roles as org_roles,
-    authz_bench_repo_roles as repo_roles, Org, Repo, User,
-};
+use authz_benches::hosting::{org_roles, repo_roles, repos, Org, Repo, User, SCHEMA};
 use authz_core::prelude::*;
 use authz_diesel::prelude::*;
 use criterion::{black_box, Criterion, SamplingMode};
@@ -34,41 +33,32 @@ const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// Rows per page.
 const PAGE: i64 = 50;
 
-const TABLES: [&str; 4] = [
-    "authz_bench_orgs",
-    "authz_bench_org_repos",
-    "authz_bench_org_roles",
-    "authz_bench_repo_roles",
-];
+/// The PostgreSQL schema the bench creates the model's tables in, and drops at the end.
+const BENCH_SCHEMA: &str = "authz_bench";
+
+/// The tables the bench fills.
+const TABLES: [&str; 4] = ["orgs", "repos", "org_roles", "repo_roles"];
 
 /// 2,000 orgs (10% public); 100,000 repos, 50 per org, 3% public; 50,000 users; every repo
 /// has 10 role rows for 10 different users (60% Reader, 30% Contributor, 10% Maintainer),
 /// every org 2 Owners and 8 Members. Deterministic: the same data on every run.
 const FILL: &str = "
-CREATE TABLE authz_bench_orgs (id BIGINT PRIMARY KEY, name TEXT NOT NULL, is_public BOOLEAN NOT NULL);
-CREATE TABLE authz_bench_org_repos (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL, name TEXT NOT NULL,
-                                    is_public BOOLEAN NOT NULL);
-CREATE TABLE authz_bench_org_roles (user_id BIGINT NOT NULL, org_id BIGINT NOT NULL, role TEXT NOT NULL,
-                                    PRIMARY KEY (user_id, org_id, role));
-CREATE TABLE authz_bench_repo_roles (user_id BIGINT NOT NULL, repo_id BIGINT NOT NULL, role TEXT NOT NULL,
-                                     PRIMARY KEY (user_id, repo_id, role));
-INSERT INTO authz_bench_orgs SELECT g, 'org' || g, g % 10 = 0 FROM generate_series(1, 2000) g;
-INSERT INTO authz_bench_org_repos
+INSERT INTO orgs SELECT g, 'org' || g, g % 10 = 0 FROM generate_series(1, 2000) g;
+INSERT INTO repos
     SELECT g, 1 + (g * 7919) % 2000, 'repo' || g, (g * 2654435761) % 100 < 3
     FROM generate_series(1::bigint, 100000) g;
-INSERT INTO authz_bench_repo_roles
+INSERT INTO repo_roles
     SELECT 1 + (r * 7919 + j * 4999) % 50000, r,
            CASE WHEN (r * 31 + j) % 10 < 6 THEN 'Reader'
                 WHEN (r * 31 + j) % 10 < 9 THEN 'Contributor' ELSE 'Maintainer' END
     FROM generate_series(1::bigint, 100000) r, generate_series(0, 9) j;
-INSERT INTO authz_bench_org_roles
+INSERT INTO org_roles
     SELECT 1 + (o * 104729 + j * 4999) % 50000, o, CASE WHEN j < 2 THEN 'Owner' ELSE 'Member' END
     FROM generate_series(1::bigint, 2000) o, generate_series(0, 9) j;
-CREATE INDEX authz_bench_org_repos_org_id ON authz_bench_org_repos (org_id);
-ANALYZE authz_bench_orgs;
-ANALYZE authz_bench_org_repos;
-ANALYZE authz_bench_org_roles;
-ANALYZE authz_bench_repo_roles;
+ANALYZE orgs;
+ANALYZE repos;
+ANALYZE org_roles;
+ANALYZE repo_roles;
 ";
 
 /// `EXPLAIN (ANALYZE, BUFFERS)` in front of any query, loaded as lines of text.
@@ -88,27 +78,34 @@ impl<Q> diesel::query_builder::Query for Explain<Q> {
 
 impl<Q> RunQueryDsl<PgConnection> for Explain<Q> {}
 
-/// Drops the tables at the end, even when a benchmark panics.
+/// Drops the bench's schema at the end, even when a benchmark panics.
 struct Tables(PgConnection);
 
 impl Drop for Tables {
     fn drop(&mut self) {
-        for t in TABLES {
-            if let Err(e) =
-                diesel::sql_query(format!("DROP TABLE IF EXISTS {t}")).execute(&mut self.0)
-            {
-                eprintln!("postgres: could not drop {t}: {e}");
-            }
+        let drop = format!("DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE");
+        if let Err(e) = diesel::sql_query(drop).execute(&mut self.0) {
+            eprintln!("postgres: could not drop schema {BENCH_SCHEMA}: {e}");
         }
     }
 }
 
 fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     let started = Instant::now();
-    for t in TABLES {
-        diesel::sql_query(format!("DROP TABLE IF EXISTS {t}")).execute(conn)?;
-    }
-    for stmt in FILL.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+    // A fresh schema first on the search path: the model's unqualified table names resolve
+    // to it for the rest of the session.
+    let setup = [
+        format!("DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"),
+        format!("CREATE SCHEMA {BENCH_SCHEMA}"),
+        format!("SET search_path TO {BENCH_SCHEMA}"),
+    ];
+    for stmt in setup.iter().map(String::as_str).chain(
+        [SCHEMA, FILL]
+            .into_iter()
+            .flat_map(|sql| sql.split(';'))
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+    ) {
         diesel::sql_query(stmt).execute(conn)?;
     }
     let counts: Vec<i64> = TABLES

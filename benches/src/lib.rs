@@ -1,5 +1,8 @@
-//! Shared fixtures of the benchmarks: a code-hosting `Repo` resource, its actor, the same rules
-//! written by hand in plain Rust, and a deterministic data generator.
+//! Shared fixtures of the benchmarks: a flat code-hosting `Repo` resource (attributes only, no
+//! roles), its actor, the same rules written by hand in plain Rust, and a deterministic data
+//! generator; and, in [`hosting`], the roles-and-relations model of `authz-fixtures` (the one
+//! the tests run on) with its rules written by hand. Each module's test checks that its
+//! hand-written rules decide as the generated ones.
 //!
 //! Run with `cargo bench -p authz-benches --bench check` and `--bench query`
 //! (see `benches/README.md`).

@@ -80,7 +80,8 @@ pub fn execute_script<C: Connection>(conn: &mut C, sql: &str) -> QueryResult<()>
     Ok(())
 }
 
-pub mod hosting;
+/// The code-hosting model, declared once for the tests, the benchmarks and the example.
+pub use authz_fixtures::hosting;
 
 /// A MySQL/MariaDB database of its own (MySQL commits DDL implicitly, so tests cannot hide
 /// their tables in a transaction): created on a server at `AUTHZ_MYSQL_URL` (default

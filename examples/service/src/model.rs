@@ -3,7 +3,8 @@
 //! issues readable through their repo and closable by their creator or anyone who may push.
 //!
 //! The declarations below are the whole policy of the service: every handler, filter and
-//! action list is generated from them.
+//! action list is generated from them. The workspace's tests and benchmarks run on the same
+//! rules, declared in `authz-fixtures`; `tests/same_policy.rs` checks that the two agree.
 
 use authz_core::prelude::*;
 use diesel::prelude::*;
