@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `#[actor(id = field)]` on the struct | the identifier reported in decisions and bound for role tables (default: the `id` field) |
 //! | `#[actor(roles)]` on a field of type `RoleMap<R>` | the actor's roles on resources of type `R` |
+//! | `#[actor(crate = path)]` on the struct | where generated code finds `authz_core` (default `::authz_core`), for a re-export or a renamed dependency |
 //!
 //! ```
 //! use authz_core::prelude::*;
@@ -40,6 +41,8 @@
 //! | `context = Type` | the request context conditions read as `ctx` (attach it to the authorizer: `Authz::new(&actor).context(&ctx)`) |
 //! | `read = Permission` | the permission that decides 404 vs 403 (default: `Read` if declared) |
 //! | `id = field` | the id field (default: `id`) |
+//! | `crate = path` | where generated code finds `authz_core` (default `::authz_core`): a re-export (`crate = my_app::deps::authz`) or a renamed dependency |
+//! | `diesel_crate = path` | where generated code finds `authz_diesel` (default `::authz_diesel`) |
 //!
 //! ## `#[permission(Name, if = <condition>)]`
 //!
@@ -148,6 +151,7 @@
 //! | `on = arg` | the resource argument (default: the argument whose type names the resource; `on = self` in methods) |
 //! | `ctx = arg` | without an authorizer argument, the request context to attach (default: an argument named `ctx`) |
 //! | `parents = arg` | without an authorizer argument, the parent rows to attach, such as a `&ParentMap` (default: an argument named `parents`) |
+//! | `crate = path` | where the check finds `authz_core` (default `::authz_core`) |
 //!
 //! ```
 //! use authz_core::prelude::*;
