@@ -81,6 +81,25 @@ impl Grammar {
             .map_err(|_| self.expected_item(input))
     }
 
+    /// `= path` after `crate` / `diesel_crate`: where generated code finds the runtime crate
+    /// `name` (`authz_core`, `authz_diesel`).
+    pub fn crate_path(
+        &self,
+        input: ParseStream<'_>,
+        key: &Ident,
+        name: &'static str,
+    ) -> syn::Result<Path> {
+        let what = match name {
+            "authz_diesel" => "the path of `authz_diesel`",
+            _ => "the path of `authz_core`",
+        };
+        let example = match name {
+            "authz_diesel" => "my_app::authz_diesel",
+            _ => "my_app::authz_core",
+        };
+        self.value(input, key, what, example)
+    }
+
     /// `expected <item>: <example>` on the next token.
     pub fn expected_item(&self, input: ParseStream<'_>) -> syn::Error {
         syn::Error::new(
@@ -333,22 +352,12 @@ pub fn parse_resource(cx: &mut Ctxt, attrs: &[Attribute]) -> ResourceAttr {
                 }
                 // crate = my_app::authz_core
                 "crate" => {
-                    let value = RESOURCE.value(
-                        input,
-                        &key,
-                        "the path of `authz_core`",
-                        "my_app::authz_core",
-                    )?;
+                    let value = RESOURCE.crate_path(input, &key, "authz_core")?;
                     core_crate.set(cx, &key, value);
                 }
                 // diesel_crate = my_app::authz_diesel
                 "diesel_crate" => {
-                    let value = RESOURCE.value(
-                        input,
-                        &key,
-                        "the path of `authz_diesel`",
-                        "my_app::authz_diesel",
-                    )?;
+                    let value = RESOURCE.crate_path(input, &key, "authz_diesel")?;
                     diesel_crate.set(cx, &key, value);
                 }
                 _ => return Err(RESOURCE.unknown_key(&key)),
@@ -780,12 +789,7 @@ pub fn parse_actor(cx: &mut Ctxt, attrs: &[Attribute]) -> ActorAttr {
                 }
                 // crate = my_app::authz_core
                 "crate" => {
-                    let value = ACTOR.value(
-                        input,
-                        &key,
-                        "the path of `authz_core`",
-                        "my_app::authz_core",
-                    )?;
+                    let value = ACTOR.crate_path(input, &key, "authz_core")?;
                     core_crate.set(cx, &key, value);
                 }
                 _ => return Err(ACTOR.unknown_key(&key)),
@@ -840,12 +844,7 @@ pub fn parse_patch(cx: &mut Ctxt, attrs: &[Attribute]) -> PatchAttr {
                 }
                 // crate = my_app::authz_core
                 "crate" => {
-                    let value = PATCH.value(
-                        input,
-                        &key,
-                        "the path of `authz_core`",
-                        "my_app::authz_core",
-                    )?;
+                    let value = PATCH.crate_path(input, &key, "authz_core")?;
                     core_crate.set(cx, &key, value);
                 }
                 _ => return Err(PATCH.unknown_key(&key)),

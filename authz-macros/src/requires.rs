@@ -243,28 +243,12 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
     // permission: `Org::Read` on a `&Repo` then reads "`Read` is not a permission of `Repo`"
     // (the `on_unimplemented` of `Permission`) rather than "expected `&Org`, found `&Repo`".
     // The proof is dropped inside, so that its type does not repeat the error.
-    let check = match (authz, actor) {
+    // The authorizer argument (`Authz` is `Copy`), or one built from the actor and the `ctx`
+    // and `parents` arguments.
+    let authz = match (authz, actor) {
         (Some(authz), _) => {
             let authz = borrow(authz);
-            quote_spanned! {span=> {
-                #[inline(always)]
-                fn __authz_requires<'__a, R, Q, A, C, P>(
-                    resource: &R,
-                    authz: &::authz_core::Authz<'__a, A, C, P>,
-                    perm: Q,
-                ) -> ::core::result::Result<(), ::authz_core::Denied>
-                where
-                    A: ::authz_core::Actor,
-                    P: ::authz_core::AsParents + ?::core::marker::Sized,
-                    R: ::authz_core::Resource<Actor = A>
-                        + ::authz_core::ReadsContext<C>
-                        + ::authz_core::ReadsParents<P>,
-                    Q: ::authz_core::Permission<R>,
-                {
-                    authz.authorize(perm, resource).map(|_| ())
-                }
-                __authz_requires(#on, #authz, #perm)?
-            }}
+            quote!(*#authz)
         }
         (None, Some(actor)) => {
             let actor = borrow(actor);
@@ -277,28 +261,29 @@ pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
                 let parents = borrow(parents);
                 build = quote!(#build.parents(#parents));
             }
-            quote_spanned! {span=> {
-                #[inline(always)]
-                fn __authz_requires<'__a, R, Q, A, C, P>(
-                    resource: &R,
-                    authz: ::authz_core::Authz<'__a, A, C, P>,
-                    perm: Q,
-                ) -> ::core::result::Result<(), ::authz_core::Denied>
-                where
-                    A: ::authz_core::Actor,
-                    P: ::authz_core::AsParents + ?::core::marker::Sized,
-                    R: ::authz_core::Resource<Actor = A>
-                        + ::authz_core::ReadsContext<C>
-                        + ::authz_core::ReadsParents<P>,
-                    Q: ::authz_core::Permission<R>,
-                {
-                    authz.authorize(perm, resource).map(|_| ())
-                }
-                __authz_requires(#on, #build, #perm)?
-            }}
+            build
         }
         (None, None) => return func.into_token_stream(),
     };
+    let check = quote_spanned! {span=> {
+        #[inline(always)]
+        fn __authz_requires<'__a, R, Q, A, C, P>(
+            resource: &R,
+            authz: ::authz_core::Authz<'__a, A, C, P>,
+            perm: Q,
+        ) -> ::core::result::Result<(), ::authz_core::Denied>
+        where
+            A: ::authz_core::Actor,
+            P: ::authz_core::AsParents + ?::core::marker::Sized,
+            R: ::authz_core::Resource<Actor = A>
+                + ::authz_core::ReadsContext<C>
+                + ::authz_core::ReadsParents<P>,
+            Q: ::authz_core::Permission<R>,
+        {
+            authz.authorize(perm, resource).map(|_| ())
+        }
+        __authz_requires(#on, #authz, #perm)?
+    }};
     // An expression statement, not `let _ = ..`: the check is `()` and clippy's
     // `let_unit_value` would fire in every annotated function.
     let check = crate::paths::CratePaths {
