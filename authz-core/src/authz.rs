@@ -187,7 +187,7 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> Authz<'a, A, C, P> {
     where
         R: HasFields<Actor = A> + ReadsContext<C> + ReadsParents<P>,
     {
-        FieldSet::readable_with(fields::guard_permissions(self.env::<R>(), resource))
+        FieldSet::readable_given(fields::guard_permissions(self.env::<R>(), resource))
     }
 
     /// The fields of `resource` the actor may write: unguarded fields, and guarded ones whose
@@ -197,7 +197,7 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> Authz<'a, A, C, P> {
     where
         R: HasFields<Actor = A> + ReadsContext<C> + ReadsParents<P>,
     {
-        FieldSet::writable_with(fields::guard_permissions(self.env::<R>(), resource))
+        FieldSet::writable_given(fields::guard_permissions(self.env::<R>(), resource))
     }
 
     /// Checks that the actor may write every field in `fields` (`&[RepoField::IsPublic]`, a

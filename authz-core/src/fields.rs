@@ -75,13 +75,13 @@ impl<R: HasFields> FieldSet<R> {
 
     /// The fields readable by an actor holding `perms`: the unguarded fields and those whose
     /// read guard is in `perms`.
-    pub fn readable_with(perms: PermissionSet<R>) -> Self {
+    pub fn readable_given(perms: PermissionSet<R>) -> Self {
         Self::guarded_by(perms, FieldEnum::read_guard)
     }
 
     /// The fields writable by an actor holding `perms`: the unguarded fields and those whose
     /// write guard is in `perms`.
-    pub fn writable_with(perms: PermissionSet<R>) -> Self {
+    pub fn writable_given(perms: PermissionSet<R>) -> Self {
         Self::guarded_by(perms, FieldEnum::write_guard)
     }
 
