@@ -354,7 +354,7 @@ fn permission_bits_match_authorized_actions_on_random_worlds() {
     let pg = RefCell::new(pg);
     let counts = RefCell::new((0u32, 0u32));
     let config = Config {
-        cases: authz_tests::differential_cases(128),
+        cases: authz_tests::differential_cases(64),
         failure_persistence: None,
         ..Config::default()
     };

@@ -480,7 +480,7 @@ fn filters_match_in_memory_checks_on_random_worlds() {
     let (sqlite_time, pg_time) = (RefCell::new(0f64), RefCell::new(0f64));
 
     let config = Config {
-        cases: authz_tests::differential_cases(256),
+        cases: authz_tests::differential_cases(128),
         failure_persistence: None,
         ..Config::default()
     };

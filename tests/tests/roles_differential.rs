@@ -525,7 +525,7 @@ fn roles_and_relations_agree_on_random_worlds() {
     let (sqlite_time, pg_time) = (RefCell::new(0f64), RefCell::new(0f64));
 
     let config = Config {
-        cases: authz_tests::differential_cases(128),
+        cases: authz_tests::differential_cases(64),
         failure_persistence: None,
         ..Config::default()
     };
