@@ -1,5 +1,5 @@
 //! Instruction counts of the in-memory checks, for comparisons that timing noise would hide:
-//! `valgrind --tool=cachegrind --cache-sim=no target/release/examples/instructions <variant>`
+//! `valgrind --tool=cachegrind --cache-sim=no target/release/instructions <variant>`
 //! counts the instructions of `ROUNDS` × 512 checks of one variant (`none` counts the setup
 //! alone, to subtract). Variants: `none`, `<rule>_typed`, `<rule>_dyn`, `<rule>_hand` for
 //! `read`, `push`, `delete`, `change_visibility`, and `actions`, `actions_hand`.
