@@ -251,7 +251,8 @@ pub fn unknown_role(
 
 pub use crate::explain::{Explain, ExplainNode};
 pub use crate::meta::{
-    FieldMeta, Grant, PermissionMeta, Policy, RelationMeta, ResourceMeta, RoleGrant, RoleMeta,
+    FieldMeta, Grant, PermissionMeta, Policy, ProhibitionMeta, RelationMeta, ResourceMeta,
+    RoleGrant, RoleMeta, RuleMeta,
 };
 #[cfg(feature = "serde")]
 pub use crate::RedactedSerialize;

@@ -89,6 +89,40 @@
 //! assert!(!Authz::new(&editor).context(&now).is_allowed(Article::View, &a));
 //! ```
 //!
+//! ## `#[prohibit(..)]`, `#[rule(..)]`, several permissions in one `#[permission]`
+//!
+//! | attribute | meaning |
+//! |---|---|
+//! | `#[permission(Update, Comment, if = <condition>)]` | one rule for several permissions (each still declared once) |
+//! | `#[rule(name, if = <condition>)]` | a named condition, used in other conditions as `rule(name)`; not a permission (absent from the enum, `ALL`, `FromStr`, actions and bits); rules may use rules, not in a cycle |
+//! | `#[prohibit(A, B, if = <condition>)]` | a deny rule: while the condition holds, none of `A`, `B` is granted, whatever allows it; `*` names every permission. Decided the same in memory, in SQL, in permission bits and by id; `explain(..).prohibited_by()` names it |
+//!
+//! A resource that declares `#[roles(..)]` may declare no permission at all: it carries roles
+//! that other resources read (`team.role(Writer)`).
+//!
+//! ```
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor)]
+//! pub struct User { pub id: i64, pub suspended: bool, pub is_admin: bool }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User)]
+//! #[rule(owner, if = self.owner_id == actor.id)]
+//! #[permission(Read, if = self.public || rule(owner))]
+//! #[permission(Update, Delete, if = rule(owner) || actor.is_admin)]
+//! #[prohibit(*, if = actor.suspended)]
+//! #[prohibit(Update, Delete, if = self.locked && !actor.is_admin)]
+//! pub struct Doc { pub id: i64, pub owner_id: i64, pub public: bool, pub locked: bool }
+//!
+//! let owner = User { id: 1, suspended: false, is_admin: false };
+//! let doc = Doc { id: 7, owner_id: 1, public: false, locked: true };
+//! assert!(is_allowed(&owner, Doc::Read, &doc));
+//! assert!(!is_allowed(&owner, Doc::Update, &doc));
+//! let why = Authz::new(&owner).explain(Doc::Update, &doc);
+//! assert_eq!(why.prohibited_by(), Some("self.locked && !actor.is_admin"));
+//! ```
+//!
 //! ## `#[roles(..)]`, `#[role(..)]`, `#[relation(..)]`
 //!
 //! | attribute | meaning |

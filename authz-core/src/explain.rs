@@ -49,6 +49,9 @@ pub enum NodeKind {
     Any,
     /// `!a`: one child.
     Not,
+    /// A deny rule (`#[prohibit(..)]`) naming the permission: true when it does not apply; one
+    /// child, its condition. The text is the condition as written.
+    Prohibition,
     /// A condition that is not made of others: a comparison, a `bool` field, `is_some()`,
     /// `contains`, `role(..)`, `org.role(..)`, `repo.allows(..)`, `true`/`false`.
     Condition,
@@ -109,6 +112,16 @@ impl ExplainNode {
         }
     }
 
+    /// A deny rule whose condition is `child`: passes (true) when the condition is false.
+    pub fn prohibition(text: &'static str, child: ExplainNode) -> Self {
+        Self {
+            kind: NodeKind::Prohibition,
+            text,
+            value: !child.value,
+            children: vec![child],
+        }
+    }
+
     /// This node and every node below it, depth first.
     pub fn walk(&self) -> impl Iterator<Item = &ExplainNode> {
         let mut stack = vec![self];
@@ -121,12 +134,17 @@ impl ExplainNode {
 
     fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
         let mark = if self.value { '✓' } else { '✗' };
-        let label = match self.kind {
-            NodeKind::All => "all of",
-            NodeKind::Any => "any of",
-            NodeKind::Not | NodeKind::Condition => self.text,
-        };
-        writeln!(f, "{:indent$}{mark} {label}", "", indent = depth * 2)?;
+        let indent = depth * 2;
+        match self.kind {
+            NodeKind::All => writeln!(f, "{:indent$}{mark} all of", "")?,
+            NodeKind::Any => writeln!(f, "{:indent$}{mark} any of", "")?,
+            NodeKind::Not | NodeKind::Condition => {
+                writeln!(f, "{:indent$}{mark} {}", "", self.text)?
+            }
+            NodeKind::Prohibition => {
+                writeln!(f, "{:indent$}{mark} prohibited if {}", "", self.text)?
+            }
+        }
         for child in &self.children {
             child.write(f, depth + 1)?;
         }
@@ -152,6 +170,16 @@ impl<R: Resource> Explanation<R> {
     /// The rule as written in `#[permission(.., if = ..)]`.
     pub fn rule(&self) -> &'static str {
         self.permission.condition()
+    }
+
+    /// The deny rule that refused the permission: the condition of the first
+    /// `#[prohibit(..)]` naming it that holds, as written. `None` when no deny rule applies
+    /// (the permission may still be denied for lack of an allow rule).
+    pub fn prohibited_by(&self) -> Option<&'static str> {
+        self.root
+            .walk()
+            .find(|n| n.kind == NodeKind::Prohibition && !n.value)
+            .map(|n| n.text)
     }
 
     /// The conditions (leaves) that evaluated to false: for a refusal, what the actor lacks.

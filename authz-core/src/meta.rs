@@ -47,12 +47,26 @@ pub struct ResourceMeta {
     pub roles: &'static [RoleMeta],
     /// The relations to parent resources (filled by the roles lowering).
     pub relations: &'static [RelationMeta],
+    /// The deny rules (`#[prohibit(..)]`), in declaration order.
+    pub prohibitions: &'static [ProhibitionMeta],
+    /// The named conditions (`#[rule(..)]`), in declaration order.
+    pub rules: &'static [RuleMeta],
 }
 
 impl ResourceMeta {
     /// The permission named `name`.
     pub fn permission(&self, name: &str) -> Option<&'static PermissionMeta> {
         self.permissions.iter().find(|p| p.name == name)
+    }
+
+    /// The deny rules that refuse the permission named `name`.
+    pub fn prohibitions_of<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'static ProhibitionMeta> + 's {
+        self.prohibitions
+            .iter()
+            .filter(move |p| p.permissions.contains(&name))
     }
 
     /// The field named `name`.
@@ -72,6 +86,26 @@ impl ResourceMeta {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PermissionMeta {
     /// The permission's name.
+    pub name: &'static str,
+    /// The condition as written.
+    pub condition: &'static str,
+}
+
+/// One `#[prohibit(Update, Delete, if = <condition>)]`: while the condition holds, none of the
+/// permissions is granted, whatever allows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProhibitionMeta {
+    /// The permissions it refuses (every permission for `#[prohibit(*, ..)]`).
+    pub permissions: &'static [&'static str],
+    /// The condition as written.
+    pub condition: &'static str,
+}
+
+/// One `#[rule(name, if = <condition>)]`: a named condition the other rules use as
+/// `rule(name)`; not a permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// The rule's name.
     pub name: &'static str,
     /// The condition as written.
     pub condition: &'static str,

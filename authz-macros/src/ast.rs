@@ -20,6 +20,10 @@ pub struct Resource<'a> {
     pub read: Option<Ident>,
     pub id: Option<Ident>,
     pub permissions: Vec<Permission>,
+    /// `#[prohibit(Update, Delete, if = ..)]`: deny rules, in declaration order.
+    pub prohibitions: Vec<Prohibition>,
+    /// `#[rule(owner, if = ..)]`: named conditions, used as `rule(owner)`.
+    pub rules: Vec<NamedRule>,
     /// `#[roles(..)]`.
     pub roles: Option<RolesDef>,
     /// `#[role(Name, if = ..)]`: roles granted by a condition.
@@ -46,8 +50,50 @@ pub struct Field<'a> {
 
 pub struct Permission {
     pub name: Ident,
+    /// What allows it: the condition of `#[permission(.., if = ..)]`, with every `rule(..)`
+    /// replaced by its condition once `rules::resolve` has run.
     pub cond: Cond,
     /// The condition as written, for documentation and introspection.
+    pub source: String,
+    /// What decides it, filled by `rules::resolve`: `cond` and none of the prohibitions that
+    /// name it, `cond && !(p1 || p2 ..)`. The in-memory check and the SQL filter lower this.
+    pub decision: Cond,
+    /// Indexes into `Resource::prohibitions` of the deny rules naming this permission.
+    pub prohibited_by: Vec<usize>,
+    /// Not the first name of its `#[permission(A, B, if = ..)]`: the condition is the first
+    /// one's, checked once.
+    pub shared: bool,
+}
+
+/// `#[prohibit(Update, Delete, if = self.locked)]`: none of the permissions is granted while the
+/// condition holds, whatever allows it.
+pub struct Prohibition {
+    /// The permissions named; every permission for `*`.
+    pub targets: ProhibitionTargets,
+    pub cond: Cond,
+    /// The condition as written.
+    pub source: String,
+}
+
+pub enum ProhibitionTargets {
+    /// `#[prohibit(*, ..)]`.
+    Every,
+    Named(Vec<Ident>),
+}
+
+impl Prohibition {
+    pub fn covers(&self, perm: &Ident) -> bool {
+        match &self.targets {
+            ProhibitionTargets::Every => true,
+            ProhibitionTargets::Named(names) => names.contains(perm),
+        }
+    }
+}
+
+/// `#[rule(owner, if = self.owner_id == actor.id)]`.
+pub struct NamedRule {
+    pub name: Ident,
+    pub cond: Cond,
     pub source: String,
 }
 
@@ -152,6 +198,8 @@ impl<'a> Resource<'a> {
         let mut roles: Option<RolesDef> = None;
         let mut derived_roles = Vec::new();
         let mut relations: Vec<Relation> = Vec::new();
+        let mut prohibitions: Vec<Prohibition> = Vec::new();
+        let mut rules: Vec<NamedRule> = Vec::new();
         for a in &input.attrs {
             if a.path().is_ident("roles") {
                 // #[roles(Owner > Member, table = org_roles)]
@@ -193,17 +241,17 @@ impl<'a> Resource<'a> {
                     malformed = true;
                     continue;
                 }
+                let name = r.name().clone();
                 match r.condition {
                     Some(expr) => derived_roles.push(DerivedRole {
                         cond: cond::parse(cx, &expr),
                         source: tokens_text(&expr),
-                        role: r.name,
+                        role: name,
                     }),
                     None => cx.error_spanned(
-                        &r.name,
+                        &name,
                         format_args!(
-                            "`#[role({})]` needs a condition: `#[role({}, if = org.role(Owner))]`; stored roles need no attribute",
-                            r.name, r.name
+                            "`#[role({name})]` needs a condition: `#[role({name}, if = org.role(Owner))]`; stored roles need no attribute"
                         ),
                     ),
                 }
@@ -229,25 +277,76 @@ impl<'a> Resource<'a> {
                     field: r.field,
                 });
             } else if a.path().is_ident("permission") {
-                // #[permission(Read, if = <condition>)]
+                // #[permission(Read, if = <condition>)], #[permission(Update, Delete, if = ..)]
                 let Some(p) = attr::parse_permission(cx, a) else {
                     malformed = true;
                     continue;
                 };
                 malformed |= !p.clean;
-                // Checked here rather than in `valid`: the permission enum is generated even
-                // when there are errors, and a second variant of one name would add errors.
-                if permissions.iter().any(|q| q.name == p.name) {
+                let (cond, source) = rule_condition(cx, &p, "permission");
+                for (i, name) in p.names.iter().enumerate() {
+                    // Checked here rather than in `valid`: the permission enum is generated
+                    // even when there are errors, and a second variant of one name would add
+                    // errors.
+                    if permissions.iter().any(|q| q.name == *name) {
+                        cx.error_spanned(
+                            name,
+                            format_args!(
+                                "duplicate permission `{name}`; declare each permission once and combine its conditions with `||`"
+                            ),
+                        );
+                        continue;
+                    }
+                    permissions.push(Permission {
+                        name: name.clone(),
+                        cond: cond.clone(),
+                        source: source.clone(),
+                        decision: Cond::Const(false),
+                        prohibited_by: Vec::new(),
+                        shared: i > 0,
+                    });
+                }
+            } else if a.path().is_ident("prohibit") {
+                // #[prohibit(Update, Delete, if = <condition>)], #[prohibit(*, if = ..)]
+                let Some(p) = attr::parse_prohibit(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                if !p.clean {
+                    // A deny rule half read could allow what it should refuse: every
+                    // permission it names denies.
+                    malformed = true;
+                }
+                let (cond, source) = if p.clean {
+                    rule_condition(cx, &p, "prohibit")
+                } else {
+                    (Cond::Const(true), "true".to_owned())
+                };
+                prohibitions.push(Prohibition {
+                    targets: match p.every {
+                        Some(_) => ProhibitionTargets::Every,
+                        None => ProhibitionTargets::Named(p.names),
+                    },
+                    cond,
+                    source,
+                });
+            } else if a.path().is_ident("rule") {
+                // #[rule(owner, if = <condition>)]
+                let Some(r) = attr::parse_named_rule(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                malformed |= !r.clean;
+                let name = r.name().clone();
+                if rules.iter().any(|q: &NamedRule| q.name == name) {
                     cx.error_spanned(
-                        &p.name,
-                        format_args!(
-                            "duplicate permission `{}`; declare each permission once and combine its conditions with `||`",
-                            p.name
-                        ),
+                        &name,
+                        format_args!("duplicate rule `{name}`; declare each rule once and combine its conditions with `||`"),
                     );
                     continue;
                 }
-                permissions.push(permission(cx, p));
+                let (cond, source) = rule_condition(cx, &r, "rule");
+                rules.push(NamedRule { name, cond, source });
             }
         }
 
@@ -292,6 +391,8 @@ impl<'a> Resource<'a> {
             id: opts.id,
             crates: opts.crates,
             permissions,
+            prohibitions,
+            rules,
             roles,
             derived_roles,
             relations,
@@ -302,36 +403,60 @@ impl<'a> Resource<'a> {
     pub fn field(&self, name: &Ident) -> Option<&Field<'a>> {
         self.fields.iter().find(|f| f.ident == name)
     }
+
+    /// Every condition as written: of the permissions, prohibitions, named rules and `#[role]`
+    /// rules. What a rule reads (fields, roles, relations, context) is found here.
+    pub fn conditions(&self) -> impl Iterator<Item = &Cond> {
+        self.permissions
+            .iter()
+            .filter(|p| !p.shared)
+            .map(|p| &p.cond)
+            .chain(self.prohibitions.iter().map(|p| &p.cond))
+            .chain(self.rules.iter().map(|r| &r.cond))
+            .chain(self.derived_roles.iter().map(|d| &d.cond))
+    }
 }
 
-fn permission(cx: &mut Ctxt, p: RuleAttr) -> Permission {
-    if !p.clean {
-        // The mistake is reported; the permission is declared and denies.
-        return Permission {
-            name: p.name,
-            cond: Cond::Const(false),
-            source: "false".into(),
-        };
+/// The condition of a `#[permission]`, `#[prohibit]` or `#[rule]` and its text. A missing
+/// condition or a mistake in the attribute (reported) decides `false`: nothing is granted, and
+/// a rule used somewhere grants nothing there.
+fn rule_condition(cx: &mut Ctxt, r: &RuleAttr, attr: &str) -> (Cond, String) {
+    let deny = || (Cond::Const(false), "false".to_owned());
+    if !r.clean {
+        return deny();
     }
-    match p.condition {
-        Some(expr) => Permission {
-            cond: cond::parse(cx, &expr),
-            source: tokens_text(&expr),
-            name: p.name,
-        },
+    match &r.condition {
+        Some(expr) => (cond::parse(cx, expr), tokens_text(expr)),
         None => {
+            let shown = match &r.every {
+                Some(_) => "*".to_owned(),
+                None => r
+                    .names
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            let (what, hint) = match attr {
+                "permission" if r.names.len() > 1 => {
+                    ("permissions", " (`if = true` allows everyone)")
+                }
+                "permission" => ("permission", " (`if = true` allows everyone)"),
+                "prohibit" => ("prohibition", ""),
+                _ => ("rule", ""),
+            };
+            let at: TokenStream = match (&r.every, r.names.first()) {
+                (Some(star), _) => quote::ToTokens::to_token_stream(star),
+                (None, Some(name)) => quote::ToTokens::to_token_stream(name),
+                (None, None) => TokenStream::new(),
+            };
             cx.error_spanned(
-                &p.name,
+                at,
                 format_args!(
-                    "permission `{}` has no condition; add one: `#[permission({}, if = <condition>)]` (`if = true` allows everyone)",
-                    p.name, p.name
+                    "{what} `{shown}` has no condition; add one: `#[{attr}({shown}, if = <condition>)]`{hint}"
                 ),
             );
-            Permission {
-                name: p.name,
-                cond: Cond::Const(false),
-                source: "false".into(),
-            }
+            deny()
         }
     }
 }

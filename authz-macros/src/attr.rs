@@ -382,17 +382,29 @@ pub fn parse_resource(cx: &mut Ctxt, attrs: &[Attribute]) -> ResourceAttr {
 // ---------------------------------------------------------------------------------------------
 // #[permission(..)] and #[role(..)]
 
-/// `#[permission(Read, if = <condition>)]` or `#[role(Maintainer, if = <condition>)]`: a name
-/// granted by a condition.
+/// `#[permission(Read, if = <condition>)]`, `#[role(Maintainer, if = <condition>)]`,
+/// `#[rule(owner, if = <condition>)]` or `#[prohibit(Update, Delete, if = <condition>)]`: names
+/// decided by a condition.
 pub struct RuleAttr {
-    pub name: Ident,
+    /// The names, in order (one, except for `#[permission]` and `#[prohibit]`). Empty only for
+    /// `#[prohibit(*, ..)]`.
+    pub names: Vec<Ident>,
+    /// `#[prohibit(*, ..)]`: every permission. The `*` token, for spans.
+    pub every: Option<Token![*]>,
     pub condition: Option<Expr>,
-    /// No mistake in the attribute. Otherwise the name is still declared (so that uses of
+    /// No mistake in the attribute. Otherwise the names are still declared (so that uses of
     /// `Repo::Read` keep compiling) and the mistake is reported once.
     pub clean: bool,
 }
 
-/// What differs between `#[permission]` and `#[role]`.
+impl RuleAttr {
+    /// The first name: the only one of a `#[role]` or `#[rule]`.
+    pub fn name(&self) -> &Ident {
+        &self.names[0]
+    }
+}
+
+/// What differs between `#[permission]`, `#[role]`, `#[rule]` and `#[prohibit]`.
 struct Rule {
     grammar: Grammar,
     /// `permission`, `role`.
@@ -401,6 +413,10 @@ struct Rule {
     condition: &'static str,
     /// Said after the hint for a missing condition.
     empty_hint: &'static str,
+    /// Several names share the condition (`#[permission(Update, Delete, if = ..)]`).
+    many: bool,
+    /// `*` stands for every permission (`#[prohibit(*, if = actor.blocked)]`).
+    star: bool,
 }
 
 impl Rule {
@@ -421,6 +437,8 @@ const PERMISSION: Rule = Rule {
     noun: "permission",
     condition: "<condition>",
     empty_hint: " (`if = true` allows everyone)",
+    many: true,
+    star: false,
 };
 
 const ROLE: Rule = Rule {
@@ -434,10 +452,42 @@ const ROLE: Rule = Rule {
     noun: "role",
     condition: "org.role(Owner)",
     empty_hint: "",
+    many: false,
+    star: false,
 };
 
-/// `#[permission(Read, if = self.is_public || actor.is_admin)]`. `None` when no name could be
-/// read (the error is recorded).
+const NAMED_RULE: Rule = Rule {
+    grammar: Grammar {
+        name: "rule",
+        place: "",
+        keys: &["if"],
+        example: "#[rule(owner, if = self.owner_id == actor.id)]",
+        item: "`if = <condition>`",
+    },
+    noun: "rule",
+    condition: "<condition>",
+    empty_hint: "",
+    many: false,
+    star: false,
+};
+
+const PROHIBIT: Rule = Rule {
+    grammar: Grammar {
+        name: "prohibit",
+        place: "",
+        keys: &["if"],
+        example: "#[prohibit(Update, Delete, if = <condition>)]",
+        item: "`if = <condition>`",
+    },
+    noun: "permission",
+    condition: "<condition>",
+    empty_hint: "",
+    many: true,
+    star: true,
+};
+
+/// `#[permission(Read, if = self.is_public || actor.is_admin)]`, also with several names.
+/// `None` when no name could be read (the error is recorded).
 pub fn parse_permission(cx: &mut Ctxt, attr: &Attribute) -> Option<RuleAttr> {
     parse_rule(cx, attr, &PERMISSION)
 }
@@ -448,34 +498,74 @@ pub fn parse_role(cx: &mut Ctxt, attr: &Attribute) -> Option<RuleAttr> {
     parse_rule(cx, attr, &ROLE)
 }
 
+/// `#[rule(owner, if = self.owner_id == actor.id)]`: a named condition, used as `rule(owner)`.
+pub fn parse_named_rule(cx: &mut Ctxt, attr: &Attribute) -> Option<RuleAttr> {
+    parse_rule(cx, attr, &NAMED_RULE)
+}
+
+/// `#[prohibit(Update, Delete, if = self.locked)]` or `#[prohibit(*, if = actor.blocked)]`.
+pub fn parse_prohibit(cx: &mut Ctxt, attr: &Attribute) -> Option<RuleAttr> {
+    parse_rule(cx, attr, &PROHIBIT)
+}
+
 fn parse_rule(cx: &mut Ctxt, attr: &Attribute, rule: &'static Rule) -> Option<RuleAttr> {
     // #[permission(Read, if = self.is_public || actor.is_admin)]
     // #[role(Maintainer, if = org.role(Owner))]
     let g = &rule.grammar;
-    let mut name: Option<Ident> = None;
+    let mut names: Vec<Ident> = Vec::new();
+    let mut every: Option<Token![*]> = None;
     let mut condition = Attr::none(g).fix("combine the conditions with `||` or `&&`");
     let clean = g.parse(cx, attr, |cx, input, index| {
         if index == 0 {
             // Read
+            if rule.star && input.peek(Token![*]) {
+                every = Some(input.parse()?);
+                return Ok(());
+            }
             if input.peek(Token![if]) || !input.peek(Ident) {
                 return Err(syn::Error::new(
                     input.span(),
                     format_args!("expected a {} name first: `{}`", rule.noun, g.example),
                 ));
             }
-            name = Some(input.parse()?);
+            names.push(input.parse()?);
             return Ok(());
         }
-        let Some(name) = &name else {
+        if names.is_empty() && every.is_none() {
             // The missing name is reported; what follows it is not read.
             skip_item(input);
             return Ok(());
-        };
-        // if = <condition>
+        }
+        // another name (`Update, Delete`), or `if = <condition>`
         let key = g.key(input)?;
         if key != "if" {
             if input.peek(Token![=]) {
                 return Err(g.unknown_key(&key));
+            }
+            if rule.many && every.is_none() && !condition.is_set() {
+                if syn::parse2::<Ident>(quote::ToTokens::to_token_stream(&key)).is_err() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format_args!("`{key}` is a keyword; a {} name is an identifier", rule.noun),
+                    ));
+                }
+                if names.contains(&key) {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format_args!("`{key}` is named twice in this `#[{}]`", g.name),
+                    ));
+                }
+                names.push(key);
+                return Ok(());
+            }
+            if every.is_some() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format_args!(
+                        "`*` already names every permission; write `#[{}(*, if = ..)]` or list the permissions",
+                        g.name
+                    ),
+                ));
             }
             return Err(syn::Error::new(
                 key.span(),
@@ -487,21 +577,22 @@ fn parse_rule(cx: &mut Ctxt, attr: &Attribute, rule: &'static Rule) -> Option<Ru
                 ),
             ));
         }
+        let shown = match &every {
+            Some(_) => "*".to_owned(),
+            None => names.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        };
+        let form = format!("#[{}({shown}, if = {})]", g.name, rule.condition);
         if !input.peek(Token![=]) {
             return Err(syn::Error::new(
                 key.span(),
-                format_args!("expected `=` after `if`: `{}`", rule.form(name)),
+                format_args!("expected `=` after `if`: `{form}`"),
             ));
         }
         let eq: Token![=] = input.parse()?;
         if input.is_empty() || input.peek(Token![,]) {
             return Err(syn::Error::new_spanned(
                 quote::quote!(#key #eq),
-                format_args!(
-                    "missing condition after `if =`: `{}`{}",
-                    rule.form(name),
-                    rule.empty_hint
-                ),
+                format_args!("missing condition after `if =`: `{form}`{}", rule.empty_hint),
             ));
         }
         let start = input.fork();
@@ -511,22 +602,25 @@ fn parse_rule(cx: &mut Ctxt, attr: &Attribute, rule: &'static Rule) -> Option<Ru
                 Some(last) => syn::Error::new_spanned(
                     &last,
                     format_args!(
-                        "incomplete condition after `{}`: `{}`",
+                        "incomplete condition after `{}`: `{form}`",
                         crate::ast::tokens_text(&last),
-                        rule.form(name)
                     ),
                 ),
                 None => syn::Error::new(
                     err.span(),
-                    format_args!("invalid condition, {err}: `{}`", rule.form(name)),
+                    format_args!("invalid condition, {err}: `{form}`"),
                 ),
             }
         })?;
         condition.set(cx, &key, expr);
         Ok(())
     });
+    if names.is_empty() && every.is_none() {
+        return None;
+    }
     Some(RuleAttr {
-        name: name?,
+        names,
+        every,
         condition: condition.get(),
         clean,
     })

@@ -117,6 +117,11 @@ pub enum Cond {
         relation: Ident,
         perm: Ident,
     },
+    /// `rule(owner)`: the condition of `#[rule(owner, if = ..)]`. Replaced by that condition
+    /// before expansion (`rules.rs`); never lowered.
+    Rule {
+        name: Ident,
+    },
     /// `[a, b].contains(&field)`.
     OneOf {
         field: FieldRef,
@@ -139,7 +144,10 @@ impl Cond {
             Cond::Truthy(f) | Cond::Present { field: f, .. } | Cond::OneOf { field: f, .. } => {
                 out.push(f.clone())
             }
-            Cond::Role { .. } | Cond::ParentRole { .. } | Cond::Allows { .. } => {}
+            Cond::Role { .. }
+            | Cond::ParentRole { .. }
+            | Cond::Allows { .. }
+            | Cond::Rule { .. } => {}
         }
     }
 
@@ -150,12 +158,25 @@ impl Cond {
             Cond::Const(_) => false,
             Cond::And(items) | Cond::Or(items) => items.iter().any(Cond::reads_resource),
             Cond::Not(inner) => inner.reads_resource(),
-            Cond::Role { .. } | Cond::ParentRole { .. } | Cond::Allows { .. } => true,
+            Cond::Role { .. }
+            | Cond::ParentRole { .. }
+            | Cond::Allows { .. }
+            | Cond::Rule { .. } => true,
             _ => {
                 let mut fields = Vec::new();
                 self.fields(&mut fields);
                 fields.iter().any(|f| f.root == Root::Resource)
             }
+        }
+    }
+
+    /// Visits every node, children after their parent, mutably.
+    pub fn walk_mut(&mut self, f: &mut impl FnMut(&mut Cond)) {
+        f(self);
+        match self {
+            Cond::And(items) | Cond::Or(items) => items.iter_mut().for_each(|c| c.walk_mut(f)),
+            Cond::Not(inner) => inner.walk_mut(f),
+            _ => {}
         }
     }
 
@@ -172,7 +193,7 @@ impl Cond {
 
 const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.field`, literals, \
      `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, \
-     `[a, b].contains(&x)`, `role(Role)`, `relation.role(Role)`, `relation.allows(Permission)`, \
+     `[a, b].contains(&x)`, `role(Role)`, `rule(name)`, `relation.role(Role)`, `relation.allows(Permission)`, \
      `true`, `false`";
 
 const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal \
@@ -247,6 +268,13 @@ pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
         Expr::Call(call) if call.func_is("role") => {
             match single_ident_arg(cx, &call.args, call, "role(Maintainer)") {
                 Some(role) => Cond::Role { role },
+                None => Cond::Const(false),
+            }
+        }
+        // rule(owner)
+        Expr::Call(call) if call.func_is("rule") => {
+            match single_ident_arg(cx, &call.args, call, "rule(owner)") {
+                Some(name) => Cond::Rule { name },
                 None => Cond::Const(false),
             }
         }

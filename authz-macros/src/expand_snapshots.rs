@@ -119,6 +119,18 @@ fn field_guards() -> TokenStream {
 }
 
 snapshot!(resource_minimal, resource(minimal()));
+snapshot!(
+    resource_prohibitions_and_rules,
+    resource(quote! {
+        #[resource(table = docs, actor = User)]
+        #[rule(owner, if = self.owner_id == actor.id)]
+        #[permission(Read, if = self.public || rule(owner))]
+        #[permission(Update, Delete, if = rule(owner))]
+        #[prohibit(*, if = actor.suspended)]
+        #[prohibit(Update, Delete, if = self.locked)]
+        pub struct Doc { pub id: i64, pub owner_id: i64, pub public: bool, pub locked: bool }
+    })
+);
 snapshot!(resource_context_read_id, resource(with_context()));
 snapshot!(resource_table, resource(with_table()));
 snapshot!(resource_roles_org, resource(hosting_org()));

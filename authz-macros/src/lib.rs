@@ -16,6 +16,7 @@ mod naming;
 mod patch;
 mod paths;
 mod requires;
+mod rules;
 mod valid;
 
 #[cfg(test)]
@@ -29,7 +30,16 @@ use proc_macro::TokenStream;
 /// Every attribute and option is documented, with examples, in `authz_core::attributes`.
 #[proc_macro_derive(
     Resource,
-    attributes(resource, permission, roles, role, relation, field_guard)
+    attributes(
+        resource,
+        permission,
+        prohibit,
+        rule,
+        roles,
+        role,
+        relation,
+        field_guard
+    )
 )]
 pub fn derive_resource(input: TokenStream) -> TokenStream {
     expand::derive_resource_inner(input.into()).into()

@@ -2,7 +2,7 @@
 
 use proc_macro2::Ident;
 
-use crate::ast::Resource;
+use crate::ast::{ProhibitionTargets, Resource};
 use crate::cond::{Cond, Root};
 use crate::ctxt::{one_of, Ctxt};
 
@@ -19,10 +19,10 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
             ),
         );
     }
-    if res.permissions.is_empty() && !res.malformed {
+    if res.permissions.is_empty() && res.roles.is_none() && !res.malformed {
         cx.error_spanned(
             res.ident,
-            "no permissions declared; add at least one `#[permission(Name, if = <condition>)]`",
+            "no permissions declared; add at least one `#[permission(Name, if = <condition>)]` (or `#[roles(..)]` for a resource that only carries roles)",
         );
     }
     if res.permissions.len() > MAX_PERMISSIONS {
@@ -37,12 +37,10 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
     check_fields(cx, res);
 
     // Duplicate permissions and an unknown `read = ..` are reported by `ast`, which drops them.
-    let conds = res
-        .permissions
-        .iter()
-        .map(|p| &p.cond)
-        .chain(res.derived_roles.iter().map(|d| &d.cond));
-    for cond in conds {
+    check_prohibitions(cx, res);
+    check_rule_cycles(cx, res);
+
+    for cond in res.conditions() {
         check_names(cx, res, cond);
         let mut fields = Vec::new();
         cond.fields(&mut fields);
@@ -280,12 +278,7 @@ fn check_relations(cx: &mut Ctxt, res: &Resource<'_>) {
 /// Whether some rule reads a parent through relation `name`.
 fn reads_through(res: &Resource<'_>, name: &Ident) -> bool {
     let mut found = false;
-    let conds = res
-        .permissions
-        .iter()
-        .map(|p| &p.cond)
-        .chain(res.derived_roles.iter().map(|d| &d.cond));
-    for cond in conds {
+    for cond in res.conditions() {
         cond.walk(&mut |c| {
             if let Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } = c {
                 found |= relation == name;
@@ -295,9 +288,91 @@ fn reads_through(res: &Resource<'_>, name: &Ident) -> bool {
     found
 }
 
-/// Roles and relations named in a condition must exist.
+/// A prohibition names declared permissions, each once.
+fn check_prohibitions(cx: &mut Ctxt, res: &Resource<'_>) {
+    for p in &res.prohibitions {
+        let ProhibitionTargets::Named(names) = &p.targets else {
+            continue;
+        };
+        for name in names {
+            if !res.permissions.iter().any(|q| q.name == *name) {
+                cx.error_spanned(
+                    name,
+                    format_args!(
+                        "unknown permission `{name}` in `#[prohibit]`, expected one of {} (or `*` for every permission)",
+                        one_of(res.permissions.iter().map(|p| &p.name))
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A named rule may use others, but not itself through them.
+fn check_rule_cycles(cx: &mut Ctxt, res: &Resource<'_>) {
+    fn uses(cond: &Cond) -> Vec<&Ident> {
+        let mut out = Vec::new();
+        cond.walk(&mut |c| {
+            if let Cond::Rule { name } = c {
+                out.push(name);
+            }
+        });
+        out
+    }
+    // Each cycle is reported once, at its first rule.
+    let mut in_cycle: Vec<String> = Vec::new();
+    for rule in &res.rules {
+        if in_cycle.contains(&rule.name.to_string()) {
+            continue;
+        }
+        // Depth-first from `rule`: does it reach itself?
+        let mut stack: Vec<(&Ident, Vec<String>)> = uses(&rule.cond)
+            .into_iter()
+            .map(|n| (n, vec![rule.name.to_string()]))
+            .collect();
+        let mut seen: Vec<&Ident> = Vec::new();
+        while let Some((name, path)) = stack.pop() {
+            if *name == rule.name {
+                let mut path = path;
+                path.push(name.to_string());
+                in_cycle.extend(path.iter().cloned());
+                cx.error_spanned(
+                    &rule.name,
+                    format_args!(
+                        "rule `{}` uses itself ({}); a rule may use other rules but not form a cycle",
+                        rule.name,
+                        path.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ")
+                    ),
+                );
+                break;
+            }
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            if let Some(next) = res.rules.iter().find(|r| r.name == *name) {
+                for n in uses(&next.cond) {
+                    let mut p = path.clone();
+                    p.push(name.to_string());
+                    stack.push((n, p));
+                }
+            }
+        }
+    }
+}
+
+/// Roles, rules and relations named in a condition must exist.
 fn check_names(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
     cond.walk(&mut |c| match c {
+        Cond::Rule { name } if !res.rules.iter().any(|r| r.name == *name) => {
+            cx.error_spanned(
+                name,
+                format_args!(
+                    "unknown rule `{name}`, expected one of {}; declare it with `#[rule({name}, if = <condition>)]`",
+                    one_of(res.rules.iter().map(|r| &r.name))
+                ),
+            );
+        }
         Cond::Role { role } => check_role_name(cx, res, role),
         Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. }
             if self::relation(res, relation).is_none() =>

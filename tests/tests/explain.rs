@@ -269,7 +269,7 @@ proptest! {
                 match node.kind {
                     NodeKind::All => prop_assert_eq!(node.value, kids.clone().all(|v| v)),
                     NodeKind::Any => prop_assert_eq!(node.value, kids.clone().any(|v| v)),
-                    NodeKind::Not => prop_assert_eq!(node.value, !node.children[0].value),
+                    NodeKind::Not | NodeKind::Prohibition => prop_assert_eq!(node.value, !node.children[0].value),
                     NodeKind::Condition => prop_assert!(node.children.is_empty()),
                 }
             }

@@ -13,7 +13,9 @@ use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
 pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
     match cond {
         Cond::Const(true) => quote!(true),
-        Cond::Const(false) => quote!(false),
+        // `rule(name)` is replaced by its condition before expansion (`rules.rs`); one left
+        // over (after an error) denies.
+        Cond::Const(false) | Cond::Rule { .. } => quote!(false),
         Cond::And(items) => {
             let items = items.iter().map(|c| lower(res, c));
             quote!((#(#items)&&*))

@@ -28,7 +28,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     let arms = res.permissions.iter().map(|p| {
         let name = &p.name;
         let node = if sound {
-            node(res, &p.cond)
+            decision(res, p)
         } else {
             node(res, &Cond::Const(false))
         };
@@ -50,6 +50,23 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
             }
         }
     }
+}
+
+/// The permission's allow rule, and the deny rules naming it as `Prohibition` nodes.
+fn decision(res: &Resource<'_>, p: &crate::ast::Permission) -> TokenStream {
+    let allow = node(res, &p.cond);
+    if p.prohibited_by.is_empty() {
+        return allow;
+    }
+    let ty = quote!(::authz_core::__private::ExplainNode);
+    let text = LitStr::new(&text(&p.decision), proc_macro2::Span::call_site());
+    let refusals = p.prohibited_by.iter().map(|&i| {
+        let rule = &res.prohibitions[i];
+        let cond = node(res, &rule.cond);
+        let source = LitStr::new(&rule.source, proc_macro2::Span::call_site());
+        quote!(#ty::prohibition(#source, #cond))
+    });
+    quote!(#ty::all(#text, ::std::vec![#allow, #(#refusals),*]))
 }
 
 /// An expression building the `ExplainNode` of `cond`.
@@ -114,6 +131,7 @@ pub fn text(cond: &Cond) -> String {
             )
         }
         Cond::Role { role } => format!("role({role})"),
+        Cond::Rule { name } => format!("rule({name})"),
         Cond::ParentRole { relation, role } => format!("{relation}.role({role})"),
         Cond::Allows { relation, perm } => format!("{relation}.allows({perm})"),
         Cond::OneOf { field: f, list, .. } => format!(

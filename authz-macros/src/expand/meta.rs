@@ -56,12 +56,12 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
             // What holding this role alone does for each permission.
             let grants = res.permissions.iter().map(|p| {
                 let permission = p.name.to_string();
-                let with_role = grant_by_role(&p.cond, &|r| {
+                let with_role = grant_by_role(&p.decision, &|r| {
                     roles.granted_by(r).contains(&index(&roles.names, role))
                 });
                 // Cells show what the role adds: the same answer as with no role at all is
                 // blank (a rule decided by other attributes alone).
-                let without_role = grant_by_role(&p.cond, &|_| false);
+                let without_role = grant_by_role(&p.decision, &|_| false);
                 let grant = match with_role {
                     Some(true) => quote!(Always),
                     _ if with_role == without_role => quote!(Never),
@@ -93,6 +93,22 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
         quote!(::authz_core::__private::RelationMeta { name: #name, target: #target, field: #field })
     });
     let relations = quote!(&[#(#relations),*]);
+    let prohibitions = res.prohibitions.iter().map(|p| {
+        let names = res
+            .permissions
+            .iter()
+            .filter(|q| p.covers(&q.name))
+            .map(|q| q.name.to_string());
+        let condition = &p.source;
+        quote! {
+            ::authz_core::__private::ProhibitionMeta { permissions: &[#(#names),*], condition: #condition }
+        }
+    });
+    let rules = res.rules.iter().map(|r| {
+        let name = r.name.to_string();
+        let condition = &r.source;
+        quote!(::authz_core::__private::RuleMeta { name: #name, condition: #condition })
+    });
 
     quote! {
         #[automatically_derived]
@@ -107,6 +123,8 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
                     fields: &[#(#fields),*],
                     roles: #roles,
                     relations: #relations,
+                    prohibitions: &[#(#prohibitions),*],
+                    rules: &[#(#rules),*],
                 };
         }
     }

@@ -27,10 +27,11 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
         Err(err) => return err.to_compile_error(),
     };
     let mut cx = Ctxt::default();
-    let Some(res) = Resource::from_ast(&mut cx, &input) else {
+    let Some(mut res) = Resource::from_ast(&mut cx, &input) else {
         return cx.to_compile_errors();
     };
     valid::check(&mut cx, &res);
+    crate::rules::resolve(&mut res);
     let sound = !cx.has_errors();
     let mut out = expand(&res, sound);
     out.extend(fields::expand(&res));
@@ -115,7 +116,7 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         .iter()
         .map(|p| {
             if sound && res.actor.is_some() {
-                check::lower(res, &p.cond)
+                check::lower(res, &p.decision)
             } else {
                 check::lower(res, &Cond::Const(false))
             }

@@ -28,16 +28,11 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
     let mut arms = Vec::new();
     for perm in &res.permissions {
         let name = &perm.name;
-        let body = lowering.lower(&perm.cond, false);
+        let body = lowering.lower(&perm.decision, false);
         arms.push(quote!(#perm_enum::#name => #body,));
     }
     let mut columns: Vec<(String, TokenStream)> = Vec::new();
-    let conds = res
-        .permissions
-        .iter()
-        .map(|p| &p.cond)
-        .chain(res.derived_roles.iter().map(|d| &d.cond));
-    for cond in conds {
+    for cond in res.conditions() {
         for f in lowering.columns_read(cond) {
             let column = lowering.column(&f);
             let text = column.to_string();

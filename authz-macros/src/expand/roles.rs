@@ -95,12 +95,7 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
     };
     let mut terms: Vec<TokenStream> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    let conds = res
-        .permissions
-        .iter()
-        .map(|p| &p.cond)
-        .chain(res.derived_roles.iter().map(|d| &d.cond));
-    for cond in conds {
+    for cond in res.conditions() {
         cond.walk(&mut |c| {
             let term = match c {
                 Cond::Allows { .. } => Some(quote!(__P: ::authz_core::__private::ParentRows)),

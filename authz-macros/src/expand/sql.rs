@@ -126,6 +126,8 @@ impl Lowering<'_, '_> {
                 quote!(Filter::Const(#b))
             }
             Cond::Not(inner) => self.lower(inner, !negated),
+            // Replaced before expansion (`rules.rs`); never reaches a lowering.
+            Cond::Rule { .. } => quote!(Filter::Const(#negated)),
             Cond::And(items) | Cond::Or(items) => {
                 let is_and = matches!(cond, Cond::And(_)) != negated;
                 let mut parts = items.iter().map(|c| self.lower(c, negated));

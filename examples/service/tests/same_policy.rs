@@ -22,6 +22,8 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
         fields,
         roles,
         relations,
+        prohibitions,
+        rules,
     } = *service;
     assert_eq!(name, fixture.name);
     assert_eq!(table, fixture.table, "{name}: table");
@@ -30,6 +32,8 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
     assert_eq!(permissions, fixture.permissions, "{name}: permissions");
     assert_eq!(roles, fixture.roles, "{name}: roles");
     assert_eq!(relations, fixture.relations, "{name}: relations");
+    assert_eq!(prohibitions, fixture.prohibitions, "{name}: prohibitions");
+    assert_eq!(rules, fixture.rules, "{name}: rules");
     for f in fixture.fields {
         assert_eq!(
             fields.iter().find(|s| s.name == f.name),

@@ -1,0 +1,18 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+    pub blocked: bool,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[permission(Read, if = self.owner_id == actor.id)]
+#[prohibit(*)]
+pub struct Doc {
+    pub id: i64,
+    pub owner_id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[rule(owner, if = self.owner_id == actor.id)]
+#[rule(public, if = self.public)]
+#[permission(Read, if = rule(public) || rule(ownr))]
+pub struct Doc {
+    pub id: i64,
+    pub owner_id: i64,
+    pub public: bool,
+}
+
+fn main() {}
