@@ -250,6 +250,10 @@ pub fn unknown_role(
 // ---- Field level, explanations, introspection (issue 5) ----
 
 pub use crate::explain::{Explain, ExplainNode};
+pub use crate::grants::{
+    anchor_matches, held_by, scope_of, unanchored, AnchoredGrant, Grant as GrantType, Grants,
+    HoldsGrants, ScopeName, UnanchoredGrant,
+};
 pub use crate::meta::{
     FieldMeta, Grant, PermissionMeta, Policy, ProhibitionMeta, RelationMeta, ResourceMeta,
     RoleGrant, RoleMeta, RuleMeta,

@@ -69,6 +69,8 @@ pub struct ExplainNode {
     pub value: bool,
     /// The parts of an `All`, `Any` or `Not` node; empty for a `Condition`.
     pub children: Vec<ExplainNode>,
+    /// For a `grant(..)` condition that holds: the id of the grant that satisfied it.
+    pub matched: Option<String>,
 }
 
 impl ExplainNode {
@@ -79,6 +81,7 @@ impl ExplainNode {
             text,
             value,
             children: Vec::new(),
+            matched: None,
         }
     }
 
@@ -89,6 +92,7 @@ impl ExplainNode {
             text,
             value: children.iter().all(|c| c.value),
             children,
+            matched: None,
         }
     }
 
@@ -99,6 +103,7 @@ impl ExplainNode {
             text,
             value: children.iter().any(|c| c.value),
             children,
+            matched: None,
         }
     }
 
@@ -109,6 +114,18 @@ impl ExplainNode {
             text,
             value: !child.value,
             children: vec![child],
+            matched: None,
+        }
+    }
+
+    /// A `grant(..)` condition: true when a grant satisfied it, whose id is `matched`.
+    pub fn grant(text: &'static str, matched: Option<String>) -> Self {
+        Self {
+            kind: NodeKind::Condition,
+            text,
+            value: matched.is_some(),
+            children: Vec::new(),
+            matched,
         }
     }
 
@@ -119,6 +136,7 @@ impl ExplainNode {
             text,
             value: !child.value,
             children: vec![child],
+            matched: None,
         }
     }
 
@@ -138,9 +156,10 @@ impl ExplainNode {
         match self.kind {
             NodeKind::All => writeln!(f, "{:indent$}{mark} all of", "")?,
             NodeKind::Any => writeln!(f, "{:indent$}{mark} any of", "")?,
-            NodeKind::Not | NodeKind::Condition => {
-                writeln!(f, "{:indent$}{mark} {}", "", self.text)?
-            }
+            NodeKind::Not | NodeKind::Condition => match &self.matched {
+                Some(id) => writeln!(f, "{:indent$}{mark} {} (grant {id})", "", self.text)?,
+                None => writeln!(f, "{:indent$}{mark} {}", "", self.text)?,
+            },
             NodeKind::Prohibition => {
                 writeln!(f, "{:indent$}{mark} prohibited if {}", "", self.text)?
             }

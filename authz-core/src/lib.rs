@@ -41,6 +41,7 @@ mod denied;
 mod env;
 pub mod explain;
 mod fields;
+mod grants;
 pub mod meta;
 mod name_set;
 mod parents;
@@ -61,6 +62,7 @@ pub use denied::{Denied, DenyReason, UnknownPermission, UnknownRole};
 pub use env::{Env, ParentRows, ReadsContext, ReadsParents, RoleRows};
 pub use explain::{Explain, ExplainNode, Explanation, NodeKind};
 pub use fields::{FieldEnum, FieldSet, FieldSetIter, HasFields, Patch, WrittenFields};
+pub use grants::{AnchoredGrant, Grant, Grants, HoldsGrants, UnanchoredGrant};
 pub use meta::{policy, Policy, ResourceMeta};
 pub use parents::{AsParents, NoParents, ParentMap, Parents};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};
@@ -71,13 +73,14 @@ pub use set::{PermissionSet, PermissionSetIter};
 pub use value::AttrValue;
 
 /// The derive macros and the `#[requires]` attribute.
-pub use authz_macros::{requires, Actor, Patch, Resource};
+pub use authz_macros::{requires, Actor, Grant, Patch, Resource};
 
 /// Everything a module that declares or checks resources needs.
 pub mod prelude {
     pub use crate::{
         is_allowed, requires, Actor, AttrValue, Authorized, Authz, Denied, FieldEnum, FieldSet,
-        ParentMap, Patch, Permission, PermissionEnum, PermissionSet, Resource, RoleMap,
+        Grant, Grants, ParentMap, Patch, Permission, PermissionEnum, PermissionSet, Resource,
+        RoleMap,
     };
 }
 

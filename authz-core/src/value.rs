@@ -80,3 +80,11 @@ impl<T: AttrValue> AttrValue for Option<T> {
         self.as_ref().and_then(T::attr_value)
     }
 }
+
+#[cfg(feature = "chrono")]
+attr_value!(
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::NaiveTime,
+    chrono::DateTime<chrono::Utc>
+);

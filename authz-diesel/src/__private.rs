@@ -1,5 +1,8 @@
 //! What generated code calls. Not a public API: no stability promise.
 
+pub use crate::grants::{
+    non_null, AnchoredGrantRows, GrantExists, GrantRows, GrantSelection, Outer,
+};
 pub use crate::subquery::Union;
 pub use crate::{
     load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,

@@ -18,6 +18,7 @@
 
 mod actions;
 mod filter;
+mod grants;
 mod load;
 mod query;
 mod subquery;
@@ -27,6 +28,10 @@ pub mod __private;
 
 pub use actions::{PermissionBits, PermittedActions};
 pub use filter::{BoxedFilter, Filter, SqlConst};
+pub use grants::{
+    grants_on, list_grants, load_grants, revoke, revoke_id, AnchoredGrantRows, GrantExists,
+    GrantRows, GrantSelection, NonNull, Outer,
+};
 pub use load::{load_parents, load_relation, load_roles};
 pub use query::{AuthorizedDsl, AuthzQuery};
 pub use subquery::{

@@ -88,13 +88,33 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
             }
         }
     };
-    // #[actor(roles)] pub orgs: RoleMap<Org>
+    // #[actor(roles)] pub orgs: RoleMap<Org>, #[actor(grants)] pub photos: Grants<PhotoGrant>
     for field in &fields.named {
         let Some(name) = &field.ident else { continue };
-        if !attr_fields::actor_roles(&mut cx, field) {
-            continue;
-        }
         let ty = &field.ty;
+        match attr_fields::actor_field(&mut cx, field) {
+            None => continue,
+            Some(attr_fields::ActorField::Roles) => {}
+            Some(attr_fields::ActorField::Grants) => {
+                let Some(grant) = type_argument(ty, "Grants") else {
+                    cx.error_spanned(
+                        ty,
+                        "`#[actor(grants)]` goes on a field of type `Grants<G>` (`authz_core::Grants`), G a `#[derive(Grant)]` type",
+                    );
+                    continue;
+                };
+                out.extend(quote! {
+                    #[automatically_derived]
+                    impl #impl_generics ::authz_core::__private::HoldsGrants<#grant> for #ident #ty_generics #where_clause {
+                        #[inline]
+                        fn grants(&self) -> &::authz_core::__private::Grants<#grant> {
+                            &self.#name
+                        }
+                    }
+                });
+                continue;
+            }
+        }
         let resource = role_map_resource(ty)
             .unwrap_or_else(|| quote!(<#ty as ::authz_core::__private::RoleStore>::Resource));
         out.extend(quote! {
@@ -116,9 +136,14 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
 
 /// `Org` in `RoleMap<Org>`: named directly, so two role fields give two distinct impls.
 fn role_map_resource(ty: &syn::Type) -> Option<proc_macro2::TokenStream> {
+    type_argument(ty, "RoleMap")
+}
+
+/// `T` in `Wrapper<T>` (also `path::Wrapper<T>`).
+fn type_argument(ty: &syn::Type, wrapper: &str) -> Option<proc_macro2::TokenStream> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
-    if last.ident != "RoleMap" {
+    if last.ident != wrapper {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {

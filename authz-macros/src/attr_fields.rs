@@ -136,15 +136,24 @@ fn parse_one(cx: &mut Ctxt, attr: &Attribute, out: &mut FieldGuard) {
 const ACTOR_FIELD: Grammar = Grammar {
     name: "actor",
     place: " on a field",
-    keys: &["roles"],
+    keys: &["roles", "grants"],
     example: "#[actor(roles)] pub orgs: RoleMap<Org>",
     item: "a key",
 };
 
-/// `#[actor(roles)]` on a field of an actor: the field holds the actor's roles.
-pub fn actor_roles(cx: &mut Ctxt, field: &syn::Field) -> bool {
-    // #[actor(roles)] pub orgs: RoleMap<Org>
+/// What an `#[actor(..)]` field holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ActorField {
+    /// `#[actor(roles)] pub orgs: RoleMap<Org>`.
+    Roles,
+    /// `#[actor(grants)] pub photo_grants: Grants<PhotoGrant>`.
+    Grants,
+}
+
+/// `#[actor(roles)]` or `#[actor(grants)]` on a field of an actor.
+pub fn actor_field(cx: &mut Ctxt, field: &syn::Field) -> Option<ActorField> {
     let mut roles = Attr::none(&ACTOR_FIELD);
+    let mut grants = Attr::none(&ACTOR_FIELD);
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("actor")) {
         ACTOR_FIELD.parse(cx, attr, |cx, input, _| {
             let key = ACTOR_FIELD.key(input)?;
@@ -152,14 +161,30 @@ pub fn actor_roles(cx: &mut Ctxt, field: &syn::Field) -> bool {
                 // roles
                 "roles" => {
                     ACTOR_FIELD.flag(input, &key)?;
-                    roles.set(cx, &key, ());
+                    roles.set(cx, &key, key.clone());
+                }
+                // grants
+                "grants" => {
+                    ACTOR_FIELD.flag(input, &key)?;
+                    grants.set(cx, &key, key.clone());
                 }
                 _ => return Err(ACTOR_FIELD.unknown_key(&key)),
             }
             Ok(())
         });
     }
-    roles.is_set()
+    match (roles.get(), grants.get()) {
+        (Some(_), Some(second)) => {
+            cx.error_spanned(
+                &second,
+                "a field holds roles (`RoleMap<R>`) or grants (`Grants<G>`), not both",
+            );
+            None
+        }
+        (Some(_), None) => Some(ActorField::Roles),
+        (None, Some(_)) => Some(ActorField::Grants),
+        (None, None) => None,
+    }
 }
 
 const PATCH_FIELD: Grammar = Grammar {

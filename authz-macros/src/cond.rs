@@ -18,6 +18,8 @@ pub enum Root {
     Actor,
     /// `ctx.<field>`: a bound parameter in SQL.
     Ctx,
+    /// `g.<field>` inside `grant(G, P, |g| ..)`: a column of the grant table.
+    Grant,
 }
 
 #[derive(Clone)]
@@ -122,12 +124,33 @@ pub enum Cond {
     Rule {
         name: Ident,
     },
+    /// `grant(PhotoGrant, Read, on = self.camera_id, |g| <cond>)`: the actor holds a grant of
+    /// type `grant` with scope `scope`, anchored to `on` (or to every resource), for which
+    /// `cond` holds (`g.*` reads the grant).
+    Grant(Box<GrantCond>),
     /// `[a, b].contains(&field)`.
     OneOf {
         field: FieldRef,
         list: Vec<Operand>,
         span: Span,
     },
+}
+
+/// `grant(G, Scope, on = self.field, |g| <cond>)`.
+#[derive(Clone)]
+pub struct GrantCond {
+    /// The grant type, as written.
+    pub grant: syn::Path,
+    /// The permission of this resource the grant must give.
+    pub scope: Ident,
+    /// The resource field the grant's anchor must match.
+    pub on: Option<FieldRef>,
+    /// The constraint; `true` without a closure.
+    pub cond: Cond,
+    /// `grant` of `grant(..)`, for errors.
+    pub span: Span,
+    /// The call as written, for explanations.
+    pub text: String,
 }
 
 impl Cond {
@@ -143,6 +166,10 @@ impl Cond {
             }
             Cond::Truthy(f) | Cond::Present { field: f, .. } | Cond::OneOf { field: f, .. } => {
                 out.push(f.clone())
+            }
+            Cond::Grant(g) => {
+                out.extend(g.on.clone());
+                g.cond.fields(out);
             }
             Cond::Role { .. }
             | Cond::ParentRole { .. }
@@ -161,7 +188,8 @@ impl Cond {
             Cond::Role { .. }
             | Cond::ParentRole { .. }
             | Cond::Allows { .. }
-            | Cond::Rule { .. } => true,
+            | Cond::Rule { .. }
+            | Cond::Grant(_) => true,
             _ => {
                 let mut fields = Vec::new();
                 self.fields(&mut fields);
@@ -176,6 +204,7 @@ impl Cond {
         match self {
             Cond::And(items) | Cond::Or(items) => items.iter_mut().for_each(|c| c.walk_mut(f)),
             Cond::Not(inner) => inner.walk_mut(f),
+            Cond::Grant(g) => g.cond.walk_mut(f),
             _ => {}
         }
     }
@@ -186,6 +215,7 @@ impl Cond {
         match self {
             Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| c.walk(f)),
             Cond::Not(inner) => inner.walk(f),
+            Cond::Grant(g) => g.cond.walk(f),
             _ => {}
         }
     }
@@ -193,7 +223,7 @@ impl Cond {
 
 const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.field`, literals, \
      `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, \
-     `[a, b].contains(&x)`, `role(Role)`, `rule(name)`, `relation.role(Role)`, `relation.allows(Permission)`, \
+     `[a, b].contains(&x)`, `role(Role)`, `rule(name)`, `grant(G, Permission, |g| ..)`, `relation.role(Role)`, `relation.allows(Permission)`, \
      `true`, `false`";
 
 const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal \
@@ -271,6 +301,8 @@ pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
                 None => Cond::Const(false),
             }
         }
+        // grant(PhotoGrant, Read, on = self.camera_id, |g| g.min_lat <= self.lat)
+        Expr::Call(call) if call.func_is("grant") => grant(cx, call),
         // rule(owner)
         Expr::Call(call) if call.func_is("rule") => {
             match single_ident_arg(cx, &call.args, call, "rule(owner)") {
@@ -412,6 +444,11 @@ fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
         }
     };
     let (root, root_span) = match &*f.base {
+        Expr::Path(p)
+            if GRANT_BINDING.with(|b| b.borrow().as_ref().is_some_and(|g| p.path.is_ident(g))) =>
+        {
+            (Root::Grant, p.span())
+        }
         Expr::Path(p) if p.path.is_ident("self") => (Root::Resource, p.span()),
         Expr::Path(p) if p.path.is_ident("actor") => (Root::Actor, p.span()),
         Expr::Path(p) if p.path.is_ident("ctx") => (Root::Ctx, p.span()),
@@ -580,4 +617,140 @@ impl CallExt for syn::ExprCall {
     fn func_is(&self, name: &str) -> bool {
         matches!(&*self.func, Expr::Path(p) if p.qself.is_none() && p.path.is_ident(name))
     }
+}
+
+thread_local! {
+    /// `g` while the body of `grant(G, P, |g| ..)` is parsed: `g.x` reads the grant.
+    static GRANT_BINDING: std::cell::RefCell<Option<Ident>> = const { std::cell::RefCell::new(None) };
+}
+
+const GRANT_FORM: &str = "grant(PhotoGrant, Read, on = self.camera_id, |g| g.min_lat <= self.lat)";
+
+/// `grant(G, Scope)`, `grant(G, Scope, on = self.field)`, each optionally followed by
+/// `|g| <condition>`.
+fn grant(cx: &mut Ctxt, call: &syn::ExprCall) -> Cond {
+    let func_span = call.func.span();
+    if GRANT_BINDING.with(|b| b.borrow().is_some()) {
+        cx.error_spanned(
+            &call.func,
+            "`grant(..)` inside the condition of another `grant(..)`; write them side by side: `grant(A, ..) && grant(B, ..)`",
+        );
+        return Cond::Const(false);
+    }
+    let args: Vec<&Expr> = call.args.iter().collect();
+    let grant = match args.first() {
+        Some(Expr::Path(p)) if p.qself.is_none() => p.path.clone(),
+        Some(other) => {
+            cx.error_spanned(
+                other,
+                format_args!("expected the grant type first: `{GRANT_FORM}`"),
+            );
+            return Cond::Const(false);
+        }
+        None => {
+            cx.error_spanned(
+                call,
+                format_args!("`grant(..)` names a grant type and a permission: `{GRANT_FORM}`"),
+            );
+            return Cond::Const(false);
+        }
+    };
+    let scope = match args.get(1) {
+        Some(Expr::Path(p)) if p.qself.is_none() && p.path.get_ident().is_some() => p
+            .path
+            .get_ident()
+            .cloned()
+            .unwrap_or_else(|| Ident::new("_", func_span)),
+        Some(other) => {
+            cx.error_spanned(
+                other,
+                format_args!(
+                    "expected the permission the grant gives, a permission of this resource: `{GRANT_FORM}`"
+                ),
+            );
+            return Cond::Const(false);
+        }
+        None => {
+            cx.error_spanned(
+                call,
+                format_args!("`grant(..)` needs the permission the grant gives after its type: `{GRANT_FORM}`"),
+            );
+            return Cond::Const(false);
+        }
+    };
+    let mut on = None;
+    let mut binding = None;
+    let mut cond = Cond::Const(true);
+    let mut ok = true;
+    for (i, arg) in args.iter().enumerate().skip(2) {
+        match arg {
+            // on = self.camera_id
+            Expr::Assign(a)
+                if on.is_none()
+                    && binding.is_none()
+                    && matches!(&*a.left, Expr::Path(p) if p.path.is_ident("on")) =>
+            {
+                match field_ref(cx, &a.right) {
+                    Some(f) if f.root == Root::Resource => on = Some(f),
+                    Some(_) => {
+                        cx.error_spanned(
+                            &a.right,
+                            "the anchor is matched against a field of the resource: `on = self.camera_id`",
+                        );
+                        ok = false;
+                    }
+                    None => ok = false,
+                }
+            }
+            // |g| <condition>
+            Expr::Closure(c) if i + 1 == args.len() && binding.is_none() => {
+                let param = match c.inputs.iter().collect::<Vec<_>>().as_slice() {
+                    [syn::Pat::Ident(p)] if p.by_ref.is_none() && p.subpat.is_none() => {
+                        Some(p.ident.clone())
+                    }
+                    _ => None,
+                };
+                let Some(param) = param else {
+                    cx.error_spanned(
+                        &c.inputs,
+                        "the closure takes one name for the grant: `|g| g.min_lat <= self.lat`",
+                    );
+                    ok = false;
+                    continue;
+                };
+                if param == "self" || param == "actor" || param == "ctx" {
+                    cx.error_spanned(
+                        &param,
+                        format_args!("`{param}` is taken; name the grant otherwise: `|g| ..`"),
+                    );
+                    ok = false;
+                    continue;
+                }
+                GRANT_BINDING.with(|b| *b.borrow_mut() = Some(param.clone()));
+                cond = parse(cx, &c.body);
+                GRANT_BINDING.with(|b| *b.borrow_mut() = None);
+                binding = Some(param);
+            }
+            other => {
+                cx.error_spanned(
+                    other,
+                    format_args!(
+                        "unexpected argument of `grant(..)`; after the type and the permission come `on = self.<field>` and a closure `|g| <condition>`: `{GRANT_FORM}`"
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return Cond::Const(false);
+    }
+    Cond::Grant(Box::new(GrantCond {
+        grant,
+        scope,
+        on,
+        cond,
+        span: func_span,
+        text: crate::ast::tokens_text(call),
+    }))
 }

@@ -12,6 +12,7 @@ mod attr_fields;
 mod cond;
 mod ctxt;
 mod expand;
+mod grant;
 mod naming;
 mod patch;
 mod paths;
@@ -54,6 +55,13 @@ pub fn derive_resource(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Patch, attributes(patch))]
 pub fn derive_patch(input: TokenStream) -> TokenStream {
     patch::derive_patch_inner(input.into()).into()
+}
+
+/// Derives `authz_core::Grant` for a row type of a grant table:
+/// `#[grant(table = photo_grants, resource = Photo, holder = user_id, scope = scope, anchor = camera_id)]`.
+#[proc_macro_derive(Grant, attributes(grant))]
+pub fn derive_grant(input: TokenStream) -> TokenStream {
+    grant::derive_grant_inner(input.into()).into()
 }
 
 /// Derives `authz_core::Actor`; `#[actor(id = field)]` names the identifier (default `id`).

@@ -35,6 +35,17 @@ pub fn fields_struct(resource: &Ident) -> Ident {
     format_ident!("__authz_{}_fields", resource)
 }
 
+/// `PhotoGrant` → `__authz_PhotoGrant_columns`, the module of a grant table's columns that
+/// `grant(PhotoGrant, ..)` in a resource's rule lowers to SQL through.
+pub fn grant_columns(grant: &Ident) -> Ident {
+    format_ident!("__authz_{}_columns", grant.unraw())
+}
+
+/// `PhotoGrant` → `__authz_grant_rows_PhotoGrant`, the macro of a grant table's queries.
+pub fn grant_rows_macro(grant: &Ident) -> Ident {
+    format_ident!("__authz_grant_rows_{}", grant.unraw())
+}
+
 /// `Repo` → `__authz_filters_Repo`, the macro of SQL filters.
 pub fn filters_macro(resource: &Ident) -> Ident {
     format_ident!("__authz_filters_{}", resource)

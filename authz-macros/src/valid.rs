@@ -364,6 +364,17 @@ fn check_rule_cycles(cx: &mut Ctxt, res: &Resource<'_>) {
 /// Roles, rules and relations named in a condition must exist.
 fn check_names(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
     cond.walk(&mut |c| match c {
+        Cond::Grant(g) if !res.permissions.iter().any(|p| p.name == g.scope) => {
+            cx.error_spanned(
+                &g.scope,
+                format_args!(
+                    "unknown permission `{}` of `{}` in `grant(..)`, expected one of {}: the grant's scope names a permission of this resource",
+                    g.scope,
+                    res.ident,
+                    one_of(res.permissions.iter().map(|p| &p.name))
+                ),
+            );
+        }
         Cond::Rule { name } if !res.rules.iter().any(|r| r.name == *name) => {
             cx.error_spanned(
                 name,

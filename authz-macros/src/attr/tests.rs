@@ -370,7 +370,7 @@ fn an_unknown_key_lists_the_expected_ones_and_does_not_cascade() {
         (
             "pub struct User { pub id: i64, #[actor(role)] pub orgs: RoleMap<Org> }",
             actor_errors,
-            "unknown key `role` in `#[actor]` on a field, expected `roles`",
+            "unknown key `role` in `#[actor]` on a field, expected `roles` or `grants`",
         ),
         (
             "#[patch(resource = A, table = b)] pub struct P { pub t: Option<String> }",

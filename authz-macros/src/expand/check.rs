@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::Lit;
 
 use crate::ast::Resource;
-use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
+use crate::cond::{CmpOp, Cond, FieldRef, GrantCond, Operand, Root};
 
 /// A `bool` expression over `self`, `actor`, `ctx` and `env` (an `authz_core::Env`, for
 /// roles and parents).
@@ -64,6 +64,16 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             }
             None => quote!(false),
         },
+        // grant(G, Read, on = self.camera_id, |g| ..): one of the actor's grants satisfies it.
+        Cond::Grant(g) => {
+            let (scope, matches) = grant_matches(res, g);
+            let grant = &g.grant;
+            quote_spanned! {g.span=>
+                ::authz_core::__private::HoldsGrants::<#grant>::grants(actor)
+                    .with_scope(#scope)
+                    .any(#matches)
+            }
+        }
         Cond::Cmp { op, lhs, rhs, span } => {
             let a = value(lhs, rhs);
             let b = value(rhs, lhs);
@@ -138,6 +148,37 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
     }
 }
 
+/// The scope (a permission value) and the closure deciding whether one grant satisfies
+/// `grant(..)`: held by the actor, anchored here or everywhere, its constraint true.
+pub fn grant_matches(res: &Resource<'_>, g: &GrantCond) -> (TokenStream, TokenStream) {
+    let perm_enum = crate::naming::permission_enum(res.ident);
+    let scope = &g.scope;
+    let grant = &g.grant;
+    let anchor = match &g.on {
+        Some(f) => {
+            let place = place(f);
+            quote_spanned! {f.field.span()=>
+                ::authz_core::__private::anchor_matches::<#grant, _>(
+                    __authz_grant,
+                    ::authz_core::__private::AttrValue::attr_value(&#place),
+                )
+            }
+        }
+        None => quote_spanned! {g.span=>
+            ::authz_core::__private::unanchored::<#grant>()
+        },
+    };
+    let body = lower(res, &g.cond);
+    (
+        quote_spanned!(scope.span()=> #perm_enum::#scope),
+        quote! {
+            |__authz_grant: &#grant| {
+                ::authz_core::__private::held_by(__authz_grant, actor) && #anchor && #body
+            }
+        },
+    )
+}
+
 /// `self.x`, `actor.x` or `ctx.x`, spanned on the field so rustc's "no field" lands there.
 pub fn place(field: &FieldRef) -> TokenStream {
     let ident = &field.field;
@@ -145,6 +186,7 @@ pub fn place(field: &FieldRef) -> TokenStream {
         Root::Resource => quote_spanned!(field.root_span=> self),
         Root::Actor => quote_spanned!(field.root_span=> actor),
         Root::Ctx => quote_spanned!(field.root_span=> ctx),
+        Root::Grant => quote_spanned!(field.root_span=> __authz_grant),
     };
     quote_spanned!(ident.span()=> #root.#ident)
 }

@@ -5,7 +5,7 @@
 //! agrees with the check; the connectives are rebuilt at run time from the leaves' values.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::{Lit, LitStr};
 
 use super::{check, Names};
@@ -86,6 +86,20 @@ fn node(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             let inner = node(res, inner);
             quote!(#ty::not(#text, #inner))
         }
+        Cond::Grant(g) => {
+            let (scope, matches) = check::grant_matches(res, g);
+            let grant = &g.grant;
+            let grants = quote_spanned!(g.span=> ::authz_core::__private::HoldsGrants::<#grant>::grants(actor));
+            quote! {
+                #ty::grant(
+                    #text,
+                    #grants
+                        .with_scope(#scope)
+                        .find(|__authz_found| (#matches)(*__authz_found))
+                        .map(::authz_core::__private::GrantType::grant_id),
+                )
+            }
+        }
         leaf => {
             let value = check::lower(res, leaf);
             quote!(#ty::condition(#text, #value))
@@ -132,6 +146,7 @@ pub fn text(cond: &Cond) -> String {
         }
         Cond::Role { role } => format!("role({role})"),
         Cond::Rule { name } => format!("rule({name})"),
+        Cond::Grant(g) => g.text.clone(),
         Cond::ParentRole { relation, role } => format!("{relation}.role({role})"),
         Cond::Allows { relation, perm } => format!("{relation}.allows({perm})"),
         Cond::OneOf { field: f, list, .. } => format!(
@@ -147,6 +162,7 @@ fn field(f: &FieldRef) -> String {
         Root::Resource => "self",
         Root::Actor => "actor",
         Root::Ctx => "ctx",
+        Root::Grant => "g",
     };
     format!("{root}.{}", f.field)
 }

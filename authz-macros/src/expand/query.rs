@@ -23,7 +23,7 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
         Some(ctx) => quote!(#ctx),
         None => quote!(()),
     };
-    let lowering = Lowering { res, table };
+    let lowering = Lowering::new(res, table);
 
     let mut arms = Vec::new();
     for perm in &res.permissions {

@@ -22,33 +22,140 @@ use crate::valid::id_field;
 pub struct Lowering<'r, 'a> {
     pub res: &'r Resource<'a>,
     pub table: &'r Path,
+    /// Lowering the constraint of `grant(G, ..)`: the module of G's columns. `g.x` reads the
+    /// grant table, and the resource's columns are the outer row's.
+    pub grant: Option<Path>,
 }
 
 impl Lowering<'_, '_> {
-    /// `repos::owner_id`, spanned on the field so a missing column is reported there.
+    /// The lowering of the resource's own rules.
+    pub fn new<'r, 'a>(res: &'r Resource<'a>, table: &'r Path) -> Lowering<'r, 'a> {
+        Lowering {
+            res,
+            table,
+            grant: None,
+        }
+    }
+
+    /// Whether `f` is read from a row (a column) rather than bound.
+    fn is_column(&self, f: &FieldRef) -> bool {
+        match f.root {
+            Root::Resource => true,
+            Root::Grant => self.grant.is_some(),
+            Root::Actor | Root::Ctx => false,
+        }
+    }
+
+    /// `repos::owner_id`, spanned on the field so a missing column is reported there; inside a
+    /// grant's constraint, `Outer(repos::owner_id)` or the grant table's column.
     pub fn column(&self, f: &FieldRef) -> TokenStream {
+        if f.root == Root::Grant {
+            let module = &self.grant;
+            let field = &f.field;
+            return quote_spanned!(f.field.span()=> #module::#field);
+        }
         let table = self.table;
         let column = self
             .res
             .field(&f.field)
             .map_or_else(|| f.field.clone(), |d| d.column.clone());
         let column = syn::Ident::new(&column.to_string(), f.field.span());
-        quote_spanned!(f.field.span()=> #table::#column)
+        match &self.grant {
+            Some(_) => {
+                quote_spanned!(f.field.span()=> ::authz_diesel::__private::Outer(#table::#column))
+            }
+            None => quote_spanned!(f.field.span()=> #table::#column),
+        }
     }
 
+    /// A grant's column may be `NULL` (its type is not visible here): treated as nullable.
     pub fn nullable(&self, f: &FieldRef) -> bool {
-        self.res.field(&f.field).is_some_and(|d| d.nullable)
+        f.root == Root::Grant || self.res.field(&f.field).is_some_and(|d| d.nullable)
     }
 
     /// The column as a non-null expression (`assume_not_null()` on nullable ones: the
     /// surrounding lowering handles `NULL`).
     fn value_column(&self, f: &FieldRef) -> TokenStream {
         let column = self.column(f);
-        if self.nullable(f) {
+        if f.root == Root::Grant {
+            quote!(::authz_diesel::__private::non_null(#column))
+        } else if self.nullable(f) {
             quote!(#column.assume_not_null())
         } else {
             column
         }
+    }
+
+    /// Whether `cond` is decided in Rust: it reads no column and nothing stored.
+    fn decided_in_rust(&self, cond: &Cond) -> bool {
+        if self.grant.is_none() {
+            return !cond.reads_resource();
+        }
+        let mut reads = false;
+        cond.walk(&mut |c| match c {
+            Cond::Role { .. }
+            | Cond::ParentRole { .. }
+            | Cond::Allows { .. }
+            | Cond::Grant(_)
+            | Cond::Rule { .. } => reads = true,
+            leaf => {
+                let mut fields = Vec::new();
+                leaf.fields(&mut fields);
+                reads |= fields.iter().any(|f| self.is_column(f));
+            }
+        });
+        !reads
+    }
+
+    /// `EXISTS (SELECT 1 FROM grants WHERE holder = $1 AND scope = $2 AND <anchor> AND
+    /// <constraint>)`, or `NOT EXISTS` when negated.
+    fn grant_exists(&self, g: &crate::cond::GrantCond, negated: bool) -> TokenStream {
+        let module = crate::naming::sibling(&g.grant, crate::naming::grant_columns);
+        let inner = Lowering {
+            res: self.res,
+            table: self.table,
+            grant: Some(module.clone()),
+        };
+        let constraint = inner.lower(&g.cond, false);
+        let anchor = match &g.on {
+            Some(f) => {
+                let outer = inner.value_column(f);
+                let cond = quote! {
+                    #module::__authz_anchor.is_null()
+                        .or(::authz_diesel::__private::non_null(#module::__authz_anchor).eq(#outer))
+                };
+                quote!(Filter::expr(#cond))
+            }
+            None => quote!(Filter::Const(true)),
+        };
+        let perm_enum = crate::naming::permission_enum(self.res.ident);
+        let scope = &g.scope;
+        let witness = match self.grant_witness() {
+            Some(f) => self.column(&f),
+            None => return quote!(Filter::Const(#negated)),
+        };
+        quote_spanned! {g.span=> {
+            let __authz_inner: Filter<'_, #module::__authz_Table, $db> =
+                Filter::expr(
+                    ::authz_diesel::__private::non_null(#module::__authz_holder)
+                        .eq(::authz_diesel::__private::Actor::actor_id(actor)),
+                )
+                .and(Filter::expr(
+                    ::authz_diesel::__private::non_null(#module::__authz_scope)
+                        .eq(::authz_core::__private::scope_of(#perm_enum::#scope)),
+                ))
+                .and(#anchor)
+                .and(#constraint);
+            match __authz_inner.as_const() {
+                ::core::option::Option::Some(false) => Filter::Const(#negated),
+                _ => Filter::expr(::authz_diesel::__private::GrantExists::new(
+                    #module::__authz_table,
+                    __authz_inner.into_boxed(),
+                    #witness,
+                    #negated,
+                )),
+            }
+        }}
     }
 
     fn field_ref(&self, field: &syn::Ident) -> FieldRef {
@@ -83,10 +190,21 @@ impl Lowering<'_, '_> {
             .collect()
     }
 
+    /// The column of this table a grant subquery names so that it only appears where the table
+    /// does: the id, else the first field.
+    fn grant_witness(&self) -> Option<FieldRef> {
+        self.id_ref()
+            .or_else(|| self.res.fields.first().map(|f| self.field_ref(f.ident)))
+    }
+
     /// Every column of this table the condition's SQL reads.
     pub fn columns_read(&self, cond: &Cond) -> Vec<FieldRef> {
         let mut fields = Vec::new();
         cond.walk(&mut |c| match c {
+            Cond::Grant(g) => {
+                fields.extend(self.grant_witness());
+                fields.extend(g.on.clone());
+            }
             Cond::Role { .. } => fields.extend(self.id_ref()),
             Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } => {
                 if let Some(rel) = crate::valid::relation(self.res, relation) {
@@ -111,7 +229,7 @@ impl Lowering<'_, '_> {
 
     /// A `Filter` expression for `cond`, or for its negation when `negated`.
     pub fn lower(&self, cond: &Cond, negated: bool) -> TokenStream {
-        if !cond.reads_resource() {
+        if self.decided_in_rust(cond) {
             // Decided in Rust before the query is built.
             let value = check::lower(self.res, cond);
             return if negated {
@@ -128,6 +246,7 @@ impl Lowering<'_, '_> {
             Cond::Not(inner) => self.lower(inner, !negated),
             // Replaced before expansion (`rules.rs`); never reaches a lowering.
             Cond::Rule { .. } => quote!(Filter::Const(#negated)),
+            Cond::Grant(g) => self.grant_exists(g, negated),
             Cond::And(items) | Cond::Or(items) => {
                 let is_and = matches!(cond, Cond::And(_)) != negated;
                 let mut parts = items.iter().map(|c| self.lower(c, negated));
@@ -251,7 +370,7 @@ impl Lowering<'_, '_> {
     fn compare(&self, op: CmpOp, lhs: &Operand, rhs: &Operand, negated: bool) -> TokenStream {
         // Put the column on the left.
         let (op, lhs, rhs) = match (lhs, rhs) {
-            (Operand::Field(f), _) if f.root == Root::Resource => (op, lhs, rhs),
+            (Operand::Field(f), _) if self.is_column(f) => (op, lhs, rhs),
             _ => (op.flipped(), rhs, lhs),
         };
         let Operand::Field(col_field) = lhs else {
@@ -275,7 +394,7 @@ impl Lowering<'_, '_> {
         let col = self.value_column(col_field);
         match rhs {
             // self.a <op> self.b
-            Operand::Field(other) if other.root == Root::Resource => {
+            Operand::Field(other) if self.is_column(other) => {
                 let other_col = self.value_column(other);
                 let expr = quote!(#col.#method(#other_col));
                 if negated {

@@ -1,0 +1,286 @@
+//! Grants stored as data: rows of a grant table that give their holder a permission, on one
+//! resource (its anchor) or on every resource of a type, under typed constraints checked by the
+//! rule that reads them.
+//!
+//! ```
+//! use authz_core::prelude::*;
+//! use authz_core::{Grant, Grants};
+//!
+//! #[derive(Actor)]
+//! pub struct User {
+//!     pub id: i64,
+//!     #[actor(grants)]
+//!     pub photo_grants: Grants<PhotoGrant>,
+//! }
+//!
+//! /// "may see the photos of this camera inside this box"; no camera: every camera.
+//! #[derive(Grant)]
+//! #[grant(resource = Photo, holder = user_id, scope = scope, anchor = camera_id)]
+//! pub struct PhotoGrant {
+//!     pub id: i64,
+//!     pub user_id: i64,
+//!     pub scope: String,
+//!     pub camera_id: Option<i64>,
+//!     pub min_lat: f64,
+//!     pub max_lat: f64,
+//! }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User)]
+//! #[permission(Read, if = self.owner_id == actor.id
+//!     || grant(PhotoGrant, Read, on = self.camera_id, |g| g.min_lat <= self.lat && self.lat <= g.max_lat))]
+//! pub struct Photo { pub id: i64, pub owner_id: i64, pub camera_id: i64, pub lat: f64 }
+//!
+//! let alice = User {
+//!     id: 1,
+//!     photo_grants: Grants::new(vec![PhotoGrant {
+//!         id: 10, user_id: 1, scope: "Read".into(), camera_id: Some(3), min_lat: 40.0, max_lat: 50.0,
+//!     }]),
+//! };
+//! let inside = Photo { id: 1, owner_id: 9, camera_id: 3, lat: 45.0 };
+//! let outside = Photo { lat: 51.0, ..inside };
+//! let other_camera = Photo { camera_id: 4, ..inside };
+//! assert!(is_allowed(&alice, Photo::Read, &inside));
+//! assert!(!is_allowed(&alice, Photo::Read, &outside));
+//! assert!(!is_allowed(&alice, Photo::Read, &other_camera));
+//! let why = Authz::new(&alice).explain(Photo::Read, &inside);
+//! assert_eq!(why.satisfied_conditions().find_map(|n| n.matched.clone()), Some("10".to_owned()));
+//! ```
+
+use core::fmt;
+
+use crate::{Actor, PermissionEnum, Resource};
+
+/// A row type of a grant table. Implemented by `#[derive(Grant)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a grant type",
+    label = "not a grant type",
+    note = "add `#[derive(Grant)]` with `#[grant(resource = .., holder = .., scope = ..)]`"
+)]
+pub trait Grant: Sized + 'static {
+    /// The resource type whose permissions the grant gives.
+    type Resource: Resource;
+    /// The holder column's type (the actor's id).
+    type Holder: ?Sized;
+    /// Who holds the grant; `None` (a `NULL` holder) grants nothing.
+    fn holder(&self) -> Option<&Self::Holder>;
+    /// The permission's name as stored; `None` (a `NULL` scope) grants nothing.
+    fn scope_name(&self) -> Option<&str>;
+    /// The grant's id, for explanations and audit.
+    fn grant_id(&self) -> String;
+    /// The permission the grant gives, when its stored name is one of the resource's.
+    fn scope(&self) -> Option<<Self::Resource as Resource>::Permission> {
+        self.scope_name()?.parse().ok()
+    }
+}
+
+/// A grant type with an anchor column: each grant names the resource (or the resource's
+/// parent, such as a camera for photos) it applies to; a `NULL` anchor applies to every one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no anchor column, and the rule says what it anchors to",
+    label = "`on = ..` needs an anchored grant type",
+    note = "declare the column: `#[grant(.., anchor = camera_id)]`, or drop `on = ..` for grants that apply to every resource"
+)]
+pub trait AnchoredGrant: Grant {
+    /// The anchor column's type (without `Option`).
+    type Anchor: ?Sized;
+    /// The resource (or parent) the grant applies to; `None`: every one.
+    fn anchor(&self) -> Option<&Self::Anchor>;
+}
+
+/// A grant type without an anchor column: each grant applies to every resource of its type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is anchored, and the rule does not say to what",
+    label = "say which field the anchor matches: `on = self.<field>`",
+    note = "`grant({Self}, Read, on = self.camera_id, |g| ..)`: a grant applies where its anchor equals that field, or everywhere when its anchor is NULL"
+)]
+pub trait UnanchoredGrant: Grant {}
+
+/// The grants of one type an actor holds, loaded once per request (`authz_diesel::load_grants`)
+/// and carried by the actor in a `#[actor(grants)]` field. Each grant's scope is parsed once
+/// here; a name the resource's permission enum does not know grants nothing.
+pub struct Grants<G: Grant> {
+    rows: Vec<G>,
+    scopes: Vec<Option<<G::Resource as Resource>::Permission>>,
+}
+
+impl<G: Grant> Grants<G> {
+    /// The grants `rows`, as loaded.
+    pub fn new(rows: Vec<G>) -> Self {
+        let scopes = rows.iter().map(Grant::scope).collect();
+        Self { rows, scopes }
+    }
+
+    /// No grants.
+    pub fn empty() -> Self {
+        Self {
+            rows: Vec::new(),
+            scopes: Vec::new(),
+        }
+    }
+
+    /// Every grant, in load order.
+    pub fn iter(&self) -> core::slice::Iter<'_, G> {
+        self.rows.iter()
+    }
+
+    /// The grants whose scope is `perm`.
+    #[inline]
+    pub fn with_scope(
+        &self,
+        perm: <G::Resource as Resource>::Permission,
+    ) -> impl Iterator<Item = &G> + '_ {
+        self.rows
+            .iter()
+            .zip(&self.scopes)
+            .filter(move |(_, s)| **s == Some(perm))
+            .map(|(g, _)| g)
+    }
+
+    /// How many grants.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// No grants.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The grants, as loaded.
+    pub fn into_rows(self) -> Vec<G> {
+        self.rows
+    }
+}
+
+impl<G: Grant> Default for Grants<G> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl<G: Grant + Clone> Clone for Grants<G> {
+    fn clone(&self) -> Self {
+        Self {
+            rows: self.rows.clone(),
+            scopes: self.scopes.clone(),
+        }
+    }
+}
+
+impl<G: Grant + fmt::Debug> fmt::Debug for Grants<G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.rows).finish()
+    }
+}
+
+impl<G: Grant> FromIterator<G> for Grants<G> {
+    fn from_iter<I: IntoIterator<Item = G>>(iter: I) -> Self {
+        Self::new(iter.into_iter().collect())
+    }
+}
+
+impl<'g, G: Grant> IntoIterator for &'g Grants<G> {
+    type Item = &'g G;
+    type IntoIter = core::slice::Iter<'g, G>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
+/// An actor carrying grants of type `G`. Implemented by `#[derive(Actor)]` for each
+/// `#[actor(grants)]` field of type `Grants<G>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` carries no grants of type `{G}`",
+    label = "a rule reads grants of type `{G}`",
+    note = "add a field to the actor: `#[actor(grants)] pub grants: Grants<{G}>`, filled by `authz_diesel::load_grants`"
+)]
+pub trait HoldsGrants<G: Grant> {
+    /// The actor's grants of type `G`.
+    fn grants(&self) -> &Grants<G>;
+}
+
+/// Whether `grant` is held by `actor`: its holder is the actor's id. Grants are loaded for
+/// one actor; this keeps a grant of another holder, put there by mistake, from granting.
+#[doc(hidden)]
+#[inline]
+pub fn held_by<G, A>(grant: &G, actor: &A) -> bool
+where
+    G: Grant,
+    A: Actor,
+    G::Holder: PartialEq<A::Id>,
+{
+    grant.holder().is_some_and(|h| h == actor.actor_id())
+}
+
+/// Whether an anchored grant applies to a resource whose anchor field is `value`: a `NULL`
+/// anchor applies to every resource; otherwise the anchor equals a present value.
+#[doc(hidden)]
+#[inline]
+pub fn anchor_matches<G, T>(grant: &G, value: Option<&T>) -> bool
+where
+    G: AnchoredGrant,
+    G::Anchor: PartialEq<T>,
+    T: ?Sized,
+{
+    match (grant.anchor(), value) {
+        (None, _) => true,
+        (Some(a), Some(v)) => a == v,
+        (Some(_), None) => false,
+    }
+}
+
+/// The text of a scope field: `String`, `Option<String>`, `&str`, `Box<str>`.
+#[doc(hidden)]
+pub trait ScopeName {
+    fn scope_name(&self) -> Option<&str>;
+}
+
+impl ScopeName for String {
+    #[inline]
+    fn scope_name(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl ScopeName for str {
+    #[inline]
+    fn scope_name(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl ScopeName for Box<str> {
+    #[inline]
+    fn scope_name(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl<T: ScopeName + ?Sized> ScopeName for &T {
+    #[inline]
+    fn scope_name(&self) -> Option<&str> {
+        (**self).scope_name()
+    }
+}
+
+impl<T: ScopeName> ScopeName for Option<T> {
+    #[inline]
+    fn scope_name(&self) -> Option<&str> {
+        self.as_ref()?.scope_name()
+    }
+}
+
+/// `true`, for a grant type without an anchor column; a rule that reads an anchored grant type
+/// without `on = ..` does not compile (it would apply every grant everywhere).
+#[doc(hidden)]
+#[inline(always)]
+pub fn unanchored<G: UnanchoredGrant>() -> bool {
+    true
+}
+
+/// The permission's name as stored in a scope column.
+#[doc(hidden)]
+pub fn scope_of<P: PermissionEnum>(perm: P) -> &'static str {
+    perm.name()
+}

@@ -1,0 +1,400 @@
+//! `#[derive(Grant)]`: a row type of a grant table.
+//!
+//! ```text
+//! #[grant(table = photo_grants, resource = Photo, holder = user_id, scope = scope, anchor = camera_id)]
+//! ```
+//!
+//! Generates `impl Grant` (holder, scope, id), `impl AnchoredGrant` or `impl UnanchoredGrant`,
+//! and with a table: a module of the table's columns (`__authz_PhotoGrant_columns`) that the
+//! SQL lowering of `grant(PhotoGrant, ..)` in a resource's rule reads, and per enabled backend
+//! the queries that load, list and delete grants (`GrantRows`, `AnchoredGrantRows`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, Ident, Path};
+
+use crate::attr::{Attr, Grammar};
+use crate::ctxt::{one_of, Ctxt};
+use crate::naming;
+
+const GRANT: Grammar = Grammar {
+    name: "grant",
+    place: "",
+    keys: &[
+        "table",
+        "resource",
+        "holder",
+        "scope",
+        "anchor",
+        "id",
+        "crate",
+        "diesel_crate",
+    ],
+    example: "#[grant(table = photo_grants, resource = Photo, holder = user_id, scope = scope)]",
+    item: "a key",
+};
+
+struct GrantAttr {
+    table: Option<Path>,
+    resource: Option<Path>,
+    holder: Option<Ident>,
+    scope: Option<Ident>,
+    anchor: Option<Ident>,
+    id: Option<Ident>,
+    crates: crate::paths::CratePaths,
+    clean: bool,
+}
+
+fn parse(cx: &mut Ctxt, input: &DeriveInput) -> GrantAttr {
+    let mut table = Attr::none(&GRANT);
+    let mut resource = Attr::none(&GRANT);
+    let mut holder = Attr::none(&GRANT);
+    let mut scope = Attr::none(&GRANT);
+    let mut anchor = Attr::none(&GRANT);
+    let mut id = Attr::none(&GRANT);
+    let mut core_crate = Attr::none(&GRANT);
+    let mut diesel_crate = Attr::none(&GRANT);
+    let mut clean = true;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("grant")) {
+        clean &= GRANT.parse(cx, attr, |cx, input, _| {
+            let key = GRANT.key(input)?;
+            match key.to_string().as_str() {
+                "table" => {
+                    let v = GRANT.value(input, &key, "a diesel table", "photo_grants")?;
+                    table.set(cx, &key, v);
+                }
+                "resource" => {
+                    let v = GRANT.value(input, &key, "the resource type", "Photo")?;
+                    resource.set(cx, &key, v);
+                }
+                "holder" => {
+                    let v = GRANT.value(input, &key, "the holder field", "user_id")?;
+                    holder.set(cx, &key, v);
+                }
+                "scope" => {
+                    let v = GRANT.value(input, &key, "the scope field", "scope")?;
+                    scope.set(cx, &key, v);
+                }
+                "anchor" => {
+                    let v = GRANT.value(input, &key, "the anchor field", "camera_id")?;
+                    anchor.set(cx, &key, v);
+                }
+                "id" => {
+                    let v = GRANT.value(input, &key, "the id field", "id")?;
+                    id.set(cx, &key, v);
+                }
+                "crate" => {
+                    let v = GRANT.crate_path(input, &key, "authz_core")?;
+                    core_crate.set(cx, &key, v);
+                }
+                "diesel_crate" => {
+                    let v = GRANT.crate_path(input, &key, "authz_diesel")?;
+                    diesel_crate.set(cx, &key, v);
+                }
+                _ => return Err(GRANT.unknown_key(&key)),
+            }
+            Ok(())
+        });
+    }
+    GrantAttr {
+        table: table.get(),
+        resource: resource.get(),
+        holder: holder.get(),
+        scope: scope.get(),
+        anchor: anchor.get(),
+        id: id.get(),
+        crates: crate::paths::CratePaths {
+            core: core_crate.get(),
+            diesel: diesel_crate.get(),
+        },
+        clean,
+    }
+}
+
+pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(err) => return err.to_compile_error(),
+    };
+    let mut cx = Ctxt::default();
+    let named = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => Some(named),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(named) = named else {
+        cx.error_spanned(
+            &input.ident,
+            "`#[derive(Grant)]` needs a struct with named fields: one row of a grant table",
+        );
+        return cx.to_compile_errors();
+    };
+    if !input.generics.params.is_empty() {
+        cx.error_spanned(
+            &input.generics,
+            "generic grant types are not supported; derive `Grant` on a concrete struct",
+        );
+        return cx.to_compile_errors();
+    }
+    let opts = parse(&mut cx, &input);
+    let ident = &input.ident;
+    let fields: Vec<(&Ident, &syn::Type, Ident)> = named
+        .named
+        .iter()
+        .filter_map(|f| {
+            let name = f.ident.as_ref()?;
+            let column = crate::attr_fields::diesel_column_name(f).unwrap_or_else(|| name.clone());
+            Some((name, &f.ty, column))
+        })
+        .collect();
+    // A named field of the struct, or an error listing them.
+    let field = |cx: &mut Ctxt, key: &str, name: Option<&Ident>, default: Option<&str>| {
+        let defaulted = name.is_none();
+        let name = match (name, default) {
+            (Some(n), _) => n.clone(),
+            (None, Some(d)) => Ident::new(d, ident.span()),
+            (None, None) => {
+                if opts.clean {
+                    cx.error_spanned(
+                        ident,
+                        format_args!(
+                            "`#[grant(..)]` needs `{key} = <field>`: `{}`",
+                            GRANT.example
+                        ),
+                    );
+                }
+                return None;
+            }
+        };
+        match fields.iter().find(|(n, _, _)| **n == name) {
+            Some(found) => Some(found.clone()),
+            None => {
+                let at: &dyn quote::ToTokens = if defaulted { ident } else { &name };
+                cx.error_spanned(
+                    at,
+                    format_args!(
+                        "unknown field `{name}` in `{key} = ..` of `{ident}`, expected one of {}",
+                        one_of(fields.iter().map(|(n, _, _)| n))
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let holder = field(&mut cx, "holder", opts.holder.as_ref(), None);
+    let scope = field(&mut cx, "scope", opts.scope.as_ref(), None);
+    let id = field(&mut cx, "id", opts.id.as_ref(), Some("id"));
+    let anchor = match &opts.anchor {
+        Some(a) => field(&mut cx, "anchor", Some(a), None).map(Some),
+        None => Some(None),
+    };
+    let resource = match &opts.resource {
+        Some(r) => Some(r.clone()),
+        None => {
+            if opts.clean {
+                cx.error_spanned(
+                    ident,
+                    format_args!(
+                        "`#[grant(..)]` needs `resource = <Resource>`, the type whose permissions the grant gives: `{}`",
+                        GRANT.example
+                    ),
+                );
+            }
+            None
+        }
+    };
+    let (Some(holder), Some(scope), Some(id), Some(anchor), Some(resource)) =
+        (holder, scope, id, anchor, resource)
+    else {
+        return cx.to_compile_errors();
+    };
+
+    let (holder_name, holder_ty, holder_col) = holder;
+    let (scope_name, scope_ty, scope_col) = scope;
+    let (id_name, id_ty, id_col) = id;
+    let private = quote!(::authz_core::__private);
+    let mut out = quote! {
+        #[automatically_derived]
+        impl #private::GrantType for #ident {
+            type Resource = #resource;
+            type Holder = <#holder_ty as #private::AttrValue>::Inner;
+            #[inline]
+            fn holder(&self) -> ::core::option::Option<&Self::Holder> {
+                #private::AttrValue::attr_value(&self.#holder_name)
+            }
+            #[inline]
+            fn scope_name(&self) -> ::core::option::Option<&str> {
+                <#scope_ty as #private::ScopeName>::scope_name(&self.#scope_name)
+            }
+            fn grant_id(&self) -> ::std::string::String {
+                ::std::format!("{:?}", self.#id_name)
+            }
+        }
+    };
+    match &anchor {
+        Some((anchor_name, anchor_ty, _)) => out.extend(quote! {
+            #[automatically_derived]
+            impl #private::AnchoredGrant for #ident {
+                type Anchor = <#anchor_ty as #private::AttrValue>::Inner;
+                #[inline]
+                fn anchor(&self) -> ::core::option::Option<&Self::Anchor> {
+                    #private::AttrValue::attr_value(&self.#anchor_name)
+                }
+            }
+        }),
+        None => out.extend(quote! {
+            #[automatically_derived]
+            impl #private::UnanchoredGrant for #ident {}
+        }),
+    }
+
+    if let Some(table) = &opts.table {
+        let vis = &input.vis;
+        let module = naming::grant_columns(ident);
+        let table = from_child_module(table);
+        let consts = fields
+            .iter()
+            .map(|(name, _, column)| quote!(pub const #name: #table::#column = #table::#column;));
+        let anchor_const = anchor.as_ref().map(
+            |(_, _, column)| quote!(pub const __authz_anchor: #table::#column = #table::#column;),
+        );
+        out.extend(quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, unused_imports, dead_code)]
+            #vis mod #module {
+                use super::*;
+                pub type __authz_Table = #table::table;
+                pub const __authz_table: #table::table = #table::table;
+                pub const __authz_holder: #table::#holder_col = #table::#holder_col;
+                pub const __authz_scope: #table::#scope_col = #table::#scope_col;
+                pub const __authz_id: #table::#id_col = #table::#id_col;
+                #anchor_const
+                #(#consts)*
+            }
+        });
+        out.extend(rows(ident, &module, &input.vis, id_ty, anchor.is_some()));
+    }
+    out.extend(cx.to_compile_errors());
+    opts.crates.apply(out)
+}
+
+/// The per-backend queries of the grant table.
+fn rows(
+    ident: &Ident,
+    module: &Ident,
+    _vis: &syn::Visibility,
+    id_ty: &syn::Type,
+    anchored: bool,
+) -> TokenStream {
+    let mac = naming::grant_rows_macro(ident);
+    let d = quote!(::authz_diesel::__private);
+    let anchored_impl = anchored.then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #d::AnchoredGrantRows<$db> for #ident {
+                fn load_anchored<__C>(
+                    conn: &mut __C,
+                    anchor: ::core::option::Option<&<Self as ::authz_core::__private::AnchoredGrant>::Anchor>,
+                ) -> #d::diesel::QueryResult<::std::vec::Vec<Self>>
+                where
+                    __C: #d::diesel::connection::LoadConnection<Backend = $db>,
+                {
+                    use #d::diesel::prelude::*;
+                    let query = #module::__authz_table
+                        .select(<Self as #d::diesel::SelectableHelper<$db>>::as_select())
+                        .order(#module::__authz_id)
+                        .into_boxed();
+                    let query = match anchor {
+                        ::core::option::Option::Some(anchor) => {
+                            query.filter(#d::non_null(#module::__authz_anchor).eq(anchor))
+                        }
+                        ::core::option::Option::None => query.filter(#module::__authz_anchor.is_null()),
+                    };
+                    query.load(conn)
+                }
+            }
+        }
+    });
+    quote! {
+        const _: () = {
+            macro_rules! #mac {
+                ($db:ty) => {
+                    #[automatically_derived]
+                    impl #d::GrantRows<$db> for #ident {
+                        type Id = <#id_ty as ::authz_core::__private::AttrValue>::Inner;
+                        fn load_rows<__C>(
+                            conn: &mut __C,
+                            which: #d::GrantSelection<'_, Self>,
+                        ) -> #d::diesel::QueryResult<::std::vec::Vec<Self>>
+                        where
+                            __C: #d::diesel::connection::LoadConnection<Backend = $db>,
+                        {
+                            use #d::diesel::prelude::*;
+                            let query = #module::__authz_table
+                                .select(<Self as #d::diesel::SelectableHelper<$db>>::as_select())
+                                .order(#module::__authz_id)
+                                .into_boxed();
+                            let query = match which {
+                                #d::GrantSelection::All => query,
+                                #d::GrantSelection::Holder(holder) => {
+                                    query.filter(#d::non_null(#module::__authz_holder).eq(holder))
+                                }
+                                #d::GrantSelection::Scope(scope) => {
+                                    query.filter(#d::non_null(#module::__authz_scope).eq(scope))
+                                }
+                            };
+                            query.load(conn)
+                        }
+
+                        fn delete_id<__C>(conn: &mut __C, id: &Self::Id) -> #d::diesel::QueryResult<usize>
+                        where
+                            __C: #d::diesel::Connection<Backend = $db>,
+                        {
+                            use #d::diesel::prelude::*;
+                            #d::diesel::delete(
+                                #module::__authz_table.filter(#d::non_null(#module::__authz_id).eq(id)),
+                            )
+                            .execute(conn)
+                        }
+
+                        fn delete_scope<__C>(
+                            conn: &mut __C,
+                            holder: &<Self as ::authz_core::__private::GrantType>::Holder,
+                            scope: &str,
+                        ) -> #d::diesel::QueryResult<usize>
+                        where
+                            __C: #d::diesel::Connection<Backend = $db>,
+                        {
+                            use #d::diesel::prelude::*;
+                            #d::diesel::delete(
+                                #module::__authz_table
+                                    .filter(#d::non_null(#module::__authz_holder).eq(holder))
+                                    .filter(#d::non_null(#module::__authz_scope).eq(scope)),
+                            )
+                            .execute(conn)
+                        }
+                    }
+                    #anchored_impl
+                };
+            }
+            #d::for_each_backend!(#mac);
+        };
+    }
+}
+
+/// `path` as seen from a module declared next to the struct: `self::x` becomes `super::x`,
+/// `super::x` becomes `super::super::x`; absolute and crate paths, and plain names (found
+/// through the module's `use super::*`), stay.
+fn from_child_module(path: &Path) -> TokenStream {
+    let first = path.segments.first().map(|s| s.ident.to_string());
+    match first.as_deref() {
+        Some("self") if path.leading_colon.is_none() => {
+            let rest = path.segments.iter().skip(1);
+            quote!(super #(::#rest)*)
+        }
+        Some("super") if path.leading_colon.is_none() => quote!(super::#path),
+        _ => quote!(#path),
+    }
+}
