@@ -11,6 +11,7 @@ use authz_core::prelude::*;
 use diesel::prelude::*;
 
 pub mod hosting;
+pub mod photos;
 
 diesel::table! {
     /// The benchmark table. The `authz_bench_` prefix keeps it apart from other tables of a
