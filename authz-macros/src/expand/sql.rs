@@ -28,11 +28,12 @@ impl Lowering<'_, '_> {
     /// `repos::owner_id`, spanned on the field so a missing column is reported there.
     pub fn column(&self, f: &FieldRef) -> TokenStream {
         let table = self.table;
-        let column = self
+        let mut column = self
             .res
             .field(&f.field)
             .map_or_else(|| f.field.clone(), |d| d.column.clone());
-        let column = syn::Ident::new(&column.to_string(), f.field.span());
+        // Re-spanned, not re-made from its text: `r#type` stays a raw identifier.
+        column.set_span(f.field.span());
         quote_spanned!(f.field.span()=> #table::#column)
     }
 
@@ -135,7 +136,12 @@ impl Lowering<'_, '_> {
                     .next()
                     .unwrap_or_else(|| quote!(Filter::Const(#is_and)));
                 let method = if is_and { quote!(and) } else { quote!(or) };
-                parts.fold(first, |acc, p| quote!(#acc.#method(#p)))
+                // Extended in place: a fold through `quote!` would copy the chain once per term.
+                let mut chain = first;
+                for p in parts {
+                    chain.extend(quote!(.#method(#p)));
+                }
+                chain
             }
             Cond::Cmp { op, lhs, rhs, .. } => self.compare(*op, lhs, rhs, negated),
             // role(X): the id among the stored grants, or a `#[role]` rule.
