@@ -102,6 +102,8 @@ pub enum Cond {
     Present {
         field: FieldRef,
         some: bool,
+        /// The `is_some`/`is_none` token: a field that is no `Option` is reported there.
+        span: Span,
     },
     /// `role(Maintainer)`: the actor holds the role, or one that implies it, on this resource.
     Role {
@@ -611,6 +613,7 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
                 Some(field) => Cond::Present {
                     field,
                     some: method == "is_some",
+                    span: call.method.span(),
                 },
                 None => Cond::Const(false),
             }

@@ -216,7 +216,7 @@ impl Lowering<'_, '_> {
                     quote!(Filter::expr(#col))
                 }
             }
-            Cond::Present { field, some } => {
+            Cond::Present { field, some, .. } => {
                 let column = self.column(field);
                 if *some != negated {
                     quote!(Filter::expr(#column.is_not_null()))
