@@ -114,9 +114,32 @@ fn check_presence_tests(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
 /// tuples, arrays, slices.
 fn visibly_not_option(ty: &syn::Type) -> bool {
     const NOT_OPTION: [&str; 26] = [
-        "bool", "char", "str", "String", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16",
-        "u32", "u64", "u128", "usize", "f32", "f64", "Vec", "HashMap", "BTreeMap", "HashSet",
-        "BTreeSet", "Uuid", "NaiveDateTime", "DateTime",
+        "bool",
+        "char",
+        "str",
+        "String",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "f32",
+        "f64",
+        "Vec",
+        "HashMap",
+        "BTreeMap",
+        "HashSet",
+        "BTreeSet",
+        "Uuid",
+        "NaiveDateTime",
+        "DateTime",
     ];
     match ty {
         syn::Type::Path(p) if p.qself.is_none() => p
