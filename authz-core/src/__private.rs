@@ -124,11 +124,26 @@ where
     }
 }
 
-/// `value.is_some()` for any [`AttrValue`].
+/// `value.is_some()` of a condition: only on an `Option`, since any other field is always
+/// present.
 #[inline(always)]
-pub fn is_some<T: AttrValue + ?Sized>(value: &T) -> bool {
+pub fn is_some<T: MaybeAbsent + AttrValue + ?Sized>(value: &T) -> bool {
     value.attr_value().is_some()
 }
+
+/// A value that may be absent: `Option<T>`, behind references and boxes. `is_some()` and
+/// `is_none()` in a condition need one; the macro reports the fields of the resource itself, and
+/// this bound those of the actor and the context, whose types it cannot see.
+#[diagnostic::on_unimplemented(
+    message = "`is_some()`/`is_none()` need an `Option` field, and this field is `{Self}`",
+    label = "`{Self}` is always present",
+    note = "compare the field with a value instead, or declare it `Option<{Self}>`"
+)]
+pub trait MaybeAbsent {}
+
+impl<T> MaybeAbsent for Option<T> {}
+impl<T: MaybeAbsent + ?Sized> MaybeAbsent for &T {}
+impl<T: MaybeAbsent + ?Sized> MaybeAbsent for Box<T> {}
 
 /// Builds the `FromStr` error of a generated permission enum.
 #[cold]

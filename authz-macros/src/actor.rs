@@ -9,7 +9,7 @@ use crate::attr_fields;
 use crate::ctxt::{one_of, Ctxt};
 
 pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(input) {
+    let input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };

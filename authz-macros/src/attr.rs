@@ -595,6 +595,8 @@ fn parse_rule(cx: &mut Ctxt, attr: &Attribute, rule: &'static Rule) -> Option<Ru
                 format_args!("missing condition after `if =`: `{form}`{}", rule.empty_hint),
             ));
         }
+        // Before syn, whose expression parser recurses once per parenthesis.
+        crate::cond::groups_within_depth(input)?;
         let start = input.fork();
         let expr: Expr = input.parse().map_err(|err| {
             // Cut short (`a ||`): syn points at the closing parenthesis, we at the operator.

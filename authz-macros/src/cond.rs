@@ -104,6 +104,8 @@ pub enum Cond {
     Present {
         field: FieldRef,
         some: bool,
+        /// The `is_some`/`is_none` token: a field that is no `Option` is reported there.
+        span: Span,
     },
     /// `role(Maintainer)`: the actor holds the role, or one that implies it, on this resource.
     Role {
@@ -198,6 +200,23 @@ impl Cond {
         }
     }
 
+    /// How many levels the tree nests (a leaf is 1). Walks with a stack of its own.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut todo = vec![(self, 1)];
+        while let Some((cond, depth)) = todo.pop() {
+            deepest = deepest.max(depth);
+            match cond {
+                Cond::And(items) | Cond::Or(items) => {
+                    todo.extend(items.iter().map(|c| (c, depth + 1)));
+                }
+                Cond::Not(inner) => todo.push((inner, depth + 1)),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
     /// Visits every node, children after their parent, mutably.
     pub fn walk_mut(&mut self, f: &mut impl FnMut(&mut Cond)) {
         f(self);
@@ -238,24 +257,146 @@ fn unsupported_operator<T: quote::ToTokens>(cx: &mut Ctxt, op: &T) {
     );
 }
 
+/// How deep a condition may nest as written (parentheses, `!`, operands, arguments; a chain of
+/// one connective, `a || b || c`, counts once). Every stage after parsing recurses over the
+/// tree, and so does rustc over the generated code: thousands of levels would overflow a stack
+/// instead of reporting anything.
+pub const MAX_DEPTH: usize = 32;
+
 /// Parses a condition; on a mistake records it and returns `Const(false)` (deny) so the rest of
 /// the derive still expands.
 pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
-    match expr {
-        Expr::Paren(p) => parse(cx, &p.expr),
-        Expr::Group(g) => parse(cx, &g.expr),
-        Expr::Binary(b) => match b.op {
-            BinOp::And(_) => {
-                let mut items = Vec::new();
-                push_flat(cx, &b.left, &mut items, true);
-                push_flat(cx, &b.right, &mut items, true);
-                Cond::And(items)
+    if !within_depth(cx, expr) {
+        return Cond::Const(false);
+    }
+    parse_expr(cx, expr)
+}
+
+/// Whether `expr` nests at most [`MAX_DEPTH`] levels; reports the token one level too deep
+/// otherwise. Walks with a stack of its own, so any depth syn parsed is measured.
+fn within_depth(cx: &mut Ctxt, expr: &Expr) -> bool {
+    let mut todo: Vec<(&Expr, usize)> = vec![(expr, 1)];
+    while let Some((expr, depth)) = todo.pop() {
+        if depth > MAX_DEPTH {
+            let at = match expr {
+                Expr::Unary(u) => quote::ToTokens::to_token_stream(&u.op),
+                Expr::Binary(b) => quote::ToTokens::to_token_stream(&b.op),
+                Expr::MethodCall(m) => quote::ToTokens::to_token_stream(&m.method),
+                other => quote::ToTokens::to_token_stream(other)
+                    .into_iter()
+                    .next()
+                    .into_iter()
+                    .collect(),
+            };
+            cx.error_spanned(
+                at,
+                format_args!(
+                    "condition nested deeper than {MAX_DEPTH} levels; split it with `#[rule(name, if = ..)]` and use `rule(name)` here"
+                ),
+            );
+            return false;
+        }
+        let next = depth + 1;
+        match expr {
+            Expr::Paren(p) => todo.push((&p.expr, next)),
+            Expr::Group(g) => todo.push((&g.expr, next)),
+            Expr::Reference(r) => todo.push((&r.expr, next)),
+            Expr::Unary(u) => todo.push((&u.expr, next)),
+            Expr::Binary(b) => {
+                // `a || b || c` is `(a || b) || c`: the left operand of the same connective
+                // continues the chain.
+                let chain = matches!(&*b.left, Expr::Binary(l) if same_connective(&l.op, &b.op));
+                todo.push((&b.left, if chain { depth } else { next }));
+                todo.push((&b.right, next));
             }
-            BinOp::Or(_) => {
+            Expr::MethodCall(m) => {
+                todo.push((&m.receiver, next));
+                todo.extend(m.args.iter().map(|a| (a, next)));
+            }
+            Expr::Call(c) => todo.extend(c.args.iter().map(|a| (a, next))),
+            Expr::Array(a) => todo.extend(a.elems.iter().map(|e| (e, next))),
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Reports the first delimited group of `input` nested deeper than [`MAX_DEPTH`], at its
+/// opening delimiter. Walks the tokens with a stack of its own.
+pub fn groups_within_depth(input: syn::parse::ParseStream<'_>) -> syn::Result<()> {
+    let too_deep = |span| {
+        syn::Error::new(
+            span,
+            format_args!(
+                "condition nested deeper than {MAX_DEPTH} levels; split it with `#[rule(name, if = ..)]` and use `rule(name)` here"
+            ),
+        )
+    };
+    let mut stack = vec![input.cursor()];
+    // Consecutive `!`s, which syn also parses one level each.
+    let mut nots = 0;
+    while let Some(cursor) = stack.last_mut() {
+        match cursor.punct() {
+            Some((p, next))
+                if p.as_char() == '!' && next.punct().is_none_or(|(q, _)| q.as_char() != '=') =>
+            {
+                nots += 1;
+                if nots > MAX_DEPTH {
+                    return Err(too_deep(p.span()));
+                }
+            }
+            _ => nots = 0,
+        }
+        if let Some((inner, _, span, next)) = cursor.any_group() {
+            *cursor = next;
+            if stack.len() > MAX_DEPTH {
+                return Err(too_deep(span.open()));
+            }
+            stack.push(inner);
+        } else if let Some((_, next)) = cursor.token_tree() {
+            *cursor = next;
+        } else {
+            stack.pop();
+        }
+    }
+    Ok(())
+}
+
+fn same_connective(a: &BinOp, b: &BinOp) -> bool {
+    matches!(
+        (a, b),
+        (BinOp::And(_), BinOp::And(_)) | (BinOp::Or(_), BinOp::Or(_))
+    )
+}
+
+fn parse_expr(cx: &mut Ctxt, expr: &Expr) -> Cond {
+    match expr {
+        Expr::Paren(p) => parse_expr(cx, &p.expr),
+        Expr::Group(g) => parse_expr(cx, &g.expr),
+        Expr::Binary(b) => match b.op {
+            BinOp::And(_) | BinOp::Or(_) => {
+                // The chain `a || b || c` is read in a loop, left operand after left operand,
+                // so thousands of terms cost no stack.
+                let and = matches!(b.op, BinOp::And(_));
+                let mut rights = vec![&*b.right];
+                let mut left = &*b.left;
+                while let Expr::Binary(l) = left {
+                    if !same_connective(&l.op, &b.op) {
+                        break;
+                    }
+                    rights.push(&l.right);
+                    left = &l.left;
+                }
                 let mut items = Vec::new();
-                push_flat(cx, &b.left, &mut items, false);
-                push_flat(cx, &b.right, &mut items, false);
-                Cond::Or(items)
+                push_flat(cx, left, &mut items, and);
+                for right in rights.into_iter().rev() {
+                    push_flat(cx, right, &mut items, and);
+                }
+                if and {
+                    Cond::And(items)
+                } else {
+                    Cond::Or(items)
+                }
             }
             BinOp::Eq(_) => cmp(cx, CmpOp::Eq, b),
             BinOp::Ne(_) => cmp(cx, CmpOp::Ne, b),
@@ -269,7 +410,7 @@ pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
             }
         },
         Expr::Unary(u) => match u.op {
-            UnOp::Not(_) => Cond::Not(Box::new(parse(cx, &u.expr))),
+            UnOp::Not(_) => Cond::Not(Box::new(parse_expr(cx, &u.expr))),
             _ => {
                 unsupported_operator(cx, &u.op);
                 Cond::Const(false)
@@ -329,7 +470,7 @@ pub fn parse(cx: &mut Ctxt, expr: &Expr) -> Cond {
 
 /// Flattens `a && b && c` into one list (and `||` likewise).
 fn push_flat(cx: &mut Ctxt, expr: &Expr, items: &mut Vec<Cond>, and: bool) {
-    match parse(cx, expr) {
+    match parse_expr(cx, expr) {
         Cond::And(inner) if and => items.extend(inner),
         Cond::Or(inner) if !and => items.extend(inner),
         other => items.push(other),
@@ -509,6 +650,7 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
                 Some(field) => Cond::Present {
                     field,
                     some: method == "is_some",
+                    span: call.method.span(),
                 },
                 None => Cond::Const(false),
             }

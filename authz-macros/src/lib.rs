@@ -22,6 +22,8 @@ mod valid;
 
 #[cfg(test)]
 mod expand_snapshots;
+#[cfg(test)]
+mod fuzz;
 
 use proc_macro::TokenStream;
 

@@ -4,10 +4,71 @@
 //!
 //! Names made from the user's identifier keep its span, so errors about them point at it.
 
-use proc_macro2::Span;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::format_ident;
 use syn::ext::IdentExt;
 use syn::{Ident, Path};
+
+/// The input of a macro with `r#` dropped from every raw identifier that is no keyword:
+/// `r#owner` and `owner` are one name to Rust, and so to every comparison of names the macros
+/// make (`self.r#owner` reads the field `owner`). Raw keywords (`r#type`) stay raw: they can
+/// only be written that way, and the generated code needs them so.
+pub fn plain_idents(tokens: TokenStream) -> TokenStream {
+    // With a stack of its own rather than recursion: groups may nest thousands deep.
+    let mut stack = vec![(tokens.into_iter(), Vec::new(), None::<Group>)];
+    while let Some((tokens, done, _)) = stack.last_mut() {
+        match tokens.next() {
+            Some(TokenTree::Group(group)) => {
+                stack.push((group.stream().into_iter(), Vec::new(), Some(group)));
+            }
+            Some(TokenTree::Ident(ident)) => done.push(TokenTree::Ident(plain(ident))),
+            Some(other) => done.push(other),
+            None => {
+                let Some((_, done, group)) = stack.pop() else {
+                    break;
+                };
+                let stream: TokenStream = done.into_iter().collect();
+                match (group, stack.last_mut()) {
+                    (Some(group), Some((_, parent, _))) => {
+                        let mut new = Group::new(group.delimiter(), stream);
+                        new.set_span(group.span());
+                        parent.push(TokenTree::Group(new));
+                    }
+                    _ => return stream,
+                }
+            }
+        }
+    }
+    TokenStream::new()
+}
+
+fn plain(ident: Ident) -> Ident {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(plain) if is_ident(plain) && !CONTEXTUAL_KEYWORDS.contains(&plain) => {
+            Ident::new(plain, ident.span())
+        }
+        _ => ident,
+    }
+}
+
+/// Words that are keywords in some edition or position, which syn parses as identifiers: kept
+/// raw, since the plain word may not mean the same in the user's edition.
+const CONTEXTUAL_KEYWORDS: [&str; 8] = [
+    "gen",
+    "union",
+    "macro_rules",
+    "raw",
+    "safe",
+    "auto",
+    "default",
+    "yield",
+];
+
+/// The name as written, without `r#`: the text of generated strings (`"type"` for `r#type`).
+pub fn text(ident: &Ident) -> String {
+    ident.unraw().to_string()
+}
 
 /// `Repo` → `RepoPermission`, the permission enum.
 pub fn permission_enum(resource: &Ident) -> Ident {
@@ -75,10 +136,22 @@ pub fn variant_name(field: &Ident) -> Ident {
             out.push(c);
         }
     }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+    // `_2fa` → `F2fa`, `_١` → `F١`, `self_` → `FSelf`: a name that is no identifier (a digit
+    // first, a keyword) gets a prefix; case mappings that leave the identifier characters
+    // (rare outside ASCII) are dropped.
+    if !is_ident(&out) {
         out.insert(0, 'F');
     }
+    if !is_ident(&out) {
+        out.retain(|c| c.is_ascii_alphanumeric());
+    }
     format_ident!("{}", out, span = field.span())
+}
+
+/// `name` is an identifier and no keyword, so `format_ident!` accepts it and the item it names
+/// parses.
+fn is_ident(name: &str) -> bool {
+    syn::parse_str::<Ident>(name).is_ok_and(|ident| ident == name)
 }
 
 /// The item named `name(last segment)` next to the one `path` names:
@@ -141,6 +214,9 @@ mod tests {
         assert_eq!(variant_name(&ident("is_public")), "IsPublic");
         assert_eq!(variant_name(&ident("r#type")), "Type");
         assert_eq!(variant_name(&ident("_2fa")), "F2fa");
+        assert_eq!(variant_name(&ident("_١")), "F١");
+        assert_eq!(variant_name(&ident("self_")), "FSelf");
+        assert_eq!(variant_name(&ident("é_t")), "ÉT");
     }
 
     #[test]
@@ -150,6 +226,18 @@ mod tests {
         assert_eq!(resource_column(&raw, Span::call_site()), "foo_id");
         assert_eq!(permission_mod(&raw), "foo_permission");
         assert_eq!(role_enum(&raw), "FooRole");
+    }
+
+    #[test]
+    fn raw_identifiers_that_are_no_keywords_become_plain() {
+        let tokens: TokenStream = "struct r#Repo { r#type: r#Kind, r#gen: [r#owner; 1] }"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            plain_idents(tokens).to_string(),
+            "struct Repo { r#type : Kind , r#gen : [owner ; 1] }"
+        );
+        assert_eq!(text(&ident("r#type")), "type");
     }
 
     #[test]

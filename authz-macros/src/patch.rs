@@ -17,7 +17,7 @@ use crate::naming;
 const EXAMPLE: &str = "#[patch(resource = Repo)]";
 
 pub fn derive_patch_inner(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(input) {
+    let input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };

@@ -105,6 +105,10 @@ struct Param<'a> {
 }
 
 pub fn requires_inner(args: TokenStream, item: TokenStream) -> TokenStream {
+    let (args, item) = (
+        crate::naming::plain_idents(args),
+        crate::naming::plain_idents(item),
+    );
     let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {

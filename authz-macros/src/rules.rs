@@ -5,7 +5,34 @@
 use syn::Ident;
 
 use crate::ast::{NamedRule, Resource};
-use crate::cond::Cond;
+use crate::cond::{Cond, MAX_DEPTH};
+use crate::ctxt::Ctxt;
+
+/// How deep a decision may nest once its `rule(..)`s are inlined: each rule is at most
+/// [`MAX_DEPTH`] deep as written, but rules using rules add up. Well below the depth at which
+/// the generated code would reach rustc's recursion limit (`vec!` in explanations nests once
+/// per `&&`/`||` level).
+pub const MAX_INLINED_DEPTH: usize = 3 * MAX_DEPTH;
+
+/// Reports each decision nested deeper than [`MAX_INLINED_DEPTH`] after [`resolve`], at the
+/// permission or role it decides.
+pub fn check_depth(cx: &mut Ctxt, res: &Resource<'_>) {
+    let decisions = res
+        .permissions
+        .iter()
+        .map(|p| (&p.name, &p.decision))
+        .chain(res.derived_roles.iter().map(|d| (&d.role, &d.cond)));
+    for (name, cond) in decisions {
+        if cond.depth() > MAX_INLINED_DEPTH {
+            cx.error_spanned(
+                name,
+                format_args!(
+                    "the condition of `{name}` nests deeper than {MAX_INLINED_DEPTH} levels once its `rule(..)`s are inlined; make the rules it uses shallower"
+                ),
+            );
+        }
+    }
+}
 
 pub fn resolve(res: &mut Resource<'_>) {
     let rules: Vec<(Ident, Cond)> = res

@@ -42,6 +42,7 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
 
     for cond in res.conditions() {
         check_names(cx, res, cond);
+        check_presence_tests(cx, res, cond);
         let mut fields = Vec::new();
         cond.fields(&mut fields);
         for f in fields {
@@ -77,6 +78,80 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// `self.x.is_some()` / `is_none()` where `x` is visibly no `Option` (a number, `bool`,
+/// `String`..): always present, so the test would be constant. Other types, and the fields of
+/// `actor` and `ctx`, are checked by the bound of `__private::is_some`.
+fn check_presence_tests(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
+    cond.walk(&mut |c| {
+        let Cond::Present { field, some, span } = c else {
+            return;
+        };
+        if field.root != Root::Resource {
+            return;
+        }
+        let Some(declared) = res.field(&field.field) else {
+            return;
+        };
+        if !visibly_not_option(declared.ty) {
+            return;
+        }
+        let method = if *some { "is_some" } else { "is_none" };
+        let ty = crate::ast::tokens_text(declared.ty);
+        cx.error_at(
+            *span,
+            format_args!(
+                "`{method}()` needs an `Option` field, and `self.{}` is `{ty}`, always present; compare it with a value instead, or declare it `Option<{ty}>`",
+                field.field
+            ),
+        );
+    });
+}
+
+/// Types that are no `Option` whatever the user's aliases: primitives, strings, collections,
+/// tuples, arrays, slices.
+fn visibly_not_option(ty: &syn::Type) -> bool {
+    const NOT_OPTION: [&str; 26] = [
+        "bool",
+        "char",
+        "str",
+        "String",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "f32",
+        "f64",
+        "Vec",
+        "HashMap",
+        "BTreeMap",
+        "HashSet",
+        "BTreeSet",
+        "Uuid",
+        "NaiveDateTime",
+        "DateTime",
+    ];
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| NOT_OPTION.iter().any(|n| s.ident == n)),
+        syn::Type::Group(g) => visibly_not_option(&g.elem),
+        syn::Type::Paren(p) => visibly_not_option(&p.elem),
+        syn::Type::Reference(r) => visibly_not_option(&r.elem),
+        syn::Type::Tuple(_) | syn::Type::Array(_) | syn::Type::Slice(_) => true,
+        _ => false,
     }
 }
 

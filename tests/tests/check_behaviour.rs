@@ -530,7 +530,6 @@ fn constant_paths() {
 #[permission(ActorClear, if = actor.clearance.is_some() && actor.clearance > 2)]
 #[permission(Nested, if = self.nested == 4)]
 #[permission(NestedSome, if = self.nested.is_some())]
-#[permission(Plain, if = self.owner_id.is_some())]
 pub struct Doc {
     pub owner_id: i64,
     pub level: Option<i32>,
@@ -588,7 +587,6 @@ fn option_fields() {
                                 DocPermission::ActorClear => clearance.is_some_and(|c| c > 2),
                                 DocPermission::Nested => nested == Some(Some(4)),
                                 DocPermission::NestedSome => matches!(nested, Some(Some(_))),
-                                DocPermission::Plain => true,
                             },
                             &format!("{r:?} actor {clearance:?} {actor_team:?}"),
                         );

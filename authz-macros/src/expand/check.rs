@@ -107,10 +107,10 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             let place = place(field);
             quote_spanned!(field.field.span()=> ::authz_core::__private::truthy(&#place))
         }
-        Cond::Present { field, some } => {
+        Cond::Present { field, some, span } => {
             let place = place(field);
-            let call =
-                quote_spanned!(field.field.span()=> ::authz_core::__private::is_some(&#place));
+            // On the method: a field that is no `Option` is a type error there.
+            let call = quote_spanned!(*span=> ::authz_core::__private::is_some(&#place));
             if *some {
                 call
             } else {

@@ -137,7 +137,7 @@ pub fn text(cond: &Cond) -> String {
             format!("{} {op} {}", operand(lhs), operand(rhs))
         }
         Cond::Truthy(f) => field(f),
-        Cond::Present { field: f, some } => {
+        Cond::Present { field: f, some, .. } => {
             format!(
                 "{}.{}()",
                 field(f),

@@ -22,8 +22,7 @@ pub fn field_enum(ident: &Ident) -> Ident {
 
 /// The field name as written, without `r#`.
 pub fn field_name(field: &Ident) -> String {
-    let name = field.to_string();
-    name.strip_prefix("r#").unwrap_or(&name).to_owned()
+    crate::naming::text(field)
 }
 
 /// The id field: `#[resource(id = ..)]`, else a field named `id`.
@@ -153,7 +152,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
                 }
             }
         });
-    let name_str = LitStr::new(&ident.to_string(), ident.span());
+    let name_str = LitStr::new(&crate::naming::text(ident), ident.span());
     let field_idents = res.fields.iter().map(|f| f.ident);
     // `__authz_Repo_fields`; `#[derive(Patch)]` (patch.rs) builds the same name.
     let names_struct = crate::naming::fields_struct(ident);

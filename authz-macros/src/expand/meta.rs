@@ -8,33 +8,34 @@ use syn::LitStr;
 use super::fields::{field_name, id_field};
 use crate::ast::{tokens_text, Resource};
 use crate::cond::Cond;
+use crate::naming::text;
 
 pub fn expand(res: &Resource<'_>) -> TokenStream {
     let ident = res.ident;
-    let name = ident.to_string();
+    let name = text(ident);
     let opt = |s: Option<String>| match s {
         Some(s) => quote!(::core::option::Option::Some(#s)),
         None => quote!(::core::option::Option::None),
     };
     let table = opt(res.table.as_ref().map(tokens_text));
-    let read = res.read.as_ref().map(ToString::to_string).or_else(|| {
+    let read = res.read.as_ref().map(text).or_else(|| {
         res.permissions
             .iter()
             .find(|p| p.name == "Read")
-            .map(|p| p.name.to_string())
+            .map(|p| text(&p.name))
     });
     let read = opt(read);
     let id = opt(id_field(res).map(|f| field_name(f.ident)));
     let permissions = res.permissions.iter().map(|p| {
-        let name = LitStr::new(&p.name.to_string(), p.name.span());
+        let name = LitStr::new(&text(&p.name), p.name.span());
         let condition = &p.source;
         quote!(::authz_core::__private::PermissionMeta { name: #name, condition: #condition })
     });
     let fields = res.fields.iter().map(|f| {
         let name = field_name(f.ident);
         let column = field_name(&f.column);
-        let read = opt(f.guard.read.as_ref().map(ToString::to_string));
-        let write = opt(f.guard.write.as_ref().map(ToString::to_string));
+        let read = opt(f.guard.read.as_ref().map(text));
+        let write = opt(f.guard.write.as_ref().map(text));
         quote! {
             ::authz_core::__private::FieldMeta { name: #name, column: #column, read: #read, write: #write }
         }
@@ -42,12 +43,12 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
 
     let roles = res.roles.iter().flat_map(|roles| {
         roles.names.iter().map(move |role| {
-            let name = role.to_string();
+            let name = text(role);
             let implies = roles
                 .implies
                 .iter()
                 .filter(|(a, _)| a == role)
-                .map(|(_, b)| b.to_string());
+                .map(|(_, b)| text(b));
             let granted_if = res
                 .derived_roles
                 .iter()
@@ -55,7 +56,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
                 .map(|d| d.source.clone());
             // What holding this role alone does for each permission.
             let grants = res.permissions.iter().map(|p| {
-                let permission = p.name.to_string();
+                let permission = text(&p.name);
                 let with_role = grant_by_role(&p.decision, &|r| {
                     roles.granted_by(r).contains(&index(&roles.names, role))
                 });
@@ -87,9 +88,9 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
     });
     let roles = quote!(&[#(#roles),*]);
     let relations = res.relations.iter().map(|r| {
-        let name = r.name.to_string();
+        let name = text(&r.name);
         let target = tokens_text(&r.target);
-        let field = r.field.to_string();
+        let field = text(&r.field);
         quote!(::authz_core::__private::RelationMeta { name: #name, target: #target, field: #field })
     });
     let relations = quote!(&[#(#relations),*]);
@@ -98,14 +99,14 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
             .permissions
             .iter()
             .filter(|q| p.covers(&q.name))
-            .map(|q| q.name.to_string());
+            .map(|q| text(&q.name));
         let condition = &p.source;
         quote! {
             ::authz_core::__private::ProhibitionMeta { permissions: &[#(#names),*], condition: #condition }
         }
     });
     let rules = res.rules.iter().map(|r| {
-        let name = r.name.to_string();
+        let name = text(&r.name);
         let condition = &r.source;
         quote!(::authz_core::__private::RuleMeta { name: #name, condition: #condition })
     });

@@ -22,7 +22,7 @@ use crate::ctxt::Ctxt;
 use crate::valid;
 
 pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(input) {
+    let input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
@@ -32,6 +32,7 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     };
     valid::check(&mut cx, &res);
     crate::rules::resolve(&mut res);
+    crate::rules::check_depth(&mut cx, &res);
     let sound = !cx.has_errors();
     let mut out = expand(&res, sound);
     out.extend(fields::expand(&res));
@@ -71,13 +72,13 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         perm_enum,
         perm_mod,
     } = Names::of(ident);
-    let name_str = LitStr::new(&ident.to_string(), ident.span());
+    let name_str = LitStr::new(&crate::naming::text(ident), ident.span());
     let count = res.permissions.len();
 
     let variants: Vec<&Ident> = res.permissions.iter().map(|p| &p.name).collect();
     let variant_strs: Vec<LitStr> = variants
         .iter()
-        .map(|v| LitStr::new(&v.to_string(), v.span()))
+        .map(|v| LitStr::new(&crate::naming::text(v), v.span()))
         .collect();
     let indices = (0..count).map(|i| i as u32);
     let sources: Vec<LitStr> = res

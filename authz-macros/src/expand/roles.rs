@@ -149,12 +149,12 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     let actor = &res.actor;
     let context = context_type(res);
     let role_enum = crate::naming::role_enum(ident);
-    let name_str = LitStr::new(&ident.to_string(), ident.span());
+    let name_str = LitStr::new(&crate::naming::text(ident), ident.span());
     let names = &roles.names;
     let count = names.len();
     let name_strs: Vec<LitStr> = names
         .iter()
-        .map(|n| LitStr::new(&n.to_string(), n.span()))
+        .map(|n| LitStr::new(&crate::naming::text(n), n.span()))
         .collect();
     let indices = (0..count).map(|i| i as u32);
     let granted_bits = names.iter().map(|n| {

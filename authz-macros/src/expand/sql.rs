@@ -55,11 +55,12 @@ impl Lowering<'_, '_> {
             return quote_spanned!(f.field.span()=> #module::#field);
         }
         let table = self.table;
-        let column = self
+        let mut column = self
             .res
             .field(&f.field)
             .map_or_else(|| f.field.clone(), |d| d.column.clone());
-        let column = syn::Ident::new(&column.to_string(), f.field.span());
+        // Re-spanned, not re-made from its text: `r#type` stays a raw identifier.
+        column.set_span(f.field.span());
         match &self.grant {
             Some(_) => {
                 quote_spanned!(f.field.span()=> ::authz_diesel::__private::Outer(#table::#column))
@@ -254,7 +255,12 @@ impl Lowering<'_, '_> {
                     .next()
                     .unwrap_or_else(|| quote!(Filter::Const(#is_and)));
                 let method = if is_and { quote!(and) } else { quote!(or) };
-                parts.fold(first, |acc, p| quote!(#acc.#method(#p)))
+                // Extended in place: a fold through `quote!` would copy the chain once per term.
+                let mut chain = first;
+                for p in parts {
+                    chain.extend(quote!(.#method(#p)));
+                }
+                chain
             }
             Cond::Cmp { op, lhs, rhs, .. } => self.compare(*op, lhs, rhs, negated),
             // role(X): the id among the stored grants, or a `#[role]` rule.
@@ -329,7 +335,7 @@ impl Lowering<'_, '_> {
                     quote!(Filter::expr(#col))
                 }
             }
-            Cond::Present { field, some } => {
+            Cond::Present { field, some, .. } => {
                 let column = self.column(field);
                 if *some != negated {
                     quote!(Filter::expr(#column.is_not_null()))
