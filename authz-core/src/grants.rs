@@ -2,50 +2,7 @@
 //! resource (its anchor) or on every resource of a type, under typed constraints checked by the
 //! rule that reads them.
 //!
-//! ```
-//! use authz_core::prelude::*;
-//! use authz_core::{Grant, Grants};
-//!
-//! #[derive(Actor)]
-//! pub struct User {
-//!     pub id: i64,
-//!     #[actor(grants)]
-//!     pub photo_grants: Grants<PhotoGrant>,
-//! }
-//!
-//! /// "may see the photos of this camera inside this box"; no camera: every camera.
-//! #[derive(Grant)]
-//! #[grant(resource = Photo, holder = user_id, scope = scope, anchor = camera_id)]
-//! pub struct PhotoGrant {
-//!     pub id: i64,
-//!     pub user_id: i64,
-//!     pub scope: String,
-//!     pub camera_id: Option<i64>,
-//!     pub min_lat: f64,
-//!     pub max_lat: f64,
-//! }
-//!
-//! #[derive(Resource)]
-//! #[resource(actor = User)]
-//! #[permission(Read, if = self.owner_id == actor.id
-//!     || grant(PhotoGrant, Read, on = self.camera_id, |g| g.min_lat <= self.lat && self.lat <= g.max_lat))]
-//! pub struct Photo { pub id: i64, pub owner_id: i64, pub camera_id: i64, pub lat: f64 }
-//!
-//! let alice = User {
-//!     id: 1,
-//!     photo_grants: Grants::new(vec![PhotoGrant {
-//!         id: 10, user_id: 1, scope: "Read".into(), camera_id: Some(3), min_lat: 40.0, max_lat: 50.0,
-//!     }]),
-//! };
-//! let inside = Photo { id: 1, owner_id: 9, camera_id: 3, lat: 45.0 };
-//! let outside = Photo { lat: 51.0, ..inside };
-//! let other_camera = Photo { camera_id: 4, ..inside };
-//! assert!(is_allowed(&alice, Photo::Read, &inside));
-//! assert!(!is_allowed(&alice, Photo::Read, &outside));
-//! assert!(!is_allowed(&alice, Photo::Read, &other_camera));
-//! let why = Authz::new(&alice).explain(Photo::Read, &inside);
-//! assert_eq!(why.satisfied_conditions().find_map(|n| n.matched.clone()), Some("10".to_owned()));
-//! ```
+//! The attribute reference, with an example, is in [`crate::attributes`].
 
 use core::fmt;
 

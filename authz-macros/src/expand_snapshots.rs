@@ -147,6 +147,34 @@ snapshot!(
 );
 
 snapshot!(
+    grant_anchored_with_table,
+    pretty(crate::grant::derive_grant_inner(quote! {
+        #[grant(table = photo_grants, resource = Photo, holder = user_id, scope = scope, anchor = camera_id)]
+        pub struct PhotoGrant {
+            pub id: i64,
+            pub user_id: Option<i64>,
+            pub scope: String,
+            pub camera_id: Option<i64>,
+            pub min_lat: Option<f64>,
+        }
+    }))
+);
+snapshot!(
+    resource_grant_rule,
+    resource(quote! {
+        #[resource(table = photos, actor = User, context = Request)]
+        #[permission(Read, if = self.owner_id == actor.id
+            || grant(PhotoGrant, Read, on = self.camera_id, |g| g.min_lat <= self.lat && ctx.now < g.valid_until))]
+        pub struct Photo { pub id: i64, pub owner_id: i64, pub camera_id: Option<i64>, pub lat: f64 }
+    })
+);
+snapshot!(
+    actor_grants,
+    pretty(crate::actor::derive_actor_inner(quote! {
+        pub struct User { pub id: i64, #[actor(grants)] pub photos: Grants<PhotoGrant> }
+    }))
+);
+snapshot!(
     actor_plain,
     pretty(crate::actor::derive_actor_inner(quote! {
         pub struct User { pub id: i64, pub is_admin: bool }
