@@ -1,11 +1,13 @@
 //! The whole authz pipeline in one HTTP service, on the code-hosting model of [`model`]:
 //!
-//! 1. **authentication** (`auth`): a JWT (HS256) is verified — signature, algorithm, `exp` —
-//!    or the request ends with 401; nothing from an unverified token is used;
-//! 2. **the actor** (`auth::Authenticated`): the user id of the verified token, with the
-//!    user's roles loaded from the role tables once per request (`authz_diesel::load_roles`);
-//! 3. **request level** (`auth::require_scope`): the route's scope (`repos:write`) is checked
-//!    before any handler runs (403);
+//! 1. **authentication** (`auth`): a JWT (HS256) is verified — signature, algorithm, `exp`,
+//!    `nbf`, revocation — or the request ends with 401; nothing from an unverified token is
+//!    used; a request without a token is a guest;
+//! 2. **the actor** (`authz_axum::Authorizer<User>`): the user id of the verified token, with
+//!    the user's roles loaded from the role tables once per request (`auth::ServiceAuth`);
+//! 3. **request level** (`api::rules`, `authz_axum::RequestPolicy`): every route's rule
+//!    (public, authenticated, a scope such as `repos:write`), declared in one place and checked
+//!    before any handler runs (401/403);
 //! 4. **resource level** (`api`): `authorize`, `authorize_by_id`, `#[requires]` — 404 when the
 //!    actor may not even read the resource, 403 when it may read but not act;
 //! 5. **query level**: `GET /repos` is `repos::table.authorized(&Authz::new(&actor), Repo::Read)`, paginated,
@@ -34,13 +36,13 @@ macro_rules! with_conn {
         let db: $crate::db::Db = ::core::clone::Clone::clone(&$db);
         $crate::db::blocking(move || match &db {
             $crate::db::Db::Sqlite(pool) => {
-                let mut guard = pool.get();
+                let mut guard = $crate::db::checkout(pool)?;
                 let $conn = &mut *guard;
                 $body
             }
             #[cfg(feature = "postgres")]
             $crate::db::Db::Postgres(pool) => {
-                let mut guard = pool.get();
+                let mut guard = $crate::db::checkout(pool)?;
                 let $conn = &mut *guard;
                 $body
             }

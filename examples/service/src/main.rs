@@ -23,7 +23,9 @@ environment:
   DATABASE_URL      postgres://.. for PostgreSQL, sqlite:PATH for a SQLite file
                     (default: embedded SQLite, in memory)
   AUTHZ_PG_SCHEMA   the PostgreSQL schema of the service's tables (default authz_example)
-  AUTHZ_JWT_SECRET  the HS256 secret, >= 32 bytes (default: a public development secret)";
+  AUTHZ_PG_POOL     connections to PostgreSQL (default 16)
+  AUTHZ_JWT_SECRET  the HS256 secret, UTF-8, >= 32 bytes (unset: a public development secret,
+                    with a warning; set and invalid: the service does not start)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -61,10 +61,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Tokens refused before their expiry, by `jti`; checked on every authenticated request.
+    revoked_tokens (jti) {
+        jti -> Text,
+        user_id -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(users, orgs, repos, issues, org_roles, repo_roles);
 
 /// The actor: the user id comes from a verified token, the rest from the database, once per
-/// request (see `auth::Authenticated`).
+/// request (`auth::ServiceAuth::load_principal`). A request without a token is the guest,
+/// [`User::guest`].
 #[derive(Actor, Clone, Debug, Default, Serialize)]
 pub struct User {
     pub id: i64,
@@ -74,6 +84,18 @@ pub struct User {
     pub org_roles: RoleMap<Org>,
     #[actor(roles)]
     pub repo_roles: RoleMap<Repo>,
+}
+
+impl User {
+    /// The principal of a request without credentials: id 0, which no token can name (user
+    /// ids are positive), no roles, not an admin — it reads what is public and nothing else.
+    pub fn guest() -> User {
+        User {
+            id: 0,
+            name: "guest".to_owned(),
+            ..User::default()
+        }
+    }
 }
 
 #[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
@@ -137,6 +159,8 @@ CREATE TABLE IF NOT EXISTS org_roles (user_id BIGINT NOT NULL, org_id BIGINT NOT
                                       role TEXT NOT NULL, PRIMARY KEY (user_id, org_id, role));
 CREATE TABLE IF NOT EXISTS repo_roles (user_id BIGINT NOT NULL, repo_id BIGINT NOT NULL,
                                        role TEXT NOT NULL, PRIMARY KEY (user_id, repo_id, role));
+CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY NOT NULL, user_id BIGINT NOT NULL,
+                                           expires_at BIGINT NOT NULL);
 ";
 
 /// The seed rows, upserted at every start: a restart restores them (a deleted repo comes back,
@@ -155,6 +179,7 @@ ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, name = excluded.name,
                                is_public = excluded.is_public;
 INSERT INTO issues (id, repo_id, creator_id, title, closed) VALUES
     (100, 10, 5, 'leaked key', FALSE), (101, 11, 4, 'typo on the home page', FALSE),
+    (102, 10, 4, 'filed before leaving acme', FALSE),
     (200, 20, 3, 'flaky test', FALSE), (201, 21, 2, 'outdated example', FALSE)
 ON CONFLICT (id) DO UPDATE SET repo_id = excluded.repo_id, creator_id = excluded.creator_id,
                                title = excluded.title, closed = excluded.closed;

@@ -13,7 +13,8 @@ use authz_example_service::demo::{self, Tokens};
 use authz_example_service::{App, Db, Server};
 use serde_json::{json, Value};
 
-const SECRET: &[u8] = b"a-test-secret-of-the-example-service-0123456789";
+const SECRET_STR: &str = "a-test-secret-of-the-example-service-0123456789";
+const SECRET: &[u8] = SECRET_STR.as_bytes();
 
 struct Fixture {
     server: Server,
@@ -58,7 +59,7 @@ fn every_level(f: &Fixture) {
     // Authentication: 401 for anything but a verified token, with nothing of it used.
     let none = f.call("GET", "/repos", None);
     assert_eq!(none.status, 401, "{}", none.body);
-    assert_eq!(none.json(), json!({ "error": "missing bearer token" }));
+    assert_eq!(none.json(), json!({ "error": "authentication required" }));
     let other_secret = Keys::new(b"another-secret-another-secret-0123456789")
         .mint(1, ALL_SCOPES, 3600)
         .unwrap();
@@ -206,7 +207,19 @@ fn every_level(f: &Fixture) {
     assert_eq!(f.status("DELETE", "/repos/12", &t.alice), 404);
     assert_eq!(ids(&list(&t.alice, "")), [10, 11, 21]);
 
-    // Issues: parents loaded with load_parents, #[requires(Issue::Close, parents = ..)].
+    // Issues: parents loaded with load_parents; readable through the repo.
+    assert_eq!(f.status("GET", "/issues/200", &t.carol), 200);
+    assert_eq!(f.status("GET", "/issues/200", &t.dave), 404);
+    assert_eq!(f.status("GET", "/issues/999", &t.alice), 404);
+    assert_eq!(
+        f.status("GET", "/issues/200", &t.carol_read_only),
+        403,
+        "no issues:read"
+    );
+    // Close: Issue::Read first (404), then #[requires(Issue::Close)] (403). Dave created
+    // issue 102 of acme/secret, which he cannot read: 404, creator or not.
+    assert_eq!(f.status("POST", "/issues/102/close", &t.dave), 404);
+    assert_eq!(f.status("GET", "/issues/102", &t.dave), 404);
     assert_eq!(f.status("POST", "/issues/200/close", &t.dave), 404);
     assert_eq!(f.status("POST", "/issues/201/close", &t.dave), 403);
     assert_eq!(f.status("POST", "/issues/100/close", &t.bob), 403);
@@ -230,10 +243,7 @@ fn demo_runs_as_expected_on_sqlite() {
     let mismatches = demo::run(f.server.addr, &f.keys, &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
     assert_eq!(mismatches, 0, "{out}");
-    assert!(
-        out.contains("29 requests, 29 as expected, 0 unexpected"),
-        "{out}"
-    );
+    assert!(out.contains(" as expected, 0 unexpected"), "{out}");
 }
 
 #[test]
@@ -243,47 +253,97 @@ fn claims_that_do_not_authenticate_anyone() {
     let key = EncodingKey::from_secret(SECRET);
     let now = jsonwebtoken::get_current_timestamp();
     let sign = |claims: &Value| encode(&Header::default(), claims, &key).unwrap();
-    // Well signed, but: no exp; no sub; a sub that is not a user id; a user that does not
-    // exist; an exp one second ago (no leeway).
+    // Well signed, but: no exp; no sub; no jti; a sub that is not a user id, or names the
+    // guest; a user that does not exist; an exp one second ago (no leeway); an nbf in the
+    // future, or not a number.
     for (what, claims, error) in [
         (
             "no exp",
-            json!({ "sub": "1", "scopes": ["repos:read"] }),
+            json!({ "sub": "1", "jti": "a", "scopes": ["repos:read"] }),
             "malformed token",
         ),
         (
             "no sub",
-            json!({ "exp": now + 60, "scopes": ["repos:read"] }),
+            json!({ "exp": now + 60, "jti": "a", "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "no jti",
+            json!({ "sub": "1", "exp": now + 60, "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "empty jti",
+            json!({ "sub": "1", "exp": now + 60, "jti": "", "scopes": ["repos:read"] }),
             "malformed token",
         ),
         (
             "sub not an id",
-            json!({ "sub": "alice", "exp": now + 60, "scopes": ["repos:read"] }),
+            json!({ "sub": "alice", "exp": now + 60, "jti": "a", "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "sub of the guest",
+            json!({ "sub": "0", "exp": now + 60, "jti": "a", "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "negative sub",
+            json!({ "sub": "-1", "exp": now + 60, "jti": "a", "scopes": ["repos:read"] }),
             "malformed token",
         ),
         (
             "unknown user",
-            json!({ "sub": "42", "exp": now + 60, "scopes": ["repos:read"] }),
+            json!({ "sub": "42", "exp": now + 60, "jti": "a", "scopes": ["repos:read"] }),
             "unknown user",
         ),
         (
             "just expired",
-            json!({ "sub": "1", "exp": now - 1, "scopes": ["repos:read"] }),
+            json!({ "sub": "1", "exp": now - 1, "jti": "a", "scopes": ["repos:read"] }),
             "token expired",
+        ),
+        (
+            "nbf in an hour",
+            json!({ "sub": "1", "exp": now + 7200, "nbf": now + 3600, "jti": "a", "scopes": ["repos:read"] }),
+            "token not yet valid",
+        ),
+        (
+            "nbf garbage",
+            json!({ "sub": "1", "exp": now + 60, "nbf": "garbage", "jti": "a", "scopes": ["repos:read"] }),
+            "malformed token",
+        ),
+        (
+            "exp garbage",
+            json!({ "sub": "1", "exp": "garbage", "jti": "a", "scopes": ["repos:read"] }),
+            "malformed token",
         ),
     ] {
         let response = f.call("GET", "/repos", Some(&sign(&claims)));
         assert_eq!(response.status, 401, "{what}: {}", response.body);
         assert_eq!(response.json(), json!({ "error": error }), "{what}");
+        // Refused on a guest's route too: a bad token is never taken for no token. (An
+        // unknown user's token verifies; its principal fails to load where one is asked for.)
+        if error != "unknown user" {
+            assert_eq!(
+                f.call("GET", "/login", Some(&sign(&claims))).status,
+                401,
+                "{what} on /login"
+            );
+        }
     }
+    // An nbf in the past is fine.
+    let claims = json!({ "sub": "1", "exp": now + 60, "nbf": now - 5, "jti": "b", "scopes": ["repos:read"] });
+    assert_eq!(f.status("GET", "/repos", &sign(&claims)), 200);
     // No scopes at all: authenticated (GET /me needs none), refused everywhere else.
     let claims = Claims {
         sub: "1".into(),
         exp: now + 60,
+        nbf: None,
         iat: now,
+        jti: "c".into(),
         scopes: vec![],
     };
-    let token = encode(&Header::default(), &claims, &key).unwrap();
+    let token = f.keys.sign(&claims).unwrap();
     assert_eq!(f.status("GET", "/me", &token), 200);
     assert_eq!(f.status("GET", "/repos", &token), 403);
     // A scope is a whole string, not a prefix.
@@ -291,6 +351,112 @@ fn claims_that_do_not_authenticate_anyone() {
     assert_eq!(f.status("GET", "/repos", &token), 403);
     let token = f.keys.mint(1, &[REPOS_READ], 60).unwrap();
     assert_eq!(f.status("GET", "/repos", &token), 200);
+}
+
+#[test]
+fn the_secret_is_the_development_one_only_when_unset() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let (_, dev) = Keys::from_secret_var(None).unwrap();
+    assert!(dev, "unset: the development secret, flagged for a warning");
+    let (keys, dev) = Keys::from_secret_var(Some(SECRET_STR.into())).unwrap();
+    assert!(!dev);
+    // The set secret is the one used: its tokens verify with it, not with the dev secret.
+    let token = keys.mint(1, ALL_SCOPES, 60).unwrap();
+    assert!(Keys::new(SECRET).verify(&token).is_ok());
+    let dev_keys = Keys::from_secret_var(None).unwrap().0;
+    assert!(dev_keys.verify(&token).is_err());
+    for (what, value, error) in [
+        (
+            "not UTF-8",
+            OsString::from_vec(b"\xff\xfe-a-secret-that-is-long-enough-0123456789".to_vec()),
+            "not valid UTF-8",
+        ),
+        ("short", OsString::from("too-short"), "9 bytes long"),
+        ("empty", OsString::new(), "0 bytes long"),
+    ] {
+        let err = Keys::from_secret_var(Some(value)).err().unwrap_or_default();
+        assert!(err.contains(error), "{what}: {err}");
+    }
+}
+
+#[test]
+fn an_invalid_secret_stops_the_service() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_authz-example-service");
+    let run = |secret: &std::ffi::OsStr| {
+        Command::new(bin)
+            .args(["token", "1"])
+            .env("AUTHZ_JWT_SECRET", secret)
+            .output()
+            .unwrap()
+    };
+    let bad = run(std::ffi::OsStr::from_bytes(
+        b"\xff-not-utf8-but-long-enough-0123456789abcdef",
+    ));
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty(), "no token is printed");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not valid UTF-8"));
+    let short = run("short".as_ref());
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 32 bytes"));
+    let ok = run(SECRET_STR.as_ref());
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let token = String::from_utf8(ok.stdout).unwrap();
+    assert!(Keys::new(SECRET).verify(token.trim()).is_ok());
+    let unset = Command::new(bin)
+        .args(["token", "1"])
+        .env_remove("AUTHZ_JWT_SECRET")
+        .output()
+        .unwrap();
+    assert!(unset.status.success());
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("DEVELOPMENT secret"));
+}
+
+#[test]
+fn a_revoked_token_is_refused_on_its_next_use() {
+    let f = Fixture::start(Db::sqlite_in_memory().unwrap());
+    let token = f.keys.mint(3, ALL_SCOPES, 3600).unwrap();
+    let other = f.keys.mint(3, ALL_SCOPES, 3600).unwrap();
+    assert_eq!(f.status("GET", "/repos", &token), 200);
+    assert_eq!(
+        f.call("POST", "/tokens/revoke", None).status,
+        401,
+        "a guest"
+    );
+    assert_eq!(f.status("POST", "/tokens/revoke", &token), 204);
+    let refused = f.call("GET", "/repos", Some(&token));
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.json(), json!({ "error": "token revoked" }));
+    assert_eq!(f.status("GET", "/home", &token), 401, "not even as a guest");
+    assert_eq!(f.status("POST", "/tokens/revoke", &token), 401);
+    // Another token of the same user still works.
+    assert_eq!(f.status("GET", "/repos", &other), 200);
+}
+
+#[test]
+fn guests_reach_public_routes_only() {
+    let f = Fixture::start(Db::sqlite_in_memory().unwrap());
+    for (method, path) in [
+        ("GET", "/me"),
+        ("GET", "/repos"),
+        ("GET", "/repos/11"),
+        ("POST", "/repos/11/push"),
+        ("DELETE", "/repos/11"),
+        ("POST", "/issues/101/close"),
+        ("GET", "/nowhere"),
+    ] {
+        let response = f.call(method, path, None);
+        assert_eq!(response.status, 401, "{method} {path}");
+    }
+    // A token: a route no rule names is refused before the router's 404.
+    assert_eq!(f.status("GET", "/nowhere", &f.t.alice), 403);
+    assert_eq!(f.status("PUT", "/repos/11", &f.t.alice), 403);
 }
 
 #[cfg(feature = "postgres")]
