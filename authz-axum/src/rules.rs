@@ -10,6 +10,8 @@
 //!
 //! - `/repos/{id}/push`: literal segments, and `{name}` (or `*`) for exactly one non-empty
 //!   segment — the route templates of axum read as patterns;
+//! - `/files/{repo}/**`: a final `**` segment is any number of segments, none included
+//!   (`/files/7`, `/files/7/a/b.txt`);
 //! - `/home*`: a trailing `*` is a prefix: `/home`, `/home/`, `/homepage`, `/home/a/b`.
 //!
 //! A path with a `.` or `..` segment, an empty segment (`//`), or an encoded `/`, `\` or `.`
@@ -90,6 +92,8 @@ impl fmt::Display for RequestRefusal {
 enum Segment {
     Literal(String),
     Any,
+    /// `**`, last: any number of segments.
+    Rest,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,17 +112,28 @@ impl Pattern {
         );
         // `/home*` is a prefix; a final segment `*` alone (`/open/*`) is one segment.
         let last = pattern.rsplit('/').next().unwrap_or_default();
-        if let Some(prefix) = pattern.strip_suffix('*').filter(|_| last != "*") {
+        if let Some(prefix) = pattern
+            .strip_suffix('*')
+            .filter(|_| last != "*" && last != "**")
+        {
             assert!(
                 !prefix.contains(['{', '}', '*']),
                 "authz-axum: a prefix pattern (`/home*`) holds no other wildcard, got `{pattern}`"
             );
             return Pattern::Prefix(prefix.to_owned());
         }
+        let count = pattern[1..].split('/').count();
         let segments = pattern[1..]
             .split('/')
-            .map(|s| {
-                if s == "*" || (s.starts_with('{') && s.ends_with('}') && s.len() > 2) {
+            .enumerate()
+            .map(|(i, s)| {
+                if s == "**" {
+                    assert!(
+                        i + 1 == count,
+                        "authz-axum: `**` is the last segment of a pattern, got `{pattern}`"
+                    );
+                    Segment::Rest
+                } else if s == "*" || (s.starts_with('{') && s.ends_with('}') && s.len() > 2) {
                     Segment::Any
                 } else {
                     assert!(
@@ -138,6 +153,9 @@ impl Pattern {
             Pattern::Segments(segments) => {
                 let mut parts = path[1..].split('/');
                 for segment in segments {
+                    if *segment == Segment::Rest {
+                        return true;
+                    }
                     match (segment, parts.next()) {
                         (Segment::Literal(lit), Some(part)) if lit == part => {}
                         (Segment::Any, Some(part)) if !part.is_empty() => {}
@@ -301,6 +319,7 @@ mod tests {
             .rule("GET", "/repos/{id}", Access::scope("repos:read"))
             .rule("POST", "/repos/{id}/push", Access::scope("repos:write"))
             .rule("*", "/open/*", Access::Public)
+            .rule("GET", "/files/{repo}/**", Access::scope("files:read"))
     }
 
     fn check(method: &str, path: &str, scopes: Option<&'static [&'static str]>) -> u16 {
@@ -353,6 +372,12 @@ mod tests {
         assert_eq!(check("DELETE", "/repos/7", Some(all)), 403, "no rule");
         assert_eq!(check("PUT", "/open/x", None), 200);
         assert_eq!(check("PUT", "/open/x/y", None), 401);
+        let files: &[&str] = &["files:read"];
+        for path in ["/files/7", "/files/7/", "/files/7/a", "/files/7/a/b.txt"] {
+            assert_eq!(check("GET", path, Some(files)), 200, "{path}");
+        }
+        assert_eq!(check("GET", "/files", Some(files)), 403);
+        assert_eq!(check("GET", "/files/", Some(files)), 403);
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //! | `GET /issues/{id}` | `issues:read` | resource | `load_parents`, `authorize(Issue::Read)` |
 //! | `POST /issues/{id}/close` | `issues:write` | resource | `authorize(Issue::Read)` (404), then `#[requires(Issue::Close)]` (403) |
 //! | `POST /tokens/revoke` | authenticated | — | revokes the presented token (its `jti`) |
+//! | `GET /authorize` | public | request + resource | a gateway's question about another request (`gateway`) |
+
+use std::sync::LazyLock;
 
 use authz_axum::{Access, Authorizer, Caller, RequestPolicy, Rules};
 use authz_core::prelude::*;
@@ -35,13 +38,25 @@ use crate::{App, Db};
 /// The request level of the whole service, in one place. The first rule that matches a
 /// request's method and path decides; a request no rule matches is refused (401 for a guest,
 /// 403 otherwise), so a route added without a rule is closed, not open.
-pub fn rules() -> Rules {
+pub fn rules() -> &'static Rules {
+    static RULES: LazyLock<Rules> = LazyLock::new(declare_rules);
+    &RULES
+}
+
+fn declare_rules() -> Rules {
     let read = Access::scope(REPOS_READ);
     let write = Access::scope(REPOS_WRITE);
     Rules::new()
         // Guests: the pages for people.
         .rule("GET", "/home*", Access::Public)
         .rule("GET", "/login", Access::Public)
+        // The gateway's decision endpoint: it applies these rules to the request it is asked
+        // about (`gateway`).
+        .rule("GET", "/authorize", Access::Public)
+        // Files served by a proxy, asked through `/authorize`: guests may read a public
+        // repo's; the resource rules decide.
+        .rule("GET, HEAD", "/repos/{id}/files/**", Access::Public)
+        .rule("PUT, DELETE", "/repos/{id}/files/**", write.clone())
         // Any valid token.
         .rule("GET", "/me", Access::Authenticated)
         .rule("POST", "/tokens/revoke", Access::Authenticated)
@@ -63,10 +78,11 @@ pub fn router(app: App) -> Router {
             keys: app.keys.clone(),
             db: app.db.clone(),
         },
-        rules(),
+        rules().clone(),
     );
     Router::new()
         .route("/me", get(me))
+        .route("/authorize", get(crate::gateway::authorize))
         .route("/tokens/revoke", post(revoke_token))
         .route("/repos", get(list_repos))
         .route("/repos/{id}", get(get_repo).delete(delete_repo))
@@ -99,6 +115,10 @@ async fn revoke_token(
                 revoked_tokens::expires_at.eq(i64::try_from(claims.exp).unwrap_or(i64::MAX)),
             ))
             .on_conflict_do_nothing()
+            .execute(conn)?;
+        // Expired tokens are refused anyway: their rows need not be kept.
+        let now = i64::try_from(crate::auth::now()).unwrap_or(i64::MAX);
+        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
             .execute(conn)?;
         Ok(StatusCode::NO_CONTENT)
     })

@@ -57,6 +57,7 @@ pub mod client;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod gateway;
 pub mod model;
 
 pub use auth::Keys;
