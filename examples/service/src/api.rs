@@ -5,6 +5,7 @@
 //!
 //! | route | rule | level | how |
 //! |---|---|---|---|
+//! | `GET /home`, `GET/POST /login` | public | client | the HTML page for people (`page`) |
 //! | `GET /me` | authenticated | actor | the verified user and the roles loaded for this request |
 //! | `GET /repos?limit=&offset=` | `repos:read` | query + client | `.authorized(&authz, Repo::Read)`, `count()`, each row's actions in the same query |
 //! | `GET /repos/{id}` | `repos:read` | resource | load, `authorize(Read)`: 404 when not readable |
@@ -49,7 +50,7 @@ fn declare_rules() -> Rules {
     Rules::new()
         // Guests: the pages for people.
         .rule("GET", "/home*", Access::Public)
-        .rule("GET", "/login", Access::Public)
+        .rule("GET, POST", "/login", Access::Public)
         // The gateway's decision endpoint: it applies these rules to the request it is asked
         // about (`gateway`).
         .rule("GET", "/authorize", Access::Public)
@@ -81,6 +82,12 @@ pub fn router(app: App) -> Router {
         rules().clone(),
     );
     Router::new()
+        .route("/home", get(crate::page::home))
+        .route("/home/app.js", get(crate::page::script))
+        .route(
+            "/login",
+            get(crate::page::login_form).post(crate::page::login),
+        )
         .route("/me", get(me))
         .route("/authorize", get(crate::gateway::authorize))
         .route("/tokens/revoke", post(revoke_token))
@@ -127,10 +134,21 @@ async fn revoke_token(
 /// A repo with the actions the actor may take on it (client level: for the UI only; every
 /// action is enforced again by its own route).
 #[derive(Serialize)]
-struct RepoView {
+pub(crate) struct RepoView {
+    /// The fields the actor may read (`description` only with `Push`).
     #[serde(flatten)]
-    repo: Repo,
+    repo: serde_json::Value,
     actions: PermissionSet<Repo>,
+}
+
+impl RepoView {
+    /// The view of `repo` for an actor holding `actions` on it.
+    pub(crate) fn new(repo: &Repo, actions: PermissionSet<Repo>) -> Result<Self, AppError> {
+        let readable = FieldSet::readable_given(actions);
+        let repo = serde_json::to_value(authz_core::Redacted::new(repo, readable))
+            .map_err(|err| AppError::Internal(format!("serialize: {err}")))?;
+        Ok(RepoView { repo, actions })
+    }
 }
 
 #[derive(Deserialize)]
@@ -177,12 +195,9 @@ async fn list_repos(
             .select((Repo::as_select(), authz.permission_bits::<Repo, _>()))
             .load(conn)?;
         let items = rows
-            .into_iter()
-            .map(|(repo, actions)| RepoView {
-                repo,
-                actions: actions.into_set(),
-            })
-            .collect();
+            .iter()
+            .map(|(repo, actions)| RepoView::new(repo, actions.into_set()))
+            .collect::<Result<_, _>>()?;
         Ok(RepoPage {
             total,
             limit,
@@ -226,8 +241,7 @@ async fn get_repo(
     let repo = load_repo(&app.db, id).await?;
     let authz = authorizer.authz();
     authz.authorize(Repo::Read, &repo)?;
-    let actions = authz.actions(&repo);
-    Ok(Json(RepoView { repo, actions }))
+    Ok(Json(RepoView::new(&repo, authz.actions(&repo))?))
 }
 
 /// `GET /repos/{id}/actions`: the client level, `["Read","Push"]`. What a UI shows; never

@@ -213,17 +213,24 @@ fn fresh_jti(now: u64) -> String {
     )
 }
 
+/// Where the request's token came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum From {
+    Header,
+    Cookie,
+}
+
 /// The request's token: `Authorization: Bearer <token>`, else the [`TOKEN_COOKIE`] cookie;
 /// `Ok(None)` when there is neither. An `Authorization` header of another form is refused,
 /// not ignored.
-fn token(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+fn token(headers: &HeaderMap) -> Result<Option<(&str, From)>, AppError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value
             .to_str()
             .map_err(|_| AppError::Unauthorized("malformed token"))?;
         return match value.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-                Ok(Some(token.trim()))
+                Ok(Some((token.trim(), From::Header)))
             }
             _ => Err(AppError::Unauthorized("missing bearer token")),
         };
@@ -235,7 +242,7 @@ fn token(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
         for pair in value.split(';') {
             if let Some((name, token)) = pair.trim().split_once('=') {
                 if name == TOKEN_COOKIE && !token.is_empty() {
-                    return Ok(Some(token));
+                    return Ok(Some((token, From::Cookie)));
                 }
             }
         }
@@ -252,15 +259,9 @@ pub struct ServiceAuth {
     pub db: Db,
 }
 
-impl authz_axum::Authenticate for ServiceAuth {
-    type Claims = Verified;
-    type Principal = User;
-    type Rejection = AppError;
-
-    async fn authenticate(&self, parts: &Parts) -> Result<Option<Verified>, AppError> {
-        let Some(token) = token(&parts.headers)? else {
-            return Ok(None);
-        };
+impl ServiceAuth {
+    /// The token's claims if it verifies and is not revoked.
+    async fn verify(&self, token: &str) -> Result<Verified, AppError> {
         let verified = self.keys.verify(token)?;
         // One primary-key lookup per authenticated request; its answer is kept with the
         // claims for the rest of the request.
@@ -274,7 +275,27 @@ impl authz_axum::Authenticate for ServiceAuth {
         if revoked {
             return Err(AppError::Unauthorized("token revoked"));
         }
-        Ok(Some(verified))
+        Ok(verified)
+    }
+}
+
+impl authz_axum::Authenticate for ServiceAuth {
+    type Claims = Verified;
+    type Principal = User;
+    type Rejection = AppError;
+
+    async fn authenticate(&self, parts: &Parts) -> Result<Option<Verified>, AppError> {
+        let Some((token, from)) = token(&parts.headers)? else {
+            return Ok(None);
+        };
+        match self.verify(token).await {
+            // A page's cookie that no longer verifies is refused, and cleared, so that the
+            // next page loads as a guest's and can sign in again.
+            Err(AppError::Unauthorized(why)) if from == From::Cookie => {
+                Err(AppError::StaleCookie(why))
+            }
+            other => other.map(Some),
+        }
     }
 
     async fn load_principal(&self, claims: Option<&Verified>) -> Result<User, AppError> {

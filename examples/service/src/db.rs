@@ -156,14 +156,21 @@ pub fn is_identifier(name: &str) -> bool {
         && name.len() <= 63
 }
 
-/// Creates the tables if missing and upserts the seed rows; idempotent.
+/// Creates the tables if missing, adds the columns of later versions to tables an earlier
+/// version created, and upserts the seed rows; idempotent.
 pub fn setup<C: Connection>(conn: &mut C) -> QueryResult<()> {
-    for stmt in SCHEMA
-        .split(';')
-        .chain(SEED.split(';'))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    let statements = |sql: &'static str| sql.split(';').map(str::trim).filter(|s| !s.is_empty());
+    for stmt in statements(SCHEMA) {
+        conn.batch_execute(stmt)?;
+    }
+    // `repos.description` came later; neither backend has one `ADD COLUMN IF NOT EXISTS`.
+    if conn
+        .batch_execute("SELECT description FROM repos WHERE 1 = 0")
+        .is_err()
     {
+        conn.batch_execute("ALTER TABLE repos ADD COLUMN description TEXT NOT NULL DEFAULT ''")?;
+    }
+    for stmt in statements(SEED) {
         conn.batch_execute(stmt)?;
     }
     Ok(())

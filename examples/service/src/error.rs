@@ -15,6 +15,9 @@ pub enum AppError {
     /// used. (A request without a token is a guest; the request-level rules answer 401 where
     /// a guest may not go.)
     Unauthorized(&'static str),
+    /// The page cookie's token did not verify: 401 as [`AppError::Unauthorized`], and the
+    /// cookie is cleared.
+    StaleCookie(&'static str),
     /// Refused by the policy: 404 when the actor may not even read the resource, else 403.
     Denied(authz_core::Denied),
     /// No such row: 404 — the same answer as a refusal to read, so existence is not disclosed.
@@ -49,6 +52,16 @@ impl From<authz_diesel::Error> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
+            AppError::StaleCookie(why) => {
+                let mut response = AppError::Unauthorized(why).into_response();
+                response.headers_mut().insert(
+                    header::SET_COOKIE,
+                    HeaderValue::from_static(
+                        "authz_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+                    ),
+                );
+                response
+            }
             AppError::Unauthorized(why) => {
                 let mut response =
                     (StatusCode::UNAUTHORIZED, Json(json!({ "error": why }))).into_response();

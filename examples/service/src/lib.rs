@@ -59,6 +59,7 @@ pub mod demo;
 pub mod error;
 pub mod gateway;
 pub mod model;
+pub mod page;
 
 pub use auth::Keys;
 pub use db::Db;

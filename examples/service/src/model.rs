@@ -32,6 +32,7 @@ diesel::table! {
         org_id -> BigInt,
         name -> Text,
         is_public -> Bool,
+        description -> Text,
     }
 }
 
@@ -126,6 +127,10 @@ pub struct Repo {
     pub org_id: i64,
     pub name: String,
     pub is_public: bool,
+    /// Internal notes: only those who may push read them (the service's own field; the
+    /// redacted views leave it out for everyone else).
+    #[field_guard(read = Push)]
+    pub description: String,
 }
 
 #[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
@@ -149,7 +154,8 @@ CREATE TABLE IF NOT EXISTS users (id BIGINT PRIMARY KEY NOT NULL, name TEXT NOT 
 CREATE TABLE IF NOT EXISTS orgs (id BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
                                  is_public BOOLEAN NOT NULL);
 CREATE TABLE IF NOT EXISTS repos (id BIGINT PRIMARY KEY NOT NULL, org_id BIGINT NOT NULL,
-                                  name TEXT NOT NULL, is_public BOOLEAN NOT NULL);
+                                  name TEXT NOT NULL, is_public BOOLEAN NOT NULL,
+                                  description TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS repos_org ON repos (org_id);
 CREATE TABLE IF NOT EXISTS issues (id BIGINT PRIMARY KEY NOT NULL, repo_id BIGINT NOT NULL,
                                    creator_id BIGINT NOT NULL, title TEXT NOT NULL,
@@ -172,11 +178,14 @@ INSERT INTO users (id, name, is_admin) VALUES
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin;
 INSERT INTO orgs (id, name, is_public) VALUES (1, 'acme', FALSE), (2, 'oss', TRUE)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_public = excluded.is_public;
-INSERT INTO repos (id, org_id, name, is_public) VALUES
-    (10, 1, 'secret', FALSE), (11, 1, 'site', TRUE), (12, 1, 'infra', FALSE),
-    (20, 2, 'lib', FALSE), (21, 2, 'docs', TRUE)
+INSERT INTO repos (id, org_id, name, is_public, description) VALUES
+    (10, 1, 'secret', FALSE, 'signing keys, rotated every 90 days'),
+    (11, 1, 'site', TRUE, 'deploys from main to the public web site'),
+    (12, 1, 'infra', FALSE, 'production terraform: ask alice before applying'),
+    (20, 2, 'lib', FALSE, 'release 2.0 is <b>blocked</b> on the flaky test & the docs'),
+    (21, 2, 'docs', TRUE, 'the user guide')
 ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, name = excluded.name,
-                               is_public = excluded.is_public;
+                               is_public = excluded.is_public, description = excluded.description;
 INSERT INTO issues (id, repo_id, creator_id, title, closed) VALUES
     (100, 10, 5, 'leaked key', FALSE), (101, 11, 4, 'typo on the home page', FALSE),
     (102, 10, 4, 'filed before leaving acme', FALSE),

@@ -321,15 +321,12 @@ fn claims_that_do_not_authenticate_anyone() {
         let response = f.call("GET", "/repos", Some(&sign(&claims)));
         assert_eq!(response.status, 401, "{what}: {}", response.body);
         assert_eq!(response.json(), json!({ "error": error }), "{what}");
-        // Refused on a guest's route too: a bad token is never taken for no token. (An
-        // unknown user's token verifies; its principal fails to load where one is asked for.)
-        if error != "unknown user" {
-            assert_eq!(
-                f.call("GET", "/login", Some(&sign(&claims))).status,
-                401,
-                "{what} on /login"
-            );
-        }
+        // Refused on a guest's page too: a bad token is never taken for no token.
+        assert_eq!(
+            f.call("GET", "/home", Some(&sign(&claims))).status,
+            401,
+            "{what} on /home"
+        );
     }
     // An nbf in the past is fine.
     let claims = json!({ "sub": "1", "exp": now + 60, "nbf": now - 5, "jti": "b", "scopes": ["repos:read"] });
@@ -457,6 +454,76 @@ fn guests_reach_public_routes_only() {
     // A token: a route no rule names is refused before the router's 404.
     assert_eq!(f.status("GET", "/nowhere", &f.t.alice), 403);
     assert_eq!(f.status("PUT", "/repos/11", &f.t.alice), 403);
+}
+
+#[test]
+fn the_page_renders_the_policy_and_escapes_text() {
+    let f = Fixture::start(Db::sqlite_in_memory().unwrap());
+    let page = |token: Option<&str>| {
+        let response = f.call("GET", "/home", token);
+        assert_eq!(response.status, 200, "{}", response.body);
+        response.body
+    };
+    let carol = page(Some(&f.t.carol));
+    // Values are escaped; the guarded description shows only where carol may push.
+    assert!(
+        carol
+            .contains("release 2.0 is &lt;b&gt;blocked&lt;/b&gt; on the flaky test &amp; the docs"),
+        "{carol}"
+    );
+    assert!(!carol.contains("<b>blocked"));
+    assert!(
+        !carol.contains("the user guide"),
+        "docs' description is guarded"
+    );
+    assert!(
+        carol.contains(
+            r#"<button id="push-20" class="" data-method="POST" data-url="/repos/20/push">"#
+        ),
+        "{carol}"
+    );
+    assert!(carol.contains(r#"<span class="why" id="why-push-21">needs role(Contributor)</span>"#));
+    // Unreadable repos are not on the page.
+    assert!(!carol.contains("repo-10"));
+    // A guest: public repos, no enabled button.
+    let guest = page(None);
+    assert!(guest.contains(r#"id="repo-11""#) && guest.contains(r#"id="repo-21""#));
+    assert!(!guest.contains(r#"id="repo-20""#));
+    assert_eq!(guest.matches("disabled title=").count(), 4);
+    // The JSON list is redacted alike.
+    let list = f.call("GET", "/repos", Some(&f.t.carol)).json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items[1]["id"], 20);
+    assert!(items[1]["description"].is_string());
+    assert!(items[0].get("description").is_none(), "{}", items[0]);
+    // Sign-in sets an HttpOnly cookie only for a token that verifies.
+    let login = |token: &str| {
+        client::send(
+            f.server.addr,
+            "POST",
+            "/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            format!("token={token}").as_bytes(),
+        )
+        .unwrap()
+    };
+    assert_eq!(login(&f.t.carol).status, 303);
+    assert_eq!(login(&f.t.expired).status, 401);
+    assert_eq!(login("garbage").status, 401);
+    // The cookie authenticates like the header; a stale one is refused.
+    let cookie = |token: &str| {
+        client::request_with(
+            f.server.addr,
+            "GET",
+            "/home",
+            &[("Cookie", &format!("authz_token={token}"))],
+        )
+        .unwrap()
+    };
+    assert!(cookie(&f.t.carol)
+        .body
+        .contains("Signed in as <b>carol</b>"));
+    assert_eq!(cookie(&f.t.expired).status, 401);
 }
 
 /// The gateway's decisions, over HTTP.
