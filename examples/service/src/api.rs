@@ -78,6 +78,7 @@ pub fn router(app: App) -> Router {
         ServiceAuth {
             keys: app.keys.clone(),
             db: app.db.clone(),
+            cache: app.principals.clone(),
         },
         rules().clone(),
     );

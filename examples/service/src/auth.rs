@@ -12,7 +12,7 @@
 use std::ffi::OsString;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -21,6 +21,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::cache::PrincipalCache;
 use crate::error::AppError;
 use crate::model::{revoked_tokens, users, Org, Repo, User};
 use crate::Db;
@@ -257,6 +258,8 @@ pub struct ServiceAuth {
     pub keys: Arc<Keys>,
     /// The database, for revocations and principals.
     pub db: Db,
+    /// Principals kept across requests, when the service runs with a cache.
+    pub cache: Option<Arc<PrincipalCache>>,
 }
 
 impl ServiceAuth {
@@ -303,7 +306,11 @@ impl authz_axum::Authenticate for ServiceAuth {
             return Ok(User::guest());
         };
         let id = claims.user_id;
-        with_conn!(self.db, |conn| {
+        if let Some(user) = self.cache.as_ref().and_then(|cache| cache.get(id)) {
+            return Ok(user);
+        }
+        let loaded_at = Instant::now();
+        let user = with_conn!(self.db, |conn| {
             let row: Option<(String, bool)> = users::table
                 .find(id)
                 .select((users::name, users::is_admin))
@@ -322,7 +329,11 @@ impl authz_axum::Authenticate for ServiceAuth {
             user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user)?;
             user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user)?;
             Ok(user)
-        })
+        })?;
+        if let Some(cache) = &self.cache {
+            cache.insert(user.clone(), loaded_at);
+        }
+        Ok(user)
     }
 }
 

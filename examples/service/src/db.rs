@@ -136,6 +136,15 @@ impl Db {
         Err("this build has no PostgreSQL support: enable the `postgres` feature".into())
     }
 
+    /// Runs SQL statements outside any request (administration, tests).
+    pub fn batch_execute(&self, sql: &str) -> Result<(), AppError> {
+        match self {
+            Db::Sqlite(pool) => Ok(checkout(pool)?.batch_execute(sql)?),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(pool) => Ok(checkout(pool)?.batch_execute(sql)?),
+        }
+    }
+
     /// `"SQLite (in memory)"` or `"PostgreSQL"`.
     pub fn describe(&self) -> &'static str {
         match self {

@@ -53,6 +53,7 @@ macro_rules! with_conn {
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod client;
 pub mod db;
 pub mod demo;
@@ -65,11 +66,14 @@ pub use auth::Keys;
 pub use db::Db;
 pub use error::AppError;
 
-/// What a handler reaches: the database and the token keys.
+/// What a handler reaches: the database, the token keys, and the principal cache when the
+/// service runs with one.
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
     pub keys: Arc<Keys>,
+    /// Principals cached across requests (`None`: loaded on every request).
+    pub principals: Option<Arc<cache::PrincipalCache>>,
 }
 
 /// A server running on its own tokio runtime; dropping it stops it.

@@ -267,6 +267,7 @@ fn buttons_follow_the_policy_in_a_browser() {
     let app = App {
         db: Db::sqlite_in_memory().unwrap(),
         keys: keys.clone(),
+        principals: None,
     };
     let server = Server::start(app, "127.0.0.1:0").unwrap();
     let base = format!("http://{}", server.addr);

@@ -6,8 +6,10 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use authz_example_service::auth::{Claims, Keys, ALL_SCOPES, REPOS_READ};
+use authz_example_service::cache::PrincipalCache;
 use authz_example_service::client::{self, Response};
 use authz_example_service::demo::{self, Tokens};
 use authz_example_service::{App, Db, Server};
@@ -24,10 +26,15 @@ struct Fixture {
 
 impl Fixture {
     fn start(db: Db) -> Fixture {
+        Fixture::start_with(db, None)
+    }
+
+    fn start_with(db: Db, principals: Option<Arc<PrincipalCache>>) -> Fixture {
         let keys = Arc::new(Keys::new(SECRET));
         let app = App {
             db,
             keys: keys.clone(),
+            principals,
         };
         let server = Server::start(app, "127.0.0.1:0").expect("server starts");
         let t = Tokens::mint(&keys).expect("tokens sign");
@@ -526,6 +533,52 @@ fn the_page_renders_the_policy_and_escapes_text() {
     assert_eq!(cookie(&f.t.expired).status, 401);
 }
 
+/// With principals cached across requests: a revoked role stops granting at once after
+/// `invalidate`, and within the TTL without it.
+fn principal_cache(db: Db) {
+    const TTL: Duration = Duration::from_millis(600);
+    let cache = Arc::new(PrincipalCache::new(TTL, 100));
+    let f = Fixture::start_with(db.clone(), Some(cache.clone()));
+    let revoke = "DELETE FROM repo_roles WHERE user_id = 3 AND repo_id = 20";
+    let grant = "INSERT INTO repo_roles (user_id, repo_id, role) VALUES (3, 20, 'Contributor')";
+    let push = || f.status("POST", "/repos/20/push", &f.t.carol);
+
+    // Without invalidation: the cached roles grant until the entry expires, not longer.
+    assert_eq!(push(), 200, "loads and caches carol");
+    let revoked_at = Instant::now();
+    db.batch_execute(revoke).unwrap();
+    let stale = push();
+    if revoked_at.elapsed() < TTL {
+        assert_eq!(stale, 200, "within the TTL the cached role still grants");
+    }
+    std::thread::sleep(TTL.saturating_sub(revoked_at.elapsed()) + Duration::from_millis(50));
+    assert_eq!(
+        push(),
+        404,
+        "after the TTL: reloaded, lib is not even readable"
+    );
+
+    // With invalidation: at once.
+    db.batch_execute(grant).unwrap();
+    cache.invalidate(3);
+    assert_eq!(push(), 200);
+    db.batch_execute(revoke).unwrap();
+    cache.invalidate(3);
+    assert_eq!(push(), 404, "invalidated: the next request reloads");
+    // invalidate_all likewise; other users' entries are reloaded too.
+    db.batch_execute(grant).unwrap();
+    cache.invalidate_all();
+    assert_eq!(push(), 200);
+    // Token revocation is not cached: refused on the next request, cached principal or not.
+    assert_eq!(f.status("POST", "/tokens/revoke", &f.t.carol), 204);
+    assert_eq!(push(), 401);
+}
+
+#[test]
+fn principal_cache_on_sqlite() {
+    principal_cache(Db::sqlite_in_memory().unwrap());
+}
+
 /// The gateway's decisions, over HTTP.
 fn gateway_decisions(f: &Fixture) {
     let t = &f.t;
@@ -740,6 +793,14 @@ mod postgres {
         assert_eq!(f.status("GET", "/repos/12", &f.t.alice), 200);
         let issue = f.call("GET", "/repos?limit=100", Some(&f.t.alice)).json();
         assert_eq!(issue["total"], 4);
+    }
+
+    #[test]
+    fn principal_cache_on_postgres() {
+        let Some(schema) = Schema::create("cache") else {
+            return;
+        };
+        principal_cache(Db::connect(Some(&schema.url), &schema.name).expect("PostgreSQL set up"));
     }
 
     #[test]
