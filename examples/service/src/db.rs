@@ -2,6 +2,7 @@
 //! seeded at start) or PostgreSQL (`DATABASE_URL=postgres://..`, in a dedicated schema).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -23,10 +24,20 @@ pub const DEFAULT_PG_POOL: u32 = 16;
 pub enum Db {
     /// Embedded SQLite: one connection (an in-memory database lives in its connection, and
     /// SQLite serialises writers anyway).
-    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>, Gate),
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
-    Postgres(Pool<ConnectionManager<PgConnection>>),
+    Postgres(Pool<ConnectionManager<PgConnection>>, Gate),
+}
+
+/// As many turns as the pool has connections, handed out in arrival order ([`Db::turn`]).
+#[derive(Clone)]
+pub struct Gate(Arc<tokio::sync::Semaphore>);
+
+impl Gate {
+    fn new(connections: usize) -> Gate {
+        Gate(Arc::new(tokio::sync::Semaphore::new(connections)))
+    }
 }
 
 /// A pooled connection, or 500 when none comes free in time.
@@ -101,7 +112,7 @@ impl Db {
             .max_lifetime(None)
             .build(ConnectionManager::<SqliteConnection>::new(url))?;
         setup(&mut *pool.get()?)?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, Gate::new(1)))
     }
 
     /// A pool of `AUTHZ_PG_POOL` (default [`DEFAULT_PG_POOL`]) connections to PostgreSQL
@@ -128,7 +139,7 @@ impl Db {
             .connection_customizer(Box::new(SearchPath(schema.to_owned())))
             .build(ConnectionManager::<PgConnection>::new(url))?;
         setup(&mut *pool.get()?)?;
-        Ok(Db::Postgres(pool))
+        Ok(Db::Postgres(pool, Gate::new(size as usize)))
     }
 
     #[cfg(not(feature = "postgres"))]
@@ -136,21 +147,37 @@ impl Db {
         Err("this build has no PostgreSQL support: enable the `postgres` feature".into())
     }
 
+    /// Waits, first come first served, until a connection is free: requests queue here, on
+    /// the async side, rather than as blocked threads inside the pool, whose wake-ups are in
+    /// no order (under 64 concurrent requests that unfairness alone made p99 8x p50).
+    pub async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let gate = match self {
+            Db::Sqlite(_, gate) => gate,
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_, gate) => gate,
+        };
+        gate.0
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| AppError::Internal("database gate closed".to_owned()))
+    }
+
     /// Runs SQL statements outside any request (administration, tests).
     pub fn batch_execute(&self, sql: &str) -> Result<(), AppError> {
         match self {
-            Db::Sqlite(pool) => Ok(checkout(pool)?.batch_execute(sql)?),
+            Db::Sqlite(pool, _) => Ok(checkout(pool)?.batch_execute(sql)?),
             #[cfg(feature = "postgres")]
-            Db::Postgres(pool) => Ok(checkout(pool)?.batch_execute(sql)?),
+            Db::Postgres(pool, _) => Ok(checkout(pool)?.batch_execute(sql)?),
         }
     }
 
     /// `"SQLite (in memory)"` or `"PostgreSQL"`.
     pub fn describe(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "SQLite (embedded)",
+            Db::Sqlite(..) => "SQLite (embedded)",
             #[cfg(feature = "postgres")]
-            Db::Postgres(_) => "PostgreSQL",
+            Db::Postgres(..) => "PostgreSQL",
         }
     }
 }

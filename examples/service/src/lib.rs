@@ -19,6 +19,8 @@
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
+
+use axum::serve::ListenerExt;
 use std::sync::Arc;
 
 /// Runs `$body` on tokio's blocking pool with `$conn` bound to a `&mut` connection of whichever
@@ -34,20 +36,29 @@ use std::sync::Arc;
 macro_rules! with_conn {
     ($db:expr, |$conn:ident| $body:expr) => {{
         let db: $crate::db::Db = ::core::clone::Clone::clone(&$db);
-        $crate::db::blocking(move || match &db {
-            $crate::db::Db::Sqlite(pool) => {
-                let mut guard = $crate::db::checkout(pool)?;
-                let $conn = &mut *guard;
-                $body
+        match db.turn().await {
+            ::core::result::Result::Err(err) => ::core::result::Result::Err(err),
+            ::core::result::Result::Ok(turn) => {
+                $crate::db::blocking(move || {
+                    // The turn is held until the connection is back in the pool.
+                    let _turn = turn;
+                    match &db {
+                        $crate::db::Db::Sqlite(pool, _) => {
+                            let mut guard = $crate::db::checkout(pool)?;
+                            let $conn = &mut *guard;
+                            $body
+                        }
+                        #[cfg(feature = "postgres")]
+                        $crate::db::Db::Postgres(pool, _) => {
+                            let mut guard = $crate::db::checkout(pool)?;
+                            let $conn = &mut *guard;
+                            $body
+                        }
+                    }
+                })
+                .await
             }
-            #[cfg(feature = "postgres")]
-            $crate::db::Db::Postgres(pool) => {
-                let mut guard = $crate::db::checkout(pool)?;
-                let $conn = &mut *guard;
-                $body
-            }
-        })
-        .await
+        }
     }};
 }
 
@@ -94,6 +105,10 @@ impl Server {
             .build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind(bind))?;
         let addr = listener.local_addr()?;
+        // Answers leave at once, not after the client's delayed ACK (Nagle).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let task = runtime.spawn(async move { axum::serve(listener, api::router(app)).await });
         Ok(Server {
             addr,
