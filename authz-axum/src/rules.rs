@@ -206,8 +206,9 @@ impl Rules {
         Rules::default()
     }
 
-    /// Adds a rule after the existing ones. `methods` is one method (`"GET"`), a
-    /// comma-separated list (`"POST, DELETE"`) or `"*"` for every method.
+    /// Adds a rule after the existing ones. `methods` is one method (`"GET"`, which covers
+    /// `HEAD` as axum's routing does), a comma-separated list (`"POST, DELETE"`) or `"*"` for
+    /// every method.
     ///
     /// # Panics
     ///
@@ -244,8 +245,10 @@ impl Rules {
             .rules
             .iter()
             .find(|rule| {
-                rule.methods.as_ref().is_none_or(|ms| ms.contains(method))
-                    && rule.pattern.matches(path)
+                // As axum routes it, `HEAD` is a `GET` without its body: a `GET` rule covers it.
+                rule.methods.as_ref().is_none_or(|ms| {
+                    ms.contains(method) || (*method == Method::HEAD && ms.contains(&Method::GET))
+                }) && rule.pattern.matches(path)
             })
             .map(|rule| &rule.access))
     }
@@ -340,6 +343,7 @@ mod tests {
             assert_eq!(check("GET", path, None), 200, "{path}");
         }
         assert_eq!(check("POST", "/home", None), 401);
+        assert_eq!(check("HEAD", "/home", None), 200, "a GET rule covers HEAD");
         assert_eq!(check("GET", "/login/x", None), 401);
         assert_eq!(check("GET", "/me", None), 401);
         assert_eq!(check("GET", "/repos", None), 401);
