@@ -1,74 +1,155 @@
 //! The routes, one per enforcement level (request, resource, query, client).
 //!
-//! | route | scope | level | how |
+//! Every route's request-level rule is declared once, in [`rules`]; the `authz-axum` layer
+//! checks it before any handler (and any query) runs, and refuses a request no rule matches.
+//!
+//! | route | rule | level | how |
 //! |---|---|---|---|
-//! | `GET /me` | — | actor | the verified user and the roles loaded for this request |
-//! | `GET /repos?limit=&offset=` | `repos:read` | query + client | `.authorized(&Authz::new(&actor), Repo::Read)`, `count()`, each row's actions in the same query |
+//! | `GET /home`, `GET/POST /login` | public | client | the HTML page for people (`page`) |
+//! | `GET /me` | authenticated | actor | the verified user and the roles loaded for this request |
+//! | `GET /repos?limit=&offset=` | `repos:read` | query + client | `.authorized(&authz, Repo::Read)`, `count()`, each row's actions in the same query |
 //! | `GET /repos/{id}` | `repos:read` | resource | load, `authorize(Read)`: 404 when not readable |
 //! | `GET /repos/{id}/actions` | `repos:read` | client | `authz.actions(&repo)`: `["Read","Push"]` |
-//! | `POST /repos/{id}/push` | `repos:write` | resource | `#[requires(Repo::Push)]`, `Denied` → `AppError` |
+//! | `POST /repos/{id}/push` | `repos:write` | resource | `#[requires(Repo::Push)]` on the handler, actor and repo extracted |
 //! | `DELETE /repos/{id}` | `repos:write` | resource | `authorize_by_id(Delete)`: one query, 404 vs 403 |
-//! | `POST /issues/{id}/close` | `issues:write` | resource | `load_parents` + `#[requires(Issue::Close, parents = ..)]` |
+//! | `GET /issues/{id}` | `issues:read` | resource | `load_parents`, `authorize(Issue::Read)` |
+//! | `POST /issues/{id}/close` | `issues:write` | resource | `authorize(Issue::Read)` (404), then `#[requires(Issue::Close)]` (403) |
+//! | `POST /tokens/revoke` | authenticated | — | revokes the presented token (its `jti`) |
+//! | `GET /authorize` | public | request + resource | a gateway's question about another request (`gateway`) |
 
+use std::sync::LazyLock;
+
+use authz_axum::{Access, Authorizer, Caller, RequestPolicy, Rules};
 use authz_core::prelude::*;
 use authz_core::ParentMap;
 use authz_diesel::prelude::*;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{
-    authenticate, require_scope, Authenticated, Scope, ISSUES_WRITE, REPOS_READ, REPOS_WRITE,
-};
+use crate::auth::{ServiceAuth, Verified, ISSUES_READ, ISSUES_WRITE, REPOS_READ, REPOS_WRITE};
 use crate::error::AppError;
-use crate::model::{issues, repos, Issue, Repo, RepoPermission, User};
+use crate::model::{issues, repos, revoked_tokens, Issue, Repo, RepoPermission, User};
 use crate::{App, Db};
 
-/// The service's routes; every one behind [`authenticate`], each behind its scope.
+/// The request level of the whole service, in one place. The first rule that matches a
+/// request's method and path decides; a request no rule matches is refused (401 for a guest,
+/// 403 otherwise), so a route added without a rule is closed, not open.
+pub fn rules() -> &'static Rules {
+    static RULES: LazyLock<Rules> = LazyLock::new(declare_rules);
+    &RULES
+}
+
+fn declare_rules() -> Rules {
+    let read = Access::scope(REPOS_READ);
+    let write = Access::scope(REPOS_WRITE);
+    Rules::new()
+        // Guests: the pages for people.
+        .rule("GET", "/home*", Access::Public)
+        .rule("GET, POST", "/login", Access::Public)
+        // The gateway's decision endpoint: it applies these rules to the request it is asked
+        // about (`gateway`).
+        .rule("GET", "/authorize", Access::Public)
+        // Files served by a proxy, asked through `/authorize`: guests may read a public
+        // repo's; the resource rules decide.
+        .rule("GET, HEAD", "/repos/{id}/files/**", Access::Public)
+        .rule("PUT, DELETE", "/repos/{id}/files/**", write.clone())
+        // Any valid token.
+        .rule("GET", "/me", Access::Authenticated)
+        .rule("POST", "/tokens/revoke", Access::Authenticated)
+        // API tokens: the route's scope.
+        .rule("GET", "/repos", read.clone())
+        .rule("GET", "/repos/{id}", read.clone())
+        .rule("GET", "/repos/{id}/actions", read)
+        .rule("POST", "/repos/{id}/push", write.clone())
+        .rule("DELETE", "/repos/{id}", write)
+        .rule("GET", "/issues/{id}", Access::scope(ISSUES_READ))
+        .rule("POST", "/issues/{id}/close", Access::scope(ISSUES_WRITE))
+}
+
+/// The service's routes, behind the request level ([`rules`], authenticated by
+/// [`ServiceAuth`]).
 pub fn router(app: App) -> Router {
-    // The request level: the scope each route requires, checked before its handler.
-    let scope = |scope: &'static str| from_fn_with_state(Scope(scope), require_scope);
+    let policy = RequestPolicy::new(
+        ServiceAuth {
+            keys: app.keys.clone(),
+            db: app.db.clone(),
+            cache: app.principals.clone(),
+        },
+        rules().clone(),
+    );
     Router::new()
+        .route("/home", get(crate::page::home))
+        .route("/home/app.js", get(crate::page::script))
+        .route(
+            "/login",
+            get(crate::page::login_form).post(crate::page::login),
+        )
         .route("/me", get(me))
-        .route("/repos", get(list_repos).route_layer(scope(REPOS_READ)))
-        .route(
-            "/repos/{id}",
-            get(get_repo)
-                .route_layer(scope(REPOS_READ))
-                .merge(delete(delete_repo).route_layer(scope(REPOS_WRITE))),
-        )
-        .route(
-            "/repos/{id}/actions",
-            get(repo_actions).route_layer(scope(REPOS_READ)),
-        )
-        .route(
-            "/repos/{id}/push",
-            post(push_repo).route_layer(scope(REPOS_WRITE)),
-        )
-        .route(
-            "/issues/{id}/close",
-            post(close_issue).route_layer(scope(ISSUES_WRITE)),
-        )
-        .layer(from_fn_with_state(app.clone(), authenticate))
+        .route("/authorize", get(crate::gateway::authorize))
+        .route("/tokens/revoke", post(revoke_token))
+        .route("/repos", get(list_repos))
+        .route("/repos/{id}", get(get_repo).delete(delete_repo))
+        .route("/repos/{id}/actions", get(repo_actions))
+        .route("/repos/{id}/push", post(push_repo))
+        .route("/issues/{id}", get(get_issue))
+        .route("/issues/{id}/close", post(close_issue))
+        .layer(policy)
         .with_state(app)
 }
 
 /// `GET /me`: who the token says, and the roles loaded for this request.
-async fn me(Authenticated { user, scopes }: Authenticated) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "user": user, "scopes": scopes }))
+async fn me(user: Authorizer<User>, Caller(claims): Caller<Verified>) -> Json<serde_json::Value> {
+    let scopes = claims.map(|c| c.scopes.clone()).unwrap_or_default();
+    Json(serde_json::json!({ "user": user.principal(), "scopes": scopes }))
+}
+
+/// `POST /tokens/revoke`: the presented token is refused from its next use on (until its
+/// expiry, after which it is refused anyway).
+async fn revoke_token(
+    State(app): State<App>,
+    Caller(claims): Caller<Verified>,
+) -> Result<StatusCode, AppError> {
+    let claims = claims.ok_or(AppError::Unauthorized("missing bearer token"))?;
+    with_conn!(app.db, |conn| {
+        diesel::insert_into(revoked_tokens::table)
+            .values((
+                revoked_tokens::jti.eq(&claims.jti),
+                revoked_tokens::user_id.eq(claims.user_id),
+                revoked_tokens::expires_at.eq(i64::try_from(claims.exp).unwrap_or(i64::MAX)),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        // Expired tokens are refused anyway: their rows need not be kept.
+        let now = i64::try_from(crate::auth::now()).unwrap_or(i64::MAX);
+        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
+            .execute(conn)?;
+        Ok(StatusCode::NO_CONTENT)
+    })
 }
 
 /// A repo with the actions the actor may take on it (client level: for the UI only; every
 /// action is enforced again by its own route).
 #[derive(Serialize)]
-struct RepoView {
+pub(crate) struct RepoView {
+    /// The fields the actor may read (`description` only with `Push`).
     #[serde(flatten)]
-    repo: Repo,
+    repo: serde_json::Value,
     actions: PermissionSet<Repo>,
+}
+
+impl RepoView {
+    /// The view of `repo` for an actor holding `actions` on it.
+    pub(crate) fn new(repo: &Repo, actions: PermissionSet<Repo>) -> Result<Self, AppError> {
+        let readable = FieldSet::readable_given(actions);
+        let repo = serde_json::to_value(authz_core::Redacted::new(repo, readable))
+            .map_err(|err| AppError::Internal(format!("serialize: {err}")))?;
+        Ok(RepoView { repo, actions })
+    }
 }
 
 #[derive(Deserialize)]
@@ -85,12 +166,12 @@ struct RepoPage {
     items: Vec<RepoView>,
 }
 
-/// `GET /repos?limit=&offset=`: the query level. The same rule as `Authz::new(..).authorize(Read, ..)`,
+/// `GET /repos?limit=&offset=`: the query level. The same rule as `authz.authorize(Read, ..)`,
 /// as a SQL predicate: the database returns only what the actor may see, paginated, with the
 /// total of visible rows, and each row's permitted actions computed in the same query.
 async fn list_repos(
     State(app): State<App>,
-    Authenticated { user: actor, .. }: Authenticated,
+    authorizer: Authorizer<User>,
     Query(page): Query<Page>,
 ) -> Result<Json<RepoPage>, AppError> {
     let limit = page.limit.unwrap_or(20);
@@ -100,28 +181,24 @@ async fn list_repos(
             "limit must be in 1..=100 and offset >= 0".to_owned(),
         ));
     }
+    let actor = authorizer.into_arc();
     let page = with_conn!(app.db, |conn| {
+        let authz = Authz::new(&*actor);
         let total: i64 = repos::table
-            .authorized(&Authz::new(&actor), Repo::Read)
+            .authorized(&authz, Repo::Read)
             .count()
             .get_result(conn)?;
         let rows: Vec<(Repo, PermittedActions<Repo>)> = repos::table
-            .authorized(&Authz::new(&actor), Repo::Read)
+            .authorized(&authz, Repo::Read)
             .order(repos::id)
             .limit(limit)
             .offset(offset)
-            .select((
-                Repo::as_select(),
-                Authz::new(&actor).permission_bits::<Repo, _>(),
-            ))
+            .select((Repo::as_select(), authz.permission_bits::<Repo, _>()))
             .load(conn)?;
         let items = rows
-            .into_iter()
-            .map(|(repo, actions)| RepoView {
-                repo,
-                actions: actions.into_set(),
-            })
-            .collect();
+            .iter()
+            .map(|(repo, actions)| RepoView::new(repo, actions.into_set()))
+            .collect::<Result<_, _>>()?;
         Ok(RepoPage {
             total,
             limit,
@@ -133,7 +210,7 @@ async fn list_repos(
 }
 
 /// Loads repo `id`, or 404.
-async fn load_repo(db: &Db, id: i64) -> Result<Repo, AppError> {
+pub(crate) async fn load_repo(db: &Db, id: i64) -> Result<Repo, AppError> {
     with_conn!(db, |conn| repos::table
         .find(id)
         .select(Repo::as_select())
@@ -142,28 +219,41 @@ async fn load_repo(db: &Db, id: i64) -> Result<Repo, AppError> {
         .ok_or(AppError::NotFound))
 }
 
+/// The repo of the path's `{id}` as an extractor, or 404: the resource argument of
+/// `#[requires]` handlers. Loading a row is not permission to see it: the handler checks.
+impl FromRequestParts<App> for Repo {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Repo, AppError> {
+        let Path(id) = Path::<i64>::from_request_parts(parts, app)
+            .await
+            .map_err(|err| AppError::BadRequest(err.body_text()))?;
+        load_repo(&app.db, id).await
+    }
+}
+
 /// `GET /repos/{id}`: the resource level. A repo the actor may not read answers 404, exactly
 /// as a repo that does not exist.
 async fn get_repo(
     State(app): State<App>,
-    Authenticated { user: actor, .. }: Authenticated,
+    authorizer: Authorizer<User>,
     Path(id): Path<i64>,
 ) -> Result<Json<RepoView>, AppError> {
     let repo = load_repo(&app.db, id).await?;
-    Authz::new(&actor).authorize(Repo::Read, &repo)?;
-    let actions = Authz::new(&actor).actions(&repo);
-    Ok(Json(RepoView { repo, actions }))
+    let authz = authorizer.authz();
+    authz.authorize(Repo::Read, &repo)?;
+    Ok(Json(RepoView::new(&repo, authz.actions(&repo))?))
 }
 
 /// `GET /repos/{id}/actions`: the client level, `["Read","Push"]`. What a UI shows; never
 /// trusted as a grant. Unreadable repos are 404 here too.
 async fn repo_actions(
     State(app): State<App>,
-    Authenticated { user: actor, .. }: Authenticated,
+    authorizer: Authorizer<User>,
     Path(id): Path<i64>,
 ) -> Result<Json<PermissionSet<Repo>>, AppError> {
     let repo = load_repo(&app.db, id).await?;
-    let actions = Authz::new(&actor).actions(&repo);
+    let actions = authorizer.authz().actions(&repo);
     if !actions.contains(RepoPermission::Read) {
         return Err(AppError::NotFound);
     }
@@ -176,36 +266,29 @@ struct PushReceipt {
     pushed_by: String,
 }
 
-/// The business operation, guarded by its permission: `#[requires]` inserts
-/// `Authz::new(actor).authorize(Repo::Push, repo)?` before the body, and `?` turns the `Denied` into an
-/// [`AppError`] through `From<Denied>`.
+/// `POST /repos/{id}/push`: `#[requires]` on the handler itself. The actor (a clone of the
+/// request's principal) and the repo (loaded from the path, 404 when missing) are extracted
+/// arguments; the macro inserts `Authz::new(&actor).authorize(Repo::Push, &repo)?` before the
+/// body, and `?` turns the `Denied` into an [`AppError`]: 403 for a readable repo the actor may
+/// not push to, 404 otherwise.
 #[requires(Repo::Push)]
-fn push(actor: &User, repo: &Repo) -> Result<PushReceipt, AppError> {
-    Ok(PushReceipt {
-        repo: repo.name.clone(),
-        pushed_by: actor.name.clone(),
-    })
-}
-
-/// `POST /repos/{id}/push`: 403 for a readable repo the actor may not push to, 404 otherwise.
-async fn push_repo(
-    State(app): State<App>,
-    Authenticated { user: actor, .. }: Authenticated,
-    Path(id): Path<i64>,
-) -> Result<Json<PushReceipt>, AppError> {
-    let repo = load_repo(&app.db, id).await?;
-    Ok(Json(push(&actor, &repo)?))
+async fn push_repo(actor: User, repo: Repo) -> Result<Json<PushReceipt>, AppError> {
+    Ok(Json(PushReceipt {
+        repo: repo.name,
+        pushed_by: actor.name,
+    }))
 }
 
 /// `DELETE /repos/{id}`: decided in the database by id, in one query, without loading the row:
 /// 404 when it does not exist or is not readable, 403 when readable but not deletable.
 async fn delete_repo(
     State(app): State<App>,
-    Authenticated { user: actor, .. }: Authenticated,
+    authorizer: Authorizer<User>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
+    let actor = authorizer.into_arc();
     with_conn!(app.db, |conn| conn.transaction(|conn| {
-        Authz::new(&actor).authorize_by_id(conn, Repo::Delete, &id)?;
+        Authz::new(&*actor).authorize_by_id(conn, Repo::Delete, &id)?;
         let deleted = diesel::delete(repos::table.find(id)).execute(conn)?;
         if deleted == 0 {
             return Err(AppError::NotFound);
@@ -214,23 +297,49 @@ async fn delete_repo(
     }))
 }
 
-/// Closing an issue: its rules read the parent repo (`repo.allows(Push)`), which the handler
-/// loaded into `parents`; `#[requires(.., parents = ..)]` checks with them.
-#[requires(Issue::Close, parents = parents)]
-fn close(actor: &User, issue: &Issue, parents: &ParentMap) -> Result<Issue, AppError> {
+/// `GET /issues/{id}`: readable through its repo; 404 otherwise.
+async fn get_issue(
+    State(app): State<App>,
+    authorizer: Authorizer<User>,
+    Path(id): Path<i64>,
+) -> Result<Json<Issue>, AppError> {
+    let actor = authorizer.into_arc();
+    with_conn!(app.db, |conn| {
+        let issue: Issue = issues::table
+            .find(id)
+            .select(Issue::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        let parents = authz_diesel::load_parents(conn, std::slice::from_ref(&issue))?;
+        Authz::new(&*actor)
+            .parents(&parents)
+            .authorize(Issue::Read, &issue)?;
+        Ok(Json(issue))
+    })
+}
+
+/// Closing an issue: its rules read the parent repo (`repo.allows(Push)`), so the authorizer
+/// carries the parent rows; `#[requires]` checks with it.
+#[requires(Issue::Close)]
+fn close(authz: &Authz<'_, User, (), ParentMap>, issue: &Issue) -> Result<Issue, AppError> {
     Ok(Issue {
         closed: true,
         ..issue.clone()
     })
 }
 
-/// `POST /issues/{id}/close`: the creator or anyone who may push to the repo; 404 for an issue
-/// of a repo the actor may not read.
+/// `POST /issues/{id}/close`: the creator or anyone who may push to the repo — among those
+/// who may read the issue. An issue of a repo the actor may not read answers 404, its creator
+/// included (one who has since lost access to the repo): `Issue::Read` is checked first,
+/// because the `Close` rule alone grants the creator without reading the repo. A readable
+/// issue the actor may not close answers 403.
 async fn close_issue(
     State(app): State<App>,
-    Authenticated { user: actor, .. }: Authenticated,
+    authorizer: Authorizer<User>,
     Path(id): Path<i64>,
 ) -> Result<Json<Issue>, AppError> {
+    let actor = authorizer.into_arc();
     with_conn!(app.db, |conn| conn.transaction(|conn| {
         let issue: Issue = issues::table
             .find(id)
@@ -239,7 +348,9 @@ async fn close_issue(
             .optional()?
             .ok_or(AppError::NotFound)?;
         let parents = authz_diesel::load_parents(conn, std::slice::from_ref(&issue))?;
-        let closed = close(&actor, &issue, &parents)?;
+        let authz = Authz::new(&*actor).parents(&parents);
+        authz.authorize(Issue::Read, &issue)?;
+        let closed = close(&authz, &issue)?;
         diesel::update(issues::table.find(id))
             .set(issues::closed.eq(true))
             .execute(conn)?;

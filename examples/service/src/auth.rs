@@ -1,42 +1,51 @@
-//! Authentication and the request level: a verified JWT becomes an actor.
+//! Authentication: a verified JWT becomes a principal, through `authz-axum`.
 //!
-//! - [`authenticate`] (middleware, on every route): verifies the bearer token — HS256 only,
-//!   signature, `exp` (no leeway), `sub` required — and stores the [`Verified`] claims in the
-//!   request; any failure is a 401 and the rest of the token is never looked at.
-//! - [`require_scope`] (middleware, per route): the token's scopes must include the route's
-//!   (`repos:write`), else 403 — before the handler and before any database work.
-//! - [`Authenticated`] (extractor): the actor, built from the verified user id with the user's
-//!   row and roles loaded from the database once per request.
+//! - [`Keys`]: HS256 through jsonwebtoken's maintained `rust_crypto` backend; `exp` and `nbf`
+//!   validated with no leeway; `sub` and `jti` required. The secret comes from
+//!   `AUTHZ_JWT_SECRET` ([`Keys::from_secret_var`]): unset, the public development secret with
+//!   a warning; set but not UTF-8 or shorter than 32 bytes, an error that stops the service.
+//! - [`ServiceAuth`] ([`authz_axum::Authenticate`]): a request without credentials is a guest;
+//!   a bearer token (or the `authz_token` cookie of the HTML pages) must verify and must not
+//!   be revoked, else 401 — nothing of a rejected token is used. Its one loader makes the
+//!   principal of the claims: the user's row and roles, once per request.
 
+use std::ffi::OsString;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use diesel::prelude::*;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::cache::PrincipalCache;
 use crate::error::AppError;
-use crate::model::{users, Org, Repo, User};
-use crate::App;
+use crate::model::{revoked_tokens, users, Org, Repo, User};
+use crate::Db;
 
-/// Scope of the read routes.
+/// Scope of the read routes of repos.
 pub const REPOS_READ: &str = "repos:read";
 /// Scope of the routes that change repos.
 pub const REPOS_WRITE: &str = "repos:write";
+/// Scope of the read routes of issues.
+pub const ISSUES_READ: &str = "issues:read";
 /// Scope of the routes that change issues.
 pub const ISSUES_WRITE: &str = "issues:write";
 /// Every scope, for tokens of full-access users.
-pub const ALL_SCOPES: &[&str] = &[REPOS_READ, REPOS_WRITE, ISSUES_WRITE];
+pub const ALL_SCOPES: &[&str] = &[REPOS_READ, REPOS_WRITE, ISSUES_READ, ISSUES_WRITE];
+
+/// The cookie the HTML pages authenticate with (the same token as a bearer header).
+pub const TOKEN_COOKIE: &str = "authz_token";
 
 /// The development secret, used when `AUTHZ_JWT_SECRET` is unset. It is public (it is in this
 /// file): a deployment must set its own.
 pub const DEV_SECRET: &str = "authz-example-DEVELOPMENT-ONLY-secret-do-not-deploy";
+
+/// The shortest secret accepted.
+pub const MIN_SECRET_LEN: usize = 32;
 
 /// The claims of the service's tokens.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -45,21 +54,37 @@ pub struct Claims {
     pub sub: String,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
+    /// Not valid before, seconds since the Unix epoch (validated when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     /// Issued at (optional).
     #[serde(default)]
     pub iat: u64,
+    /// The token's id, the key of revocation.
+    pub jti: String,
     /// The scopes granted to the bearer: `["repos:read", "repos:write"]`.
     #[serde(default)]
     pub scopes: Vec<String>,
 }
 
-/// What a verified token says: who, and with which scopes.
-#[derive(Clone, Debug)]
+/// What a verified, unrevoked token says: who, with which scopes.
+#[derive(Clone, Debug, Serialize)]
 pub struct Verified {
-    /// The user id from `sub`.
+    /// The user id from `sub` (at least 1).
     pub user_id: i64,
+    /// The token's id.
+    pub jti: String,
+    /// Its expiry.
+    #[serde(skip)]
+    pub exp: u64,
     /// The scopes from `scopes`.
     pub scopes: Vec<String>,
+}
+
+impl authz_axum::Scopes for Verified {
+    fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
 }
 
 /// The HMAC key, for minting and verifying.
@@ -72,11 +97,11 @@ pub struct Keys {
 impl Keys {
     /// Keys for this secret.
     pub fn new(secret: &[u8]) -> Keys {
-        hs256::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.validate_exp = true;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub", "jti"]);
         Keys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -84,17 +109,34 @@ impl Keys {
         }
     }
 
-    /// The secret of `AUTHZ_JWT_SECRET`, or [`DEV_SECRET`] (then the flag is `true`).
-    pub fn from_env() -> Result<(Keys, bool), String> {
-        match std::env::var("AUTHZ_JWT_SECRET") {
-            Ok(secret) if secret.len() >= 32 => Ok((Keys::new(secret.as_bytes()), false)),
-            Ok(_) => Err("AUTHZ_JWT_SECRET must be at least 32 bytes long".to_owned()),
-            Err(_) => Ok((Keys::new(DEV_SECRET.as_bytes()), true)),
+    /// The keys of the value of `AUTHZ_JWT_SECRET` (`None`: unset). Unset is the public
+    /// [`DEV_SECRET`] (the flag is then `true`, for a warning); set, the secret must be UTF-8
+    /// and at least [`MIN_SECRET_LEN`] bytes, or this is an error — never a fallback.
+    pub fn from_secret_var(value: Option<OsString>) -> Result<(Keys, bool), String> {
+        let Some(value) = value else {
+            return Ok((Keys::new(DEV_SECRET.as_bytes()), true));
+        };
+        let secret = value.into_string().map_err(|_| {
+            "AUTHZ_JWT_SECRET is set but is not valid UTF-8; set a secret of at least 32 bytes \
+             (or unset it to use the public development secret)"
+                .to_owned()
+        })?;
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(format!(
+                "AUTHZ_JWT_SECRET is set but is {} bytes long; it must be at least {MIN_SECRET_LEN} bytes",
+                secret.len()
+            ));
         }
+        Ok((Keys::new(secret.as_bytes()), false))
     }
 
-    /// A token for `user_id` with these scopes, valid for `ttl_secs` seconds (negative: already
-    /// expired, for tests).
+    /// [`Keys::from_secret_var`] of the environment.
+    pub fn from_env() -> Result<(Keys, bool), String> {
+        Keys::from_secret_var(std::env::var_os("AUTHZ_JWT_SECRET"))
+    }
+
+    /// A token for `user_id` with these scopes, valid from now for `ttl_secs` seconds
+    /// (negative: already expired, for tests), with a fresh `jti`.
     pub fn mint(
         &self,
         user_id: i64,
@@ -102,111 +144,173 @@ impl Keys {
         ttl_secs: i64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = now();
-        let claims = Claims {
+        self.sign(&Claims {
             sub: user_id.to_string(),
             exp: now.saturating_add_signed(ttl_secs),
+            nbf: Some(now),
             iat: now,
+            jti: fresh_jti(now),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        })
     }
 
-    /// Verifies `token`: signature, algorithm, expiry, claims. Either everything holds or the
-    /// answer is 401; nothing of a rejected token is used.
+    /// Signs these claims (HS256).
+    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+    }
+
+    /// Verifies `token`: signature, algorithm, `exp`, `nbf`, claims. Either everything holds
+    /// or the answer is 401; nothing of a rejected token is used. Revocation is checked by
+    /// [`ServiceAuth`], which has the database.
     pub fn verify(&self, token: &str) -> Result<Verified, AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|err| {
                 AppError::Unauthorized(match err.kind() {
                     ErrorKind::ExpiredSignature => "token expired",
+                    ErrorKind::ImmatureSignature => "token not yet valid",
                     ErrorKind::InvalidSignature => "invalid signature",
                     ErrorKind::InvalidAlgorithm => "algorithm not allowed",
                     _ => "malformed token",
                 })
             })?;
+        // A user id is positive: no token names the guest (0) or another non-user.
         let user_id = data
             .claims
             .sub
             .parse()
-            .map_err(|_| AppError::Unauthorized("malformed token"))?;
+            .ok()
+            .filter(|id: &i64| *id > 0)
+            .ok_or(AppError::Unauthorized("malformed token"))?;
+        if data.claims.jti.is_empty() || data.claims.jti.len() > 128 {
+            return Err(AppError::Unauthorized("malformed token"));
+        }
         Ok(Verified {
             user_id,
+            jti: data.claims.jti,
+            exp: data.claims.exp,
             scopes: data.claims.scopes,
         })
     }
 }
 
-fn now() -> u64 {
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-/// The token of `Authorization: Bearer <token>`.
-fn bearer(headers: &HeaderMap) -> Result<&str, AppError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or(AppError::Unauthorized("missing bearer token"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| AppError::Unauthorized("malformed token"))?;
-    match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
-        _ => Err(AppError::Unauthorized("missing bearer token")),
-    }
+/// A token id unique within this process and across restarts (time, process, counter): tokens
+/// are signed, so it need not be secret, only distinct.
+fn fresh_jti(now: u64) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{now:x}.{nanos:x}.{:x}.{:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
-/// Middleware on every route: verifies the bearer token and stores the [`Verified`] claims.
-pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    match bearer(req.headers()).and_then(|token| app.keys.verify(token)) {
-        Ok(verified) => {
-            req.extensions_mut().insert(Arc::new(verified));
-            next.run(req).await
+/// Where the request's token came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum From {
+    Header,
+    Cookie,
+}
+
+/// The request's token: `Authorization: Bearer <token>`, else the [`TOKEN_COOKIE`] cookie;
+/// `Ok(None)` when there is neither. An `Authorization` header of another form is refused,
+/// not ignored.
+fn token(headers: &HeaderMap) -> Result<Option<(&str, From)>, AppError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value
+            .to_str()
+            .map_err(|_| AppError::Unauthorized("malformed token"))?;
+        return match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                Ok(Some((token.trim(), From::Header)))
+            }
+            _ => Err(AppError::Unauthorized("missing bearer token")),
+        };
+    }
+    for value in headers.get_all(header::COOKIE) {
+        let value = value
+            .to_str()
+            .map_err(|_| AppError::Unauthorized("malformed token"))?;
+        for pair in value.split(';') {
+            if let Some((name, token)) = pair.trim().split_once('=') {
+                if name == TOKEN_COOKIE && !token.is_empty() {
+                    return Ok(Some((token, From::Cookie)));
+                }
+            }
         }
-        Err(err) => err.into_response(),
+    }
+    Ok(None)
+}
+
+/// The service's [`authz_axum::Authenticate`]: JWT → claims (revocation checked), claims →
+/// [`User`] with roles.
+pub struct ServiceAuth {
+    /// The token keys.
+    pub keys: Arc<Keys>,
+    /// The database, for revocations and principals.
+    pub db: Db,
+    /// Principals kept across requests, when the service runs with a cache.
+    pub cache: Option<Arc<PrincipalCache>>,
+}
+
+impl ServiceAuth {
+    /// The token's claims if it verifies and is not revoked.
+    async fn verify(&self, token: &str) -> Result<Verified, AppError> {
+        let verified = self.keys.verify(token)?;
+        // One primary-key lookup per authenticated request; its answer is kept with the
+        // claims for the rest of the request.
+        let jti = verified.jti.clone();
+        let revoked = with_conn!(self.db, |conn| {
+            Ok(diesel::select(diesel::dsl::exists(
+                revoked_tokens::table.filter(revoked_tokens::jti.eq(jti)),
+            ))
+            .get_result::<bool>(conn)?)
+        })?;
+        if revoked {
+            return Err(AppError::Unauthorized("token revoked"));
+        }
+        Ok(verified)
     }
 }
 
-/// The scope a route requires, the state of [`require_scope`].
-#[derive(Clone, Copy, Debug)]
-pub struct Scope(pub &'static str);
-
-/// Middleware per route: the request level. The verified token must carry the route's scope.
-pub async fn require_scope(
-    State(Scope(scope)): State<Scope>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let granted = req
-        .extensions()
-        .get::<Arc<Verified>>()
-        .is_some_and(|v| v.scopes.iter().any(|s| s == scope));
-    if granted {
-        next.run(req).await
-    } else {
-        AppError::MissingScope(scope).into_response()
-    }
-}
-
-/// The actor of the request: the verified user with their roles, loaded once per request.
-pub struct Authenticated {
-    /// The actor.
-    pub user: User,
-    /// The token's scopes.
-    pub scopes: Vec<String>,
-}
-
-impl FromRequestParts<App> for Authenticated {
+impl authz_axum::Authenticate for ServiceAuth {
+    type Claims = Verified;
+    type Principal = User;
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
-        // Only [`authenticate`] puts this here, after verifying the token.
-        let verified = parts
-            .extensions
-            .get::<Arc<Verified>>()
-            .cloned()
-            .ok_or(AppError::Unauthorized("missing bearer token"))?;
-        let id = verified.user_id;
-        let user = with_conn!(app.db, |conn| {
+    async fn authenticate(&self, parts: &Parts) -> Result<Option<Verified>, AppError> {
+        let Some((token, from)) = token(&parts.headers)? else {
+            return Ok(None);
+        };
+        match self.verify(token).await {
+            // A page's cookie that no longer verifies is refused, and cleared, so that the
+            // next page loads as a guest's and can sign in again.
+            Err(AppError::Unauthorized(why)) if from == From::Cookie => {
+                Err(AppError::StaleCookie(why))
+            }
+            other => other.map(Some),
+        }
+    }
+
+    async fn load_principal(&self, claims: Option<&Verified>) -> Result<User, AppError> {
+        let Some(claims) = claims else {
+            return Ok(User::guest());
+        };
+        let id = claims.user_id;
+        if let Some(user) = self.cache.as_ref().and_then(|cache| cache.get(id)) {
+            return Ok(user);
+        }
+        let loaded_at = Instant::now();
+        let user = with_conn!(self.db, |conn| {
             let row: Option<(String, bool)> = users::table
                 .find(id)
                 .select((users::name, users::is_admin))
@@ -226,84 +330,11 @@ impl FromRequestParts<App> for Authenticated {
             user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user)?;
             Ok(user)
         })?;
-        Ok(Authenticated {
-            user,
-            scopes: verified.scopes.clone(),
-        })
+        if let Some(cache) = &self.cache {
+            cache.insert(user.clone(), loaded_at);
+        }
+        Ok(user)
     }
 }
 
-/// HS256 for `jsonwebtoken`, on `hmac` + `sha2`: the one algorithm the service accepts, without
-/// compiling the RSA and elliptic-curve code of the `rust_crypto` feature. Every other
-/// algorithm is refused when a signer or verifier is asked for (and `Validation` admits only
-/// HS256 before that).
-mod hs256 {
-    use hmac::{Hmac, Mac};
-    use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
-    use jsonwebtoken::errors::{Error, ErrorKind};
-    use jsonwebtoken::signature::{self, Signer, Verifier};
-    use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
-    use sha2::Sha256;
-
-    struct Hs256(Hmac<Sha256>);
-
-    impl Hs256 {
-        fn new(alg: &Algorithm, family: AlgorithmFamily, key: &[u8]) -> Result<Self, Error> {
-            if *alg != Algorithm::HS256 || family != AlgorithmFamily::Hmac {
-                return Err(ErrorKind::InvalidAlgorithm.into());
-            }
-            Hmac::new_from_slice(key)
-                .map(Hs256)
-                .map_err(|_| ErrorKind::InvalidKeyFormat.into())
-        }
-    }
-
-    impl Signer<Vec<u8>> for Hs256 {
-        fn try_sign(&self, msg: &[u8]) -> Result<Vec<u8>, signature::Error> {
-            let mut mac = self.0.clone();
-            mac.update(msg);
-            Ok(mac.finalize().into_bytes().to_vec())
-        }
-    }
-
-    impl Verifier<Vec<u8>> for Hs256 {
-        fn verify(&self, msg: &[u8], sig: &Vec<u8>) -> Result<(), signature::Error> {
-            let mut mac = self.0.clone();
-            mac.update(msg);
-            // Constant-time comparison.
-            mac.verify_slice(sig).map_err(signature::Error::from_source)
-        }
-    }
-
-    impl JwtSigner for Hs256 {
-        fn algorithm(&self) -> Algorithm {
-            Algorithm::HS256
-        }
-    }
-
-    impl JwtVerifier for Hs256 {
-        fn algorithm(&self) -> Algorithm {
-            Algorithm::HS256
-        }
-    }
-
-    static PROVIDER: CryptoProvider = CryptoProvider {
-        signer_factory: |alg, key: &EncodingKey| {
-            Ok(Box::new(Hs256::new(alg, key.family(), key.as_bytes())?))
-        },
-        verifier_factory: |alg, key: &DecodingKey| {
-            Ok(Box::new(Hs256::new(
-                alg,
-                key.family(),
-                key.try_get_as_bytes()?,
-            )?))
-        },
-        // No JWKs in this service.
-        key_utils: KeyUtils::new_unimplemented(),
-    };
-
-    /// Installs the provider for the process (once; later calls change nothing).
-    pub(super) fn install() {
-        let _ = PROVIDER.install_default();
-    }
-}
+authz_axum::principal_extractor!(User);

@@ -46,19 +46,63 @@ pub fn request_with(
     path: &str,
     headers: &[(&str, &str)],
 ) -> io::Result<Response> {
+    send(addr, method, path, headers, b"")
+}
+
+/// Sends `method path` with these extra headers and this body.
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<Response> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
     );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    parse(&read_response(&mut stream)?)
+}
+
+/// Reads one response: up to its `Content-Length` when it has one (a server may keep the
+/// connection open despite `Connection: close`), else to the end of the stream.
+fn read_response(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    parse(&raw)
+    let mut buf = [0u8; 8192];
+    loop {
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            let length = head.split("\r\n").find_map(|line| {
+                let value = line.strip_prefix("content-length:")?;
+                value.trim().parse::<usize>().ok()
+            });
+            if let Some(length) = length {
+                while raw.len() < split + 4 + length {
+                    let n = stream.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    raw.extend_from_slice(&buf[..n]);
+                }
+                return Ok(raw);
+            }
+            stream.read_to_end(&mut raw)?;
+            return Ok(raw);
+        }
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(raw);
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
 }
 
 fn invalid(what: &str) -> io::Error {
@@ -79,8 +123,9 @@ fn parse(raw: &[u8]) -> io::Result<Response> {
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| invalid("bad status line"))?;
     let chunked = lines.any(|line| {
-        line.to_ascii_lowercase()
-            .starts_with("transfer-encoding: chunked")
+        let line = line.to_ascii_lowercase();
+        line.strip_prefix("transfer-encoding:")
+            .is_some_and(|v| v.trim() == "chunked")
     });
     let body = if chunked {
         dechunk(body)?

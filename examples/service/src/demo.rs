@@ -86,7 +86,15 @@ pub fn steps(t: &Tokens) -> Vec<(&'static str, Vec<Step>)> {
                     path: "/repos",
                     token: None,
                     expect: 401,
-                    why: "no Authorization header",
+                    why: "guests: only the public rules",
+                },
+                Step {
+                    who: "guest",
+                    method: "GET",
+                    path: "/nowhere",
+                    token: None,
+                    expect: 401,
+                    why: "no rule names the route: closed",
                 },
                 Step {
                     who: "garbage token",
@@ -104,7 +112,7 @@ pub fn steps(t: &Tokens) -> Vec<(&'static str, Vec<Step>)> {
             ],
         ),
         (
-            "request level: the route's scope, checked before the handler runs",
+            "request level: the route's rule (api::rules), checked before the handler runs",
             vec![
                 step("carol, repos:read only", "GET", "/repos/20", &t.carol_read_only, 200, "GET needs repos:read"),
                 step("carol, repos:read only", "POST", "/repos/20/push", &t.carol_read_only, 403, "POST needs repos:write"),
@@ -136,6 +144,7 @@ pub fn steps(t: &Tokens) -> Vec<(&'static str, Vec<Step>)> {
                 step("alice", "GET", "/repos/12", &t.alice, 404, "gone"),
                 step("erin (reader of secret)", "POST", "/issues/100/close", &t.erin, 200, "the creator may close"),
                 step("dave", "POST", "/issues/200/close", &t.dave, 404, "issue of a repo dave cannot read"),
+                step("dave", "POST", "/issues/102/close", &t.dave, 404, "his own issue, but he cannot read the repo"),
                 step("dave", "POST", "/issues/201/close", &t.dave, 403, "readable, neither creator nor pusher"),
                 step("carol", "POST", "/issues/200/close", &t.carol, 200, "repo.allows(Push) through the parent"),
             ],

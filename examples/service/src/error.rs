@@ -1,5 +1,6 @@
 //! The application's error type and its HTTP answers.
 
+use authz_axum::{JsonResponses, Responses};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,11 +10,14 @@ use serde_json::json;
 /// into it with `?`, so `#[requires]` functions return it directly.
 #[derive(Debug)]
 pub enum AppError {
-    /// No token, or a token that did not verify (bad signature, expired, wrong algorithm,
-    /// malformed), or a user that does not exist: 401. Nothing of such a token is used.
+    /// A token that did not verify (bad signature, expired, not yet valid, wrong algorithm,
+    /// malformed, revoked), or a user that does not exist: 401. Nothing of such a token is
+    /// used. (A request without a token is a guest; the request-level rules answer 401 where
+    /// a guest may not go.)
     Unauthorized(&'static str),
-    /// The token lacks the scope the route requires: 403, before any handler runs.
-    MissingScope(&'static str),
+    /// The page cookie's token did not verify: 401 as [`AppError::Unauthorized`], and the
+    /// cookie is cleared.
+    StaleCookie(&'static str),
     /// Refused by the policy: 404 when the actor may not even read the resource, else 403.
     Denied(authz_core::Denied),
     /// No such row: 404 — the same answer as a refusal to read, so existence is not disclosed.
@@ -45,13 +49,19 @@ impl From<authz_diesel::Error> for AppError {
     }
 }
 
-fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({ "error": "not found" }))).into_response()
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
+            AppError::StaleCookie(why) => {
+                let mut response = AppError::Unauthorized(why).into_response();
+                response.headers_mut().insert(
+                    header::SET_COOKIE,
+                    HeaderValue::from_static(
+                        "authz_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+                    ),
+                );
+                response
+            }
             AppError::Unauthorized(why) => {
                 let mut response =
                     (StatusCode::UNAUTHORIZED, Json(json!({ "error": why }))).into_response();
@@ -60,22 +70,9 @@ impl IntoResponse for AppError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 response
             }
-            AppError::MissingScope(scope) => (
-                StatusCode::FORBIDDEN,
-                Json(json!({ "error": "missing scope", "scope": scope })),
-            )
-                .into_response(),
-            AppError::Denied(denied) if denied.is_not_found() => not_found(),
-            AppError::Denied(denied) => (
-                StatusCode::FORBIDDEN,
-                Json(json!({
-                    "error": "forbidden",
-                    "resource": denied.resource,
-                    "permission": denied.permission,
-                })),
-            )
-                .into_response(),
-            AppError::NotFound => not_found(),
+            // authz-axum's answers: 404 (as if missing) or 403 with a JSON body.
+            AppError::Denied(denied) => JsonResponses::denied(&denied),
+            AppError::NotFound => JsonResponses::not_found(),
             AppError::BadRequest(why) => {
                 (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
             }

@@ -1,11 +1,13 @@
 //! The whole authz pipeline in one HTTP service, on the code-hosting model of [`model`]:
 //!
-//! 1. **authentication** (`auth`): a JWT (HS256) is verified — signature, algorithm, `exp` —
-//!    or the request ends with 401; nothing from an unverified token is used;
-//! 2. **the actor** (`auth::Authenticated`): the user id of the verified token, with the
-//!    user's roles loaded from the role tables once per request (`authz_diesel::load_roles`);
-//! 3. **request level** (`auth::require_scope`): the route's scope (`repos:write`) is checked
-//!    before any handler runs (403);
+//! 1. **authentication** (`auth`): a JWT (HS256) is verified — signature, algorithm, `exp`,
+//!    `nbf`, revocation — or the request ends with 401; nothing from an unverified token is
+//!    used; a request without a token is a guest;
+//! 2. **the actor** (`authz_axum::Authorizer<User>`): the user id of the verified token, with
+//!    the user's roles loaded from the role tables once per request (`auth::ServiceAuth`);
+//! 3. **request level** (`api::rules`, `authz_axum::RequestPolicy`): every route's rule
+//!    (public, authenticated, a scope such as `repos:write`), declared in one place and checked
+//!    before any handler runs (401/403);
 //! 4. **resource level** (`api`): `authorize`, `authorize_by_id`, `#[requires]` — 404 when the
 //!    actor may not even read the resource, 403 when it may read but not act;
 //! 5. **query level**: `GET /repos` is `repos::table.authorized(&Authz::new(&actor), Repo::Read)`, paginated,
@@ -17,6 +19,8 @@
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
+
+use axum::serve::ListenerExt;
 use std::sync::Arc;
 
 /// Runs `$body` on tokio's blocking pool with `$conn` bound to a `&mut` connection of whichever
@@ -32,40 +36,55 @@ use std::sync::Arc;
 macro_rules! with_conn {
     ($db:expr, |$conn:ident| $body:expr) => {{
         let db: $crate::db::Db = ::core::clone::Clone::clone(&$db);
-        $crate::db::blocking(move || match &db {
-            $crate::db::Db::Sqlite(pool) => {
-                let mut guard = pool.get();
-                let $conn = &mut *guard;
-                $body
+        match db.turn().await {
+            ::core::result::Result::Err(err) => ::core::result::Result::Err(err),
+            ::core::result::Result::Ok(turn) => {
+                $crate::db::blocking(move || {
+                    // The turn is held until the connection is back in the pool.
+                    let _turn = turn;
+                    match &db {
+                        $crate::db::Db::Sqlite(pool, _) => {
+                            let mut guard = $crate::db::checkout(pool)?;
+                            let $conn = &mut *guard;
+                            $body
+                        }
+                        #[cfg(feature = "postgres")]
+                        $crate::db::Db::Postgres(pool, _) => {
+                            let mut guard = $crate::db::checkout(pool)?;
+                            let $conn = &mut *guard;
+                            $body
+                        }
+                    }
+                })
+                .await
             }
-            #[cfg(feature = "postgres")]
-            $crate::db::Db::Postgres(pool) => {
-                let mut guard = pool.get();
-                let $conn = &mut *guard;
-                $body
-            }
-        })
-        .await
+        }
     }};
 }
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod client;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod gateway;
 pub mod model;
+pub mod page;
 
 pub use auth::Keys;
 pub use db::Db;
 pub use error::AppError;
 
-/// What a handler reaches: the database and the token keys.
+/// What a handler reaches: the database, the token keys, and the principal cache when the
+/// service runs with one.
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
     pub keys: Arc<Keys>,
+    /// Principals cached across requests (`None`: loaded on every request).
+    pub principals: Option<Arc<cache::PrincipalCache>>,
 }
 
 /// A server running on its own tokio runtime; dropping it stops it.
@@ -86,6 +105,10 @@ impl Server {
             .build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind(bind))?;
         let addr = listener.local_addr()?;
+        // Answers leave at once, not after the client's delayed ACK (Nagle).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let task = runtime.spawn(async move { axum::serve(listener, api::router(app)).await });
         Ok(Server {
             addr,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use authz_example_service::auth::{Keys, ALL_SCOPES};
+use authz_example_service::cache::PrincipalCache;
 use authz_example_service::model::SEEDED_USERS;
 use authz_example_service::{demo, App, Db, Server};
 
@@ -23,7 +24,12 @@ environment:
   DATABASE_URL      postgres://.. for PostgreSQL, sqlite:PATH for a SQLite file
                     (default: embedded SQLite, in memory)
   AUTHZ_PG_SCHEMA   the PostgreSQL schema of the service's tables (default authz_example)
-  AUTHZ_JWT_SECRET  the HS256 secret, >= 32 bytes (default: a public development secret)";
+  AUTHZ_PG_POOL     connections to PostgreSQL (default 16)
+  AUTHZ_PRINCIPAL_TTL_MS
+                    cache each user's row and roles across requests for this long
+                    (default: no cache, loaded once per request)
+  AUTHZ_JWT_SECRET  the HS256 secret, UTF-8, >= 32 bytes (unset: a public development secret,
+                    with a warning; set and invalid: the service does not start)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -70,13 +76,31 @@ fn start(bind: &str) -> Result<(Server, Arc<Keys>, &'static str), String> {
     let schema = std::env::var("AUTHZ_PG_SCHEMA").unwrap_or_else(|_| "authz_example".to_owned());
     let db = Db::connect(url.as_deref(), &schema).map_err(|err| format!("database: {err}"))?;
     let backend = db.describe();
+    let principals = principal_cache()?;
     let app = App {
         db,
         keys: keys.clone(),
+        principals,
     };
     let server =
         Server::start(app, bind).map_err(|err| format!("cannot listen on {bind}: {err}"))?;
     Ok((server, keys, backend))
+}
+
+/// `AUTHZ_PRINCIPAL_TTL_MS`: principals cached that long (unset: no cache).
+fn principal_cache() -> Result<Option<Arc<PrincipalCache>>, String> {
+    let Ok(ms) = std::env::var("AUTHZ_PRINCIPAL_TTL_MS") else {
+        return Ok(None);
+    };
+    let ms: u64 = ms
+        .parse()
+        .ok()
+        .filter(|ms| (1..=3_600_000).contains(ms))
+        .ok_or_else(|| format!("AUTHZ_PRINCIPAL_TTL_MS must be in 1..=3600000, got `{ms}`"))?;
+    Ok(Some(Arc::new(PrincipalCache::new(
+        std::time::Duration::from_millis(ms),
+        10_000,
+    ))))
 }
 
 fn serve(bind: &str) -> Result<(), String> {

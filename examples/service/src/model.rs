@@ -32,6 +32,7 @@ diesel::table! {
         org_id -> BigInt,
         name -> Text,
         is_public -> Bool,
+        description -> Text,
     }
 }
 
@@ -61,10 +62,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Tokens refused before their expiry, by `jti`; checked on every authenticated request.
+    revoked_tokens (jti) {
+        jti -> Text,
+        user_id -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(users, orgs, repos, issues, org_roles, repo_roles);
 
 /// The actor: the user id comes from a verified token, the rest from the database, once per
-/// request (see `auth::Authenticated`).
+/// request (`auth::ServiceAuth::load_principal`). A request without a token is the guest,
+/// [`User::guest`].
 #[derive(Actor, Clone, Debug, Default, Serialize)]
 pub struct User {
     pub id: i64,
@@ -74,6 +85,18 @@ pub struct User {
     pub org_roles: RoleMap<Org>,
     #[actor(roles)]
     pub repo_roles: RoleMap<Repo>,
+}
+
+impl User {
+    /// The principal of a request without credentials: id 0, which no token can name (user
+    /// ids are positive), no roles, not an admin — it reads what is public and nothing else.
+    pub fn guest() -> User {
+        User {
+            id: 0,
+            name: "guest".to_owned(),
+            ..User::default()
+        }
+    }
 }
 
 #[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
@@ -104,6 +127,10 @@ pub struct Repo {
     pub org_id: i64,
     pub name: String,
     pub is_public: bool,
+    /// Internal notes: only those who may push read them (the service's own field; the
+    /// redacted views leave it out for everyone else).
+    #[field_guard(read = Push)]
+    pub description: String,
 }
 
 #[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
@@ -127,7 +154,8 @@ CREATE TABLE IF NOT EXISTS users (id BIGINT PRIMARY KEY NOT NULL, name TEXT NOT 
 CREATE TABLE IF NOT EXISTS orgs (id BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
                                  is_public BOOLEAN NOT NULL);
 CREATE TABLE IF NOT EXISTS repos (id BIGINT PRIMARY KEY NOT NULL, org_id BIGINT NOT NULL,
-                                  name TEXT NOT NULL, is_public BOOLEAN NOT NULL);
+                                  name TEXT NOT NULL, is_public BOOLEAN NOT NULL,
+                                  description TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS repos_org ON repos (org_id);
 CREATE TABLE IF NOT EXISTS issues (id BIGINT PRIMARY KEY NOT NULL, repo_id BIGINT NOT NULL,
                                    creator_id BIGINT NOT NULL, title TEXT NOT NULL,
@@ -137,6 +165,8 @@ CREATE TABLE IF NOT EXISTS org_roles (user_id BIGINT NOT NULL, org_id BIGINT NOT
                                       role TEXT NOT NULL, PRIMARY KEY (user_id, org_id, role));
 CREATE TABLE IF NOT EXISTS repo_roles (user_id BIGINT NOT NULL, repo_id BIGINT NOT NULL,
                                        role TEXT NOT NULL, PRIMARY KEY (user_id, repo_id, role));
+CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY NOT NULL, user_id BIGINT NOT NULL,
+                                           expires_at BIGINT NOT NULL);
 ";
 
 /// The seed rows, upserted at every start: a restart restores them (a deleted repo comes back,
@@ -148,13 +178,17 @@ INSERT INTO users (id, name, is_admin) VALUES
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_admin = excluded.is_admin;
 INSERT INTO orgs (id, name, is_public) VALUES (1, 'acme', FALSE), (2, 'oss', TRUE)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, is_public = excluded.is_public;
-INSERT INTO repos (id, org_id, name, is_public) VALUES
-    (10, 1, 'secret', FALSE), (11, 1, 'site', TRUE), (12, 1, 'infra', FALSE),
-    (20, 2, 'lib', FALSE), (21, 2, 'docs', TRUE)
+INSERT INTO repos (id, org_id, name, is_public, description) VALUES
+    (10, 1, 'secret', FALSE, 'signing keys, rotated every 90 days'),
+    (11, 1, 'site', TRUE, 'deploys from main to the public web site'),
+    (12, 1, 'infra', FALSE, 'production terraform: ask alice before applying'),
+    (20, 2, 'lib', FALSE, 'release 2.0 is <b>blocked</b> on the flaky test & the docs'),
+    (21, 2, 'docs', TRUE, 'the user guide')
 ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, name = excluded.name,
-                               is_public = excluded.is_public;
+                               is_public = excluded.is_public, description = excluded.description;
 INSERT INTO issues (id, repo_id, creator_id, title, closed) VALUES
     (100, 10, 5, 'leaked key', FALSE), (101, 11, 4, 'typo on the home page', FALSE),
+    (102, 10, 4, 'filed before leaving acme', FALSE),
     (200, 20, 3, 'flaky test', FALSE), (201, 21, 2, 'outdated example', FALSE)
 ON CONFLICT (id) DO UPDATE SET repo_id = excluded.repo_id, creator_id = excluded.creator_id,
                                title = excluded.title, closed = excluded.closed;
