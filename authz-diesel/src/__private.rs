@@ -1,8 +1,13 @@
 //! What generated code calls. Not a public API: no stability promise.
 
+#[cfg(feature = "async")]
+pub use crate::async_query::{
+    AsyncById, AsyncGrantRows, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
+};
 pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantExists, GrantRows, GrantSelection, Outer,
 };
+pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
 pub use crate::subquery::Union;
 pub use crate::{
     load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,
@@ -11,6 +16,23 @@ pub use crate::{
 pub use authz_core::__private::ForeignKey;
 pub use authz_core::{Actor, Keyed, ParentMap, RoleMap};
 pub use diesel;
+#[cfg(feature = "async")]
+pub use diesel_async;
+
+/// Expands its input only when authz-diesel's `async` feature is on: the generated async twins.
+#[cfg(feature = "async")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_async {
+    ($($t:tt)*) => { $($t)* };
+}
+#[cfg(not(feature = "async"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __authz_if_async {
+    ($($t:tt)*) => {};
+}
+pub use crate::__authz_if_async as if_async;
 
 /// Invokes `$m!(Backend)` once per backend enabled on `authz-diesel`, so the generated code
 /// follows this crate's features rather than the user crate's.

@@ -10,11 +10,52 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::Bool;
 use diesel::{BoolExpressionMethods, QueryResult};
 
-/// A boxed SQL predicate over query source `QS` on backend `DB`.
-pub type BoxedFilter<'a, QS, DB> = Box<dyn BoxableExpression<QS, DB, SqlType = Bool> + 'a>;
+/// A boxed SQL predicate over query source `QS` on backend `DB`. `Send`, so queries that
+/// carry it run on diesel-async connections too (diesel's own `Box<dyn BoxableExpression>` is
+/// not).
+pub struct BoxedFilter<'a, QS, DB: Backend>(
+    Box<dyn BoxableExpression<QS, DB, SqlType = Bool> + Send + 'a>,
+);
+
+impl<'a, QS, DB: Backend> BoxedFilter<'a, QS, DB> {
+    /// Boxes a diesel expression.
+    pub fn new<E>(expr: E) -> Self
+    where
+        E: BoxableExpression<QS, DB, SqlType = Bool> + Send + 'a,
+    {
+        BoxedFilter(Box::new(expr))
+    }
+
+    fn inner(&self) -> &(dyn BoxableExpression<QS, DB, SqlType = Bool> + 'a) {
+        &*self.0
+    }
+}
+
+impl<QS, DB: Backend> Expression for BoxedFilter<'_, QS, DB> {
+    type SqlType = Bool;
+}
+
+impl<QS, DB: Backend> AppearsOnTable<QS> for BoxedFilter<'_, QS, DB> {}
+
+impl<QS, DB: Backend> SelectableExpression<QS> for BoxedFilter<'_, QS, DB> {}
+
+impl<QS, DB: Backend> ValidGrouping<()> for BoxedFilter<'_, QS, DB> {
+    type IsAggregate = is_aggregate::No;
+}
+
+impl<QS, DB: Backend> QueryId for BoxedFilter<'_, QS, DB> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<QS, DB: Backend> QueryFragment<DB> for BoxedFilter<'_, QS, DB> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.inner().walk_ast(pass)
+    }
+}
 
 /// A predicate known in Rust (`Const`) or to be evaluated by the database (`Expr`).
-pub enum Filter<'a, QS, DB> {
+pub enum Filter<'a, QS, DB: Backend> {
     /// Decided before the query is built.
     Const(bool),
     /// Decided by the database, row by row.
@@ -25,9 +66,9 @@ impl<'a, QS, DB: Backend + 'a> Filter<'a, QS, DB> {
     /// Boxes a diesel expression.
     pub fn expr<E>(expr: E) -> Self
     where
-        E: BoxableExpression<QS, DB, SqlType = Bool> + 'a,
+        E: BoxableExpression<QS, DB, SqlType = Bool> + Send + 'a,
     {
-        Filter::Expr(Box::new(expr))
+        Filter::Expr(BoxedFilter::new(expr))
     }
 
     /// `self AND other`, folding constants.
@@ -61,7 +102,7 @@ impl<'a, QS, DB: Backend + 'a> Filter<'a, QS, DB> {
     /// The predicate as one boxed expression; constants become `1=1` / `1=0`.
     pub fn into_boxed(self) -> BoxedFilter<'a, QS, DB> {
         match self {
-            Filter::Const(value) => Box::new(SqlConst(value)),
+            Filter::Const(value) => BoxedFilter::new(SqlConst(value)),
             Filter::Expr(expr) => expr,
         }
     }

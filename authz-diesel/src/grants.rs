@@ -27,14 +27,14 @@ use crate::filter::BoxedFilter;
 ///
 /// The filter is over the grant table, with the resource's columns wrapped in [`Outer`]; `W`
 /// is a column of the resource's table, so the expression only appears where that table does.
-pub struct GrantExists<'a, T: QuerySource, W, DB> {
+pub struct GrantExists<'a, T: QuerySource, W, DB: Backend> {
     from: T::FromClause,
     filter: BoxedFilter<'a, T, DB>,
     negated: bool,
     witness: PhantomData<W>,
 }
 
-impl<'a, T: QuerySource, W, DB> GrantExists<'a, T, W, DB> {
+impl<'a, T: QuerySource, W, DB: Backend> GrantExists<'a, T, W, DB> {
     /// `EXISTS` of the rows of `table` passing `filter`; `NOT EXISTS` when `negated`.
     pub fn new(table: T, filter: BoxedFilter<'a, T, DB>, _witness: W, negated: bool) -> Self {
         Self {
@@ -46,25 +46,25 @@ impl<'a, T: QuerySource, W, DB> GrantExists<'a, T, W, DB> {
     }
 }
 
-impl<T: QuerySource, W, DB> Expression for GrantExists<'_, T, W, DB> {
+impl<T: QuerySource, W, DB: Backend> Expression for GrantExists<'_, T, W, DB> {
     type SqlType = Bool;
 }
 
-impl<T: QuerySource, W: AppearsOnTable<QS>, QS, DB> AppearsOnTable<QS>
+impl<T: QuerySource, W: AppearsOnTable<QS>, QS, DB: Backend> AppearsOnTable<QS>
     for GrantExists<'_, T, W, DB>
 {
 }
 
-impl<T: QuerySource, W: SelectableExpression<QS>, QS, DB> SelectableExpression<QS>
+impl<T: QuerySource, W: SelectableExpression<QS>, QS, DB: Backend> SelectableExpression<QS>
     for GrantExists<'_, T, W, DB>
 {
 }
 
-impl<T: QuerySource, W, GB, DB> ValidGrouping<GB> for GrantExists<'_, T, W, DB> {
+impl<T: QuerySource, W, GB, DB: Backend> ValidGrouping<GB> for GrantExists<'_, T, W, DB> {
     type IsAggregate = is_aggregate::Never;
 }
 
-impl<T: QuerySource, W, DB> QueryId for GrantExists<'_, T, W, DB> {
+impl<T: QuerySource, W, DB: Backend> QueryId for GrantExists<'_, T, W, DB> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }

@@ -17,6 +17,8 @@
 #![warn(missing_docs)]
 
 mod actions;
+#[cfg(feature = "async")]
+mod async_query;
 mod filter;
 mod grants;
 mod load;
@@ -39,8 +41,16 @@ pub use subquery::{
     Subqueries, TableResource,
 };
 
+#[cfg(feature = "async")]
+pub use async_query::{
+    load_grants_async, load_parents_async, load_roles_async, AsyncAuthzQuery, AsyncById,
+    AsyncGrantRows, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
+};
+
 /// The query level in one import: `use authz_diesel::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "async")]
+    pub use crate::AsyncAuthzQuery;
     pub use crate::{AuthorizedDsl, AuthzQuery, PermittedActions};
 }
 

@@ -12,7 +12,8 @@ use crate::{LoadParents, LoadRoles};
 
 /// SQLite caps the bound parameters of one statement (32766); parents are fetched in chunks
 /// well below it.
-const IDS_PER_QUERY: usize = 10_000;
+#[doc(hidden)]
+pub const IDS_PER_QUERY: usize = 10_000;
 
 /// Loads `actor`'s roles on resources of type `R` from `R`'s role table, in one query: put the
 /// result in the actor's `#[actor(roles)]` field once per request. A role name this version
@@ -22,14 +23,36 @@ where
     C: LoadConnection,
     R: LoadRoles<C::Backend>,
 {
-    let rows = R::role_rows(conn, actor)?;
+    Ok(role_map(R::role_rows(conn, actor)?))
+}
+
+/// The role map of an actor's role rows; a role name this version does not know grants nothing.
+pub(crate) fn role_map<R: authz_core::RoleHolder>(rows: Vec<(R::Id, String)>) -> RoleMap<R> {
     let mut roles = RoleMap::new();
     for (id, name) in rows {
         if let Ok(role) = name.parse() {
             roles.insert(id, role);
         }
     }
-    Ok(roles)
+    roles
+}
+
+/// The ids of the parents of type `T` that `items` point to through `fk` and that `into` does
+/// not hold yet, each once: what [`load_relation`] and its async twin fetch.
+#[doc(hidden)]
+pub fn missing_parent_ids<T: Keyed, I>(
+    items: &[I],
+    fk: impl Fn(&I) -> Option<&T::Id>,
+    into: &ParentMap,
+) -> Vec<T::Id> {
+    let mut seen = HashSet::new();
+    let mut ids = Vec::new();
+    for id in items.iter().filter_map(&fk) {
+        if !into.contains::<T>(id) && seen.insert(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
 }
 
 /// Loads the parent rows the rules of `items` read (`repo.allows(..)`, transitively), one
@@ -59,13 +82,7 @@ where
     C: LoadConnection,
     T: Keyed + LoadParents<C::Backend> + Send + Sync,
 {
-    let mut seen = HashSet::new();
-    let mut ids = Vec::new();
-    for id in items.iter().filter_map(&fk) {
-        if !into.contains::<T>(id) && seen.insert(id) {
-            ids.push(id.clone());
-        }
-    }
+    let ids = missing_parent_ids::<T, I>(items, fk, into);
     for chunk in ids.chunks(IDS_PER_QUERY) {
         let rows = fetch(conn, chunk.to_vec())?;
         T::load_parents(conn, &rows, into)?;

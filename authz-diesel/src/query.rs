@@ -99,19 +99,7 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> AuthzQuery<'a, A, C> for Authz<'a, 
         let readable = R::filter(actor, ctx, read).into_boxed();
         let allowed = R::filter(actor, ctx, perm).into_boxed();
         let flags = R::flags_by_id(conn, id, readable, allowed)?;
-        // A filter that is NULL on the row counts as false, as in a `WHERE`.
-        let reason = match flags {
-            Some((_, Some(true))) => return Ok(()),
-            Some((Some(true), _)) => DenyReason::Forbidden,
-            Some(_) if R::READ.is_none() => DenyReason::Forbidden,
-            Some(_) | None => DenyReason::NotFound,
-        };
-        Err(Denied {
-            resource: R::NAME,
-            permission: perm.name(),
-            reason,
-        }
-        .into())
+        by_id_outcome::<R>(perm.name(), flags)
     }
 
     #[inline]
@@ -122,6 +110,26 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> AuthzQuery<'a, A, C> for Authz<'a, 
     {
         PermissionBits::new::<R>(self.actor(), R::context(self.ctx()))
     }
+}
+
+/// The decision by id from the row's `(readable, allowed)` flags (`None`: no such row).
+pub(crate) fn by_id_outcome<R: Resource>(
+    permission: &'static str,
+    flags: Option<(Option<bool>, Option<bool>)>,
+) -> Result<(), Error> {
+    // A filter that is NULL on the row counts as false, as in a `WHERE`.
+    let reason = match flags {
+        Some((_, Some(true))) => return Ok(()),
+        Some((Some(true), _)) => DenyReason::Forbidden,
+        Some(_) if R::READ.is_none() => DenyReason::Forbidden,
+        Some(_) | None => DenyReason::NotFound,
+    };
+    Err(Denied {
+        resource: R::NAME,
+        permission,
+        reason,
+    }
+    .into())
 }
 
 /// `.authorized(&authz, Repo::Read)` on any query over a resource's table: the rows the

@@ -377,6 +377,34 @@ fn rows(
                         }
                     }
                     #anchored_impl
+                    #d::if_async! {
+                        #[automatically_derived]
+                        impl #d::AsyncGrantRows<$db> for #ident {
+                            fn load_rows_async<'__a, __C>(
+                                conn: &'__a mut __C,
+                                which: #d::GrantSelection<'__a, Self>,
+                            ) -> #d::BoxFuture<'__a, #d::diesel::QueryResult<::std::vec::Vec<Self>>>
+                            where
+                                __C: #d::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                            {
+                                use #d::diesel::prelude::{ExpressionMethods, QueryDsl};
+                                let query = #module::__authz_table
+                                    .select(<Self as #d::diesel::SelectableHelper<$db>>::as_select())
+                                    .order(#module::__authz_id)
+                                    .into_boxed();
+                                let query = match which {
+                                    #d::GrantSelection::All => query,
+                                    #d::GrantSelection::Holder(holder) => {
+                                        query.filter(#d::non_null(#module::__authz_holder).eq(holder))
+                                    }
+                                    #d::GrantSelection::Scope(scope) => {
+                                        query.filter(#d::non_null(#module::__authz_scope).eq(scope))
+                                    }
+                                };
+                                ::std::boxed::Box::pin(#d::diesel_async::RunQueryDsl::load(query, conn))
+                            }
+                        }
+                    }
                 };
             }
             #d::for_each_backend!(#mac);

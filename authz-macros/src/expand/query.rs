@@ -85,6 +85,35 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
                         .optional()
                 }
             }
+            ::authz_diesel::__private::if_async! {
+                #[automatically_derived]
+                impl ::authz_diesel::__private::AsyncById<$db> for #ident {
+                    fn flags_by_id_async<'__a, __C>(
+                        conn: &'__a mut __C,
+                        id: &'__a #id_ty,
+                        readable: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
+                        allowed: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
+                    ) -> ::authz_diesel::__private::BoxFuture<
+                        '__a,
+                        ::authz_diesel::__private::diesel::QueryResult<
+                            ::core::option::Option<(::core::option::Option<bool>, ::core::option::Option<bool>)>,
+                        >,
+                    >
+                    where
+                        __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                    {
+                        use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, NullableExpressionMethods, OptionalExtension, QueryDsl};
+                        let query = #table::table
+                            .filter(#table::#column.eq(id))
+                            .select((readable.nullable(), allowed.nullable()));
+                        ::std::boxed::Box::pin(async move {
+                            ::authz_diesel::__private::diesel_async::RunQueryDsl::first(query, conn)
+                                .await
+                                .optional()
+                        })
+                    }
+                }
+            }
         }
     });
 
@@ -255,6 +284,27 @@ fn relation_impls(
                         .load(conn)
                 }
             }
+            ::authz_diesel::__private::if_async! {
+                #[automatically_derived]
+                impl ::authz_diesel::__private::AsyncLoadRoles<$db> for #ident {
+                    fn role_rows_async<'__a, __C>(
+                        conn: &'__a mut __C,
+                        actor: &'__a #actor,
+                    ) -> ::authz_diesel::__private::BoxFuture<
+                        '__a,
+                        ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>,
+                    >
+                    where
+                        __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                    {
+                        use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
+                        let query = #role_table::table
+                            .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
+                            .select((#role_table::#r_col, #role_table::#ro_col));
+                        ::std::boxed::Box::pin(::authz_diesel::__private::diesel_async::RunQueryDsl::load(query, conn))
+                    }
+                }
+            }
         });
     }
 
@@ -276,7 +326,47 @@ fn relation_impls(
             )?;
         }
     });
+    let async_loads = res.relations.iter().map(|rel| {
+        let target = &rel.target;
+        let field = &rel.field;
+        quote! {
+            let ids = ::authz_diesel::__private::missing_parent_ids::<#target, Self>(
+                items,
+                |item| ::authz_diesel::__private::ForeignKey::<<#target as ::authz_diesel::__private::Keyed>::Id>::foreign_key(&item.#field),
+                into,
+            );
+            for chunk in ids.chunks(::authz_diesel::__private::IDS_PER_QUERY) {
+                let query = <#target as ::authz_diesel::__private::TableResource>::TABLE
+                    .filter(<#target as ::authz_diesel::__private::KeyedTable>::ID.eq_any(chunk.to_vec()))
+                    .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<$db>>::as_select());
+                let rows: ::std::vec::Vec<#target> =
+                    ::authz_diesel::__private::diesel_async::RunQueryDsl::load(query, &mut *conn).await?;
+                <#target as ::authz_diesel::__private::AsyncLoadParents<$db>>::load_parents_async(&mut *conn, &rows, &mut *into).await?;
+                into.extend(rows);
+            }
+        }
+    });
     out.extend(quote! {
+        ::authz_diesel::__private::if_async! {
+            #[automatically_derived]
+            impl ::authz_diesel::__private::AsyncLoadParents<$db> for #ident {
+                #[allow(unused_imports, unused_variables)]
+                fn load_parents_async<'__a, __C>(
+                    conn: &'__a mut __C,
+                    items: &'__a [Self],
+                    into: &'__a mut ::authz_diesel::__private::ParentMap,
+                ) -> ::authz_diesel::__private::BoxFuture<'__a, ::authz_diesel::__private::diesel::QueryResult<()>>
+                where
+                    __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                {
+                    ::std::boxed::Box::pin(async move {
+                        use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
+                        #(#async_loads)*
+                        ::core::result::Result::Ok(())
+                    })
+                }
+            }
+        }
         #[automatically_derived]
         impl ::authz_diesel::__private::LoadParents<$db> for #ident {
             #[allow(unused_imports, unused_variables)]
