@@ -172,8 +172,8 @@ where
 }
 
 pub use crate::{
-    Env, HasRoles, Keyed, NoParents, ParentRows, Parents, ReadsContext, ReadsParents, RoleEnum,
-    RoleHolder, RoleRows, RoleSet, RoleStore,
+    CreateUnder, Env, HasRoles, Keyed, NoParents, ParentRows, Parents, ReadsContext, ReadsParents,
+    RoleEnum, RoleHolder, RoleRows, RoleSet, RoleStore,
 };
 
 /// A foreign key: the parent's id, or an `Option` of it (absent grants nothing).
@@ -222,6 +222,25 @@ where
                 .parents
                 .get::<P>(id)
                 .is_some_and(|row| row.rule_grants(env, role)))
+}
+
+/// A parent named by a value being created: absent foreign key (`None`) names none; otherwise
+/// the parent row must be in `env.parents` and readable (its `Read`, or any row when it has
+/// no read permission).
+#[inline(always)]
+pub fn parent_readable<P, K, A, C>(env: Env<'_, A, C>, fk: &K) -> bool
+where
+    P: Keyed<Actor = A> + ReadsContext<C>,
+    K: ForeignKey<P::Id> + ?Sized,
+{
+    let Some(id) = fk.foreign_key() else {
+        return true;
+    };
+    match (env.parents.get::<P>(id), P::READ) {
+        (None, _) => false,
+        (Some(parent), Some(read)) => parent.check(env.for_resource::<P>(), read),
+        (Some(_), None) => true,
+    }
 }
 
 /// `repo.allows(P)`: the permission on the parent whose id is in `fk`, found in `env.parents`.

@@ -35,7 +35,9 @@ use core::fmt;
 use crate::explain::{Explain, Explanation};
 use crate::fields::{self, FieldSet, HasFields, WrittenFields};
 use crate::{audit, denied, Actor, AsParents, Authorized, Denied, Env, NoParents, Permission};
-use crate::{PermissionSet, ReadsContext, ReadsParents, Resource};
+use crate::{
+    CreateUnder, DenyReason, PermissionEnum, PermissionSet, ReadsContext, ReadsParents, Resource,
+};
 
 /// Who asks, and what checks may read: the request context and the parent rows. Build one per
 /// request and ask it at every level (resource, fields, UI; `authz-diesel` adds the query
@@ -152,6 +154,35 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> Authz<'a, A, C, P> {
         } else {
             Err(denied::deny(env, wanted, resource))
         }
+    }
+
+    /// May the actor create `draft`, a value that does not exist yet (typically under a
+    /// parent: an article of a company)? Decided by the draft's own rule for `perm` (a
+    /// `Create` permission), with the parents its foreign keys name attached
+    /// (`.parents(&authz_diesel::load_parents(conn, std::slice::from_ref(&draft))?)`):
+    /// "not found" (404) when such a parent does not exist or is not readable, "forbidden" (403)
+    /// when the rule refuses.
+    pub fn authorize_create<R, Q>(&self, perm: Q, draft: &R) -> Result<(), Denied>
+    where
+        R: Resource<Actor = A> + ReadsContext<C> + ReadsParents<P> + CreateUnder<P>,
+        Q: Permission<R>,
+    {
+        let wanted = perm.permission();
+        let env = self.env::<R>();
+        let reason = if !draft.parents_readable(env) {
+            DenyReason::NotFound
+        } else if draft.check(env, wanted) {
+            audit::decision(self.actor, wanted, draft, true);
+            return Ok(());
+        } else {
+            DenyReason::Forbidden
+        };
+        audit::decision(self.actor, wanted, draft, false);
+        Err(Denied {
+            resource: R::NAME,
+            permission: wanted.name(),
+            reason,
+        })
     }
 
     /// Every permission the actor holds on `resource`: what a UI may show. Never trust a set

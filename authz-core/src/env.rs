@@ -61,6 +61,19 @@ pub trait ReadsContext<C: ?Sized>: Resource {
 )]
 pub trait ReadsParents<P: ?Sized> {}
 
+/// Deciding whether a value not yet created may be: the parents its foreign keys name must be
+/// found and readable. Implemented by `#[derive(Resource)]`: for every `P` without relations,
+/// for resolvers that hold rows ([`ParentRows`]) otherwise.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is created under parent rows, and this authorizer carries none",
+    label = "`{Self}`'s parents are needed to decide a create",
+    note = "load the parents of the new value and attach them: `Authz::new(&actor).parents(&authz_diesel::load_parents(conn, std::slice::from_ref(&draft))?)`"
+)]
+pub trait CreateUnder<P: ?Sized>: crate::Resource {
+    /// Every parent the value's foreign keys name is found and readable.
+    fn parents_readable(&self, env: Env<'_, Self::Actor, Self::Context>) -> bool;
+}
+
 /// A parent resolver that holds rows: every [`Parents`] except [`NoParents`](crate::NoParents).
 /// Implement it for a resolver of your own.
 #[diagnostic::on_unimplemented(

@@ -8,6 +8,7 @@ pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantExists, GrantRows, GrantSelection, Outer,
 };
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
+pub use crate::query::CreateQuery;
 pub use crate::subquery::Union;
 pub use crate::{
     load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,
@@ -16,6 +17,7 @@ pub use crate::{
 pub use authz_core::__private::ForeignKey;
 pub use authz_core::{Actor, Keyed, ParentMap, RoleMap};
 pub use diesel;
+pub use diesel::internal::table_macro::NoFromClause;
 #[cfg(feature = "async")]
 pub use diesel_async;
 

@@ -35,7 +35,7 @@ pub use grants::{
     GrantRows, GrantSelection, NonNull, Outer,
 };
 pub use load::{load_parents, load_relation, load_roles};
-pub use query::{AuthorizedDsl, AuthzQuery};
+pub use query::{AuthorizedDsl, AuthzQuery, CreateQuery};
 pub use subquery::{
     role_names, BoxedQuery, InSubquery, KeyedTable, LoadParents, LoadRoles, RoleSubqueries,
     Subqueries, TableResource,

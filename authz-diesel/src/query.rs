@@ -48,6 +48,20 @@ pub trait AuthzQuery<'a, A, C> {
             + FilterSource<Conn::Backend, <R as TableResource>::Table>,
         Q: Permission<R>;
 
+    /// [`Authz::authorize_create`] decided by the database in one query, without loading the
+    /// parents: the draft's parents must exist and be readable (else "not found", 404), and
+    /// its rule for `perm`, with the draft's fields bound, must hold (else "forbidden", 403).
+    fn authorize_create_in_db<R, Q, Conn>(
+        &self,
+        conn: &mut Conn,
+        perm: Q,
+        draft: &R,
+    ) -> Result<(), Error>
+    where
+        Conn: LoadConnection,
+        R: CreateQuery<Conn::Backend, Actor = A> + ReadsContext<C>,
+        Q: Permission<R>;
+
     /// Every row's permitted actions, as a select expression in the same query:
     /// `.select((Repo::as_select(), authz.permission_bits::<Repo, _>()))`, loaded as
     /// [`PermittedActions`](crate::PermittedActions). Equal, row by row, to
@@ -102,6 +116,33 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> AuthzQuery<'a, A, C> for Authz<'a, 
         by_id_outcome::<R>(perm.name(), flags)
     }
 
+    fn authorize_create_in_db<R, Q, Conn>(
+        &self,
+        conn: &mut Conn,
+        perm: Q,
+        draft: &R,
+    ) -> Result<(), Error>
+    where
+        Conn: LoadConnection,
+        R: CreateQuery<Conn::Backend, Actor = A> + ReadsContext<C>,
+        Q: Permission<R>,
+    {
+        let perm = perm.permission();
+        let flags = draft.create_flags(conn, self.actor(), R::context(self.ctx()), perm)?;
+        // NULL counts as false, as in a `WHERE`.
+        let reason = match flags {
+            (Some(true), Some(true)) => return Ok(()),
+            (Some(true), _) => DenyReason::Forbidden,
+            _ => DenyReason::NotFound,
+        };
+        Err(Denied {
+            resource: R::NAME,
+            permission: perm.name(),
+            reason,
+        }
+        .into())
+    }
+
     #[inline]
     fn permission_bits<R, DB>(&self) -> PermissionBits<'a, R::Table, DB>
     where
@@ -110,6 +151,21 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> AuthzQuery<'a, A, C> for Authz<'a, 
     {
         PermissionBits::new::<R>(self.actor(), R::context(self.ctx()))
     }
+}
+
+/// Deciding a value not yet stored in one query: `SELECT <its parents are readable>, <its rule
+/// with self.x bound>`, with no table. Generated per backend for resources with a table.
+pub trait CreateQuery<DB: Backend>: Resource {
+    /// `(parents readable, allowed)`; constants decided in Rust send no query.
+    fn create_flags<'a, C>(
+        &'a self,
+        conn: &mut C,
+        actor: &'a Self::Actor,
+        ctx: &'a Self::Context,
+        perm: Self::Permission,
+    ) -> diesel::QueryResult<(Option<bool>, Option<bool>)>
+    where
+        C: LoadConnection<Backend = DB>;
 }
 
 /// The decision by id from the row's `(readable, allowed)` flags (`None`: no such row).

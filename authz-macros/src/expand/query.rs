@@ -118,6 +118,7 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
     });
 
     let (table_resource, subqueries) = relation_impls(res, table, &lowering, actor, &context);
+    let create = create_impl(res, table, actor, &context);
 
     // In an anonymous const: the per-backend macro and its expansion cannot clash with the
     // user's items.
@@ -152,10 +153,90 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
                 }
                 #by_id
                 #subqueries
+                #create
             };
         }
         ::authz_diesel::__private::for_each_backend!(#macro_name);
         };
+    }
+}
+
+/// `CreateQuery`: a value not yet stored decided in one query — its parents found and
+/// readable, and its rule with `self.x` bound.
+fn create_impl(
+    res: &Resource<'_>,
+    table: &Path,
+    actor: &syn::Type,
+    context: &TokenStream,
+) -> TokenStream {
+    let ident = res.ident;
+    let Names { perm_enum, .. } = Names::of(ident);
+    let lowering = Lowering::values(res, table);
+    let arms = res.permissions.iter().map(|p| {
+        let name = &p.name;
+        let body = lowering.lower(&p.decision, false);
+        quote!(#perm_enum::#name => #body,)
+    });
+    let d = quote!(::authz_diesel::__private);
+    let parents = res.relations.iter().map(|rel| {
+        let target = &rel.target;
+        let field = &rel.field;
+        quote! {
+            match #d::ForeignKey::<<#target as #d::Keyed>::Id>::foreign_key(&self.#field) {
+                ::core::option::Option::None => Filter::Const(true),
+                ::core::option::Option::Some(__value) => {
+                    let __ids: ::core::option::Option<#d::BoxedQuery<'__a, $db>> =
+                        match <#target as ::authz_core::__private::Resource>::READ {
+                            ::core::option::Option::Some(__read) => {
+                                <#target as #d::Subqueries<$db>>::permitted_ids(actor, ctx, __read)
+                            }
+                            ::core::option::Option::None => ::core::option::Option::Some(::std::boxed::Box::new(
+                                <#target as #d::TableResource>::TABLE.select(<#target as #d::KeyedTable>::ID),
+                            )),
+                        };
+                    match __ids {
+                        ::core::option::Option::Some(__ids) => Filter::expr(#d::InSubquery::new(
+                            #d::diesel::expression::AsExpression::<
+                                #d::diesel::dsl::SqlTypeOf<<#target as #d::KeyedTable>::IdColumn>,
+                            >::as_expression(__value),
+                            __ids,
+                            false,
+                        )),
+                        ::core::option::Option::None => Filter::Const(false),
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #d::CreateQuery<$db> for #ident {
+            #[allow(unused_variables, unused_imports, unreachable_code, clippy::nonminimal_bool)]
+            fn create_flags<'__a, __C>(
+                &'__a self,
+                conn: &mut __C,
+                actor: &'__a #actor,
+                ctx: &'__a #context,
+                perm: #perm_enum,
+            ) -> #d::diesel::QueryResult<(::core::option::Option<bool>, ::core::option::Option<bool>)>
+            where
+                __C: #d::diesel::connection::LoadConnection<Backend = $db>,
+            {
+                use #d::diesel::prelude::*;
+                use ::authz_diesel::Filter;
+                let readable: Filter<'__a, #d::NoFromClause, $db> = Filter::Const(true) #(.and(#parents))*;
+                let allowed: Filter<'__a, #d::NoFromClause, $db> = match perm {
+                    #(#arms)*
+                };
+                if let (::core::option::Option::Some(__r), ::core::option::Option::Some(__a)) =
+                    (readable.as_const(), allowed.as_const())
+                {
+                    return ::core::result::Result::Ok((::core::option::Option::Some(__r), ::core::option::Option::Some(__a)));
+                }
+                #d::diesel::select((readable.into_boxed().nullable(), allowed.into_boxed().nullable()))
+                    .get_result(conn)
+            }
+        }
     }
 }
 

@@ -118,6 +118,25 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
             }
         });
     }
+    // A value not yet created is under the parents its foreign keys name: each must exist and
+    // be readable (`Read`) for the request to be more than "not found".
+    let context = match &res.context {
+        Some(ctx) => quote!(#ctx),
+        None => quote!(()),
+    };
+    let actor = match &res.actor {
+        Some(actor) => quote!(#actor),
+        None => quote!(()),
+    };
+    let parents = res.relations.iter().map(|rel| {
+        let target = &rel.target;
+        let field = &rel.field;
+        quote! {
+            ::authz_core::__private::parent_readable::<#target, _, _, #context>(env, &self.#field)
+        }
+    });
+    let needs_rows =
+        (!res.relations.is_empty()).then(|| quote!(__P: ::authz_core::__private::ParentRows));
     quote! {
         #reads_context
 
@@ -126,6 +145,18 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
         where
             #(#terms,)*
         {
+        }
+
+        #[automatically_derived]
+        impl<__P: ?::core::marker::Sized> ::authz_core::__private::CreateUnder<__P> for #ident
+        where
+            #needs_rows
+        {
+            #[inline]
+            #[allow(unused_variables)]
+            fn parents_readable(&self, env: ::authz_core::__private::Env<'_, #actor, #context>) -> bool {
+                true #(&& #parents)*
+            }
         }
     }
 }

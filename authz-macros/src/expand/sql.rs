@@ -25,6 +25,9 @@ pub struct Lowering<'r, 'a> {
     /// Lowering the constraint of `grant(G, ..)`: the module of G's columns. `g.x` reads the
     /// grant table, and the resource's columns are the outer row's.
     pub grant: Option<Path>,
+    /// Deciding a value not yet stored (a create): `self.x` are bound values of the draft,
+    /// not columns; only roles, relations and grants reach the database.
+    pub values: bool,
 }
 
 impl Lowering<'_, '_> {
@@ -34,13 +37,24 @@ impl Lowering<'_, '_> {
             res,
             table,
             grant: None,
+            values: false,
+        }
+    }
+
+    /// The lowering of the rules over a value not yet stored (`self.x` bound).
+    pub fn values<'r, 'a>(res: &'r Resource<'a>, table: &'r Path) -> Lowering<'r, 'a> {
+        Lowering {
+            res,
+            table,
+            grant: None,
+            values: true,
         }
     }
 
     /// Whether `f` is read from a row (a column) rather than bound.
     fn is_column(&self, f: &FieldRef) -> bool {
         match f.root {
-            Root::Resource => true,
+            Root::Resource => !self.values,
             Root::Grant => self.grant.is_some(),
             Root::Actor | Root::Ctx => false,
         }
@@ -61,6 +75,15 @@ impl Lowering<'_, '_> {
             .map_or_else(|| f.field.clone(), |d| d.column.clone());
         // Re-spanned, not re-made from its text: `r#type` stays a raw identifier.
         column.set_span(f.field.span());
+        if self.values {
+            // The draft's value, bound with the column's SQL type.
+            let field = &f.field;
+            return quote_spanned! {f.field.span()=>
+                ::authz_diesel::__private::diesel::expression::AsExpression::<
+                    ::authz_diesel::__private::diesel::dsl::SqlTypeOf<#table::#column>,
+                >::as_expression(&self.#field)
+            };
+        }
         match &self.grant {
             Some(_) => {
                 quote_spanned!(f.field.span()=> ::authz_diesel::__private::Outer(#table::#column))
@@ -89,7 +112,7 @@ impl Lowering<'_, '_> {
 
     /// Whether `cond` is decided in Rust: it reads no column and nothing stored.
     fn decided_in_rust(&self, cond: &Cond) -> bool {
-        if self.grant.is_none() {
+        if self.grant.is_none() && !self.values {
             return !cond.reads_resource();
         }
         let mut reads = false;
@@ -116,6 +139,7 @@ impl Lowering<'_, '_> {
             res: self.res,
             table: self.table,
             grant: Some(module.clone()),
+            values: self.values,
         };
         let constraint = inner.lower(&g.cond, false);
         let anchor = match &g.on {
@@ -132,6 +156,8 @@ impl Lowering<'_, '_> {
         let perm_enum = crate::naming::permission_enum(self.res.ident);
         let scope = &g.scope;
         let witness = match self.grant_witness() {
+            // No outer row: any constant places it.
+            _ if self.values => quote!(::authz_diesel::SqlConst(true)),
             Some(f) => self.column(&f),
             None => return quote!(Filter::Const(#negated)),
         };
