@@ -66,12 +66,14 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod client;
+pub mod datasets;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod gateway;
 pub mod model;
 pub mod page;
+pub mod photos;
 
 pub use auth::Keys;
 pub use db::Db;

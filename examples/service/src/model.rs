@@ -10,6 +10,8 @@ use authz_core::prelude::*;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::photos::PhotoGrant;
+
 diesel::table! {
     users (id) {
         id -> BigInt,
@@ -85,6 +87,10 @@ pub struct User {
     pub org_roles: RoleMap<Org>,
     #[actor(roles)]
     pub repo_roles: RoleMap<Repo>,
+    /// The photos this user may see beyond its own (`crate::photos`).
+    #[actor(grants)]
+    #[serde(skip)]
+    pub photo_grants: Grants<PhotoGrant>,
 }
 
 impl User {
