@@ -212,28 +212,30 @@ pub fn seed_photos() -> Vec<Photo> {
             });
         }
     }
+    // Two weeks apart from 2024-05-04: 203 is 2024-06-01 at midnight, on the inclusive edge
+    // of carol's range; 206 is moved to 2024-07-01 at midnight, its exclusive edge.
     let start = day(2024, 5, 4);
-    for n in 0..10 {
+    let lats = [45.2, 45.3, 45.4, 45.5, 45.6, 45.7, 45.8, 45.9, 46.0, 46.1];
+    for (n, lat) in (0..).zip(lats) {
         photos.push(Photo {
             id: 201 + n,
             camera_id: 2,
             owner_id: 1,
-            lat: 45.2 + 0.1 * n as f64,
+            lat,
             lng: 6.4,
-            taken_at: start + chrono::Duration::days(14 * n),
+            taken_at: if n == 5 {
+                day(2024, 7, 1)
+            } else {
+                start + chrono::Duration::days(14 * n)
+            },
         });
     }
-    // 2024-05-04 + 28 days = 2024-06-01 (photo 203); + 58 days = 2024-07-01 (photo 210 is
-    // 2024-08-24; make 206 land on the exclusive edge instead).
-    if let Some(photo) = photos.iter_mut().find(|p| p.id == 206) {
-        photo.taken_at = day(2024, 7, 1);
-    }
-    for n in 0..4 {
+    for (n, lat) in (0..).zip([46.5, 46.51, 46.52, 46.53]) {
         photos.push(Photo {
             id: 301 + n,
             camera_id: 3,
             owner_id: 5,
-            lat: 46.5 + 0.01 * n as f64,
+            lat,
             lng: 7.9,
             taken_at: day(2024, 8, 1) + chrono::Duration::days(n),
         });
