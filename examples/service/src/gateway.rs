@@ -96,7 +96,7 @@ fn target(method: &Method, path: &str) -> Result<Option<Target>, ()> {
         ["cameras", id_, "grants"] if read || *method == Method::POST => Target::Camera(id(id_)?),
         ["grants", id_] if *method == Method::DELETE => Target::Grant(id(id_)?),
         ["datasets", id_] if read => Target::Dataset(id(id_)?),
-        ["photos" | "cameras" | "grants" | "datasets", ..] => return Err(()),
+        ["photos" | "cameras" | "grants" | "datasets", _, ..] => return Err(()),
         _ => return Ok(None),
     }))
 }
@@ -160,25 +160,24 @@ async fn check(
     target: Target,
 ) -> Result<(), AppError> {
     let principal = authorizer.into_arc();
-    if let Target::Dataset(id) = target {
-        return datasets::read_dataset(app, &principal, id).await.map(drop);
-    }
-    let Principal::User(user) = &*principal else {
-        return Err(AppError::Forbidden("a resource of users"));
+    // Datasets are read by users and services; every other resource is a user's.
+    let user = || match &*principal {
+        Principal::User(user) => Ok::<std::sync::Arc<User>, AppError>(user.clone()),
+        Principal::Service(_) => Err(AppError::Forbidden("a resource of users")),
     };
-    let user: std::sync::Arc<User> = user.clone();
     match target {
-        Target::Dataset(_) => Ok(()),
-        Target::Photo(id) => photos::read_photo(app, user, id).await.map(drop),
-        Target::Camera(id) => photos::managed_camera(app, &user, id).await.map(drop),
-        Target::Grant(id) => photos::managed_grant(app, &user, id).await.map(drop),
+        Target::Dataset(id) => datasets::read_dataset(app, &principal, id).await.map(drop),
+        Target::Photo(id) => photos::read_photo(app, user()?, id).await.map(drop),
+        Target::Camera(id) => photos::managed_camera(app, &*user()?, id).await.map(drop),
+        Target::Grant(id) => photos::managed_grant(app, &*user()?, id).await.map(drop),
         Target::Repo(id, perm) => {
+            let user = user()?;
             let repo = load_repo(&app.db, id).await?;
             Authz::new(&*user).authorize(perm, &repo)?;
             Ok(())
         }
         Target::Issue(id, perm) => {
-            let actor = user;
+            let actor = user()?;
             with_conn!(app.db, |conn| {
                 let issue: Issue = issues::table
                     .find(id)
@@ -222,6 +221,16 @@ mod tests {
         );
         assert_eq!(t(Method::GET, "/repos/x/files/a"), Err(()));
         assert_eq!(t(Method::POST, "/repos/7/files/a"), Err(()));
+        assert_eq!(t(Method::GET, "/photos/5"), Ok(Some(Target::Photo(5))));
+        assert_eq!(
+            t(Method::POST, "/cameras/1/grants"),
+            Ok(Some(Target::Camera(1)))
+        );
+        assert_eq!(t(Method::DELETE, "/grants/2"), Ok(Some(Target::Grant(2))));
+        assert_eq!(t(Method::GET, "/datasets/1"), Ok(Some(Target::Dataset(1))));
+        assert_eq!(t(Method::DELETE, "/photos/5"), Err(()));
+        assert_eq!(t(Method::GET, "/grants/2"), Err(()));
+        assert_eq!(t(Method::GET, "/photos"), Ok(None));
         assert_eq!(t(Method::GET, "/repos"), Ok(None));
         assert_eq!(t(Method::GET, "/me"), Ok(None));
     }

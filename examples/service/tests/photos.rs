@@ -391,6 +391,12 @@ fn services(f: &Fixture) {
     assert_eq!(decide(&bob, "DELETE", "/grants/1"), 403);
     assert_eq!(decide(&alice, "DELETE", "/grants/1"), 204);
     assert_eq!(decide(&alice, "PUT", "/photos/101"), 403);
+    assert_eq!(
+        decide(&bob, "GET", "/photos"),
+        204,
+        "the list is filtered, not refused"
+    );
+    assert_eq!(decide(&reporting, "GET", "/photos"), 403);
 }
 
 fn everything(db: impl Fn() -> Db) {
