@@ -210,7 +210,7 @@ pub fn setup<C: Connection>(conn: &mut C) -> QueryResult<()> {
         conn.batch_execute(stmt)?;
     }
     for stmt in statements(SEED)
-        .chain(statements(crate::photos::SEED_GRANTS))
+        .chain(statements(crate::photos::SEED))
         .chain(statements(crate::datasets::SEED))
     {
         conn.batch_execute(stmt)?;

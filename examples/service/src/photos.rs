@@ -161,8 +161,8 @@ CREATE TABLE IF NOT EXISTS photo_grants (id BIGINT PRIMARY KEY NOT NULL, user_id
 CREATE INDEX IF NOT EXISTS photo_grants_holder ON photo_grants (user_id, scope, camera_id);
 ";
 
-/// The demo's grants (ids 1–4), upserted at every start; grants made through the API get
-/// higher ids and are kept.
+/// The demo's cameras and grants (ids 1–4), upserted at every start; grants made through the
+/// API get higher ids and are kept.
 ///
 /// | id | holder | camera | what |
 /// |---|---|---|---|
@@ -170,7 +170,7 @@ CREATE INDEX IF NOT EXISTS photo_grants_holder ON photo_grants (user_id, scope, 
 /// | 2 | carol | 2 | taken in June 2024 (from 2024-06-01 inclusive to 2024-07-01 exclusive) |
 /// | 3 | dave | 2 | everything, but expired at 2020-01-01 |
 /// | 4 | erin | 1 | lat >= 45.5, every other bound open, valid until 2099 |
-pub const SEED_GRANTS: &str = "
+pub const SEED: &str = "
 INSERT INTO cameras (id, owner_id, name) VALUES (1, 1, 'harbour'), (2, 1, 'station'), (3, 5, 'summit')
 ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name;
 INSERT INTO photo_grants (id, user_id, scope, camera_id, min_lat, max_lat, min_lng, max_lng,
