@@ -14,6 +14,12 @@
 //! | `DELETE /repos/{id}` | `repos:write` | resource | `authorize_by_id(Delete)`: one query, 404 vs 403 |
 //! | `GET /issues/{id}` | `issues:read` | resource | `load_parents`, `authorize(Issue::Read)` |
 //! | `POST /issues/{id}/close` | `issues:write` | resource | `authorize(Issue::Read)` (404), then `#[requires(Issue::Close)]` (403) |
+//! | `GET /photos?page=&per_page=` | `photos:read` | query | `.authorized(&authz, Photo::Read)` with `ctx.now`: the photos inside the caller's grants, counted and paginated (`photos`) |
+//! | `GET /photos/{id}` | `photos:read` | resource | `authorize_by_id(Photo::Read)`: 404 outside the grants |
+//! | `GET /cameras/{id}/grants` | `grants:manage` | resource | `Camera::ManageGrants`, then `grants_on`: who can see the camera |
+//! | `POST /cameras/{id}/grants` | `grants:manage` | resource | `Camera::ManageGrants`, then the grant's row |
+//! | `DELETE /grants/{id}` | `grants:manage` | resource | `Camera::ManageGrants` of the grant's camera, then `revoke_id` |
+//! | `GET /datasets/{id}` | `datasets:read` | resource | users and services: the owner, or a service granted it (`datasets`) |
 //! | `POST /tokens/revoke` | authenticated | — | revokes the presented token (its `jti`) |
 //! | `GET /authorize` | public | request + resource | a gateway's question about another request (`gateway`) |
 
@@ -26,12 +32,15 @@ use authz_diesel::prelude::*;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{ServiceAuth, Verified, ISSUES_READ, ISSUES_WRITE, REPOS_READ, REPOS_WRITE};
+use crate::auth::{
+    AsUser, Principal, ServiceAuth, Verified, DATASETS_READ, GRANTS_MANAGE, ISSUES_READ,
+    ISSUES_WRITE, PHOTOS_READ, REPOS_READ, REPOS_WRITE,
+};
 use crate::error::AppError;
 use crate::model::{issues, repos, revoked_tokens, Issue, Repo, RepoPermission, User};
 use crate::{App, Db};
@@ -69,6 +78,16 @@ fn declare_rules() -> Rules {
         .rule("DELETE", "/repos/{id}", write)
         .rule("GET", "/issues/{id}", Access::scope(ISSUES_READ))
         .rule("POST", "/issues/{id}/close", Access::scope(ISSUES_WRITE))
+        .rule("GET", "/photos", Access::scope(PHOTOS_READ))
+        .rule("GET", "/photos/{id}", Access::scope(PHOTOS_READ))
+        .rule(
+            "GET, POST",
+            "/cameras/{id}/grants",
+            Access::scope(GRANTS_MANAGE),
+        )
+        .rule("DELETE", "/grants/{id}", Access::scope(GRANTS_MANAGE))
+        // Users (the owner) and services (a grant) alike: the one scope services hold.
+        .rule("GET", "/datasets/{id}", Access::scope(DATASETS_READ))
 }
 
 /// The service's routes, behind the request level ([`rules`], authenticated by
@@ -98,14 +117,31 @@ pub fn router(app: App) -> Router {
         .route("/repos/{id}/push", post(push_repo))
         .route("/issues/{id}", get(get_issue))
         .route("/issues/{id}/close", post(close_issue))
+        .route("/photos", get(crate::photos::list_photos))
+        .route("/photos/{id}", get(crate::photos::get_photo))
+        .route(
+            "/cameras/{id}/grants",
+            get(crate::photos::camera_grants).post(crate::photos::create_grant),
+        )
+        .route("/grants/{id}", delete(crate::photos::delete_grant))
+        .route("/datasets/{id}", get(crate::datasets::get_dataset))
         .layer(policy)
         .with_state(app)
 }
 
-/// `GET /me`: who the token says, and the roles loaded for this request.
-async fn me(user: Authorizer<User>, Caller(claims): Caller<Verified>) -> Json<serde_json::Value> {
+/// `GET /me`: who the token says, and the roles loaded for this request (a user), or the
+/// service.
+async fn me(
+    principal: Authorizer<Principal>,
+    Caller(claims): Caller<Verified>,
+) -> Json<serde_json::Value> {
     let scopes = claims.map(|c| c.scopes.clone()).unwrap_or_default();
-    Json(serde_json::json!({ "user": user.principal(), "scopes": scopes }))
+    Json(match principal.principal() {
+        Principal::User(user) => serde_json::json!({ "user": &**user, "scopes": scopes }),
+        Principal::Service(service) => {
+            serde_json::json!({ "service": &**service, "scopes": scopes })
+        }
+    })
 }
 
 /// `POST /tokens/revoke`: the presented token is refused from its next use on (until its
@@ -171,7 +207,7 @@ struct RepoPage {
 /// total of visible rows, and each row's permitted actions computed in the same query.
 async fn list_repos(
     State(app): State<App>,
-    authorizer: Authorizer<User>,
+    authorizer: AsUser,
     Query(page): Query<Page>,
 ) -> Result<Json<RepoPage>, AppError> {
     let limit = page.limit.unwrap_or(20);
@@ -236,7 +272,7 @@ impl FromRequestParts<App> for Repo {
 /// as a repo that does not exist.
 async fn get_repo(
     State(app): State<App>,
-    authorizer: Authorizer<User>,
+    authorizer: AsUser,
     Path(id): Path<i64>,
 ) -> Result<Json<RepoView>, AppError> {
     let repo = load_repo(&app.db, id).await?;
@@ -249,7 +285,7 @@ async fn get_repo(
 /// trusted as a grant. Unreadable repos are 404 here too.
 async fn repo_actions(
     State(app): State<App>,
-    authorizer: Authorizer<User>,
+    authorizer: AsUser,
     Path(id): Path<i64>,
 ) -> Result<Json<PermissionSet<Repo>>, AppError> {
     let repo = load_repo(&app.db, id).await?;
@@ -283,7 +319,7 @@ async fn push_repo(actor: User, repo: Repo) -> Result<Json<PushReceipt>, AppErro
 /// 404 when it does not exist or is not readable, 403 when readable but not deletable.
 async fn delete_repo(
     State(app): State<App>,
-    authorizer: Authorizer<User>,
+    authorizer: AsUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     let actor = authorizer.into_arc();
@@ -300,7 +336,7 @@ async fn delete_repo(
 /// `GET /issues/{id}`: readable through its repo; 404 otherwise.
 async fn get_issue(
     State(app): State<App>,
-    authorizer: Authorizer<User>,
+    authorizer: AsUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Issue>, AppError> {
     let actor = authorizer.into_arc();
@@ -336,7 +372,7 @@ fn close(authz: &Authz<'_, User, (), ParentMap>, issue: &Issue) -> Result<Issue,
 /// issue the actor may not close answers 403.
 async fn close_issue(
     State(app): State<App>,
-    authorizer: Authorizer<User>,
+    authorizer: AsUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Issue>, AppError> {
     let actor = authorizer.into_arc();

@@ -7,13 +7,16 @@
 //! - [`ServiceAuth`] ([`authz_axum::Authenticate`]): a request without credentials is a guest;
 //!   a bearer token (or the `authz_token` cookie of the HTML pages) must verify and must not
 //!   be revoked, else 401 — nothing of a rejected token is used. Its one loader makes the
-//!   principal of the claims: the user's row and roles, once per request.
+//!   [`Principal`] of the claims, once per request: a user's row, roles and photo grants, or
+//!   a service's row and dataset grants (the claims' `kind`).
+//! - [`AsUser`]: the user routes' extractor of the principal; a service is refused there.
 
 use std::ffi::OsString;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use diesel::prelude::*;
@@ -22,6 +25,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::PrincipalCache;
+use crate::datasets::{services, Service};
 use crate::error::AppError;
 use crate::model::{revoked_tokens, users, Org, Repo, User};
 use crate::Db;
@@ -34,8 +38,40 @@ pub const REPOS_WRITE: &str = "repos:write";
 pub const ISSUES_READ: &str = "issues:read";
 /// Scope of the routes that change issues.
 pub const ISSUES_WRITE: &str = "issues:write";
-/// Every scope, for tokens of full-access users.
-pub const ALL_SCOPES: &[&str] = &[REPOS_READ, REPOS_WRITE, ISSUES_READ, ISSUES_WRITE];
+/// Scope of the photo routes.
+pub const PHOTOS_READ: &str = "photos:read";
+/// Scope of the routes that manage a camera's grants.
+pub const GRANTS_MANAGE: &str = "grants:manage";
+/// Scope of the dataset routes (users and services).
+pub const DATASETS_READ: &str = "datasets:read";
+/// Every scope of a user, for tokens of full-access users.
+pub const ALL_SCOPES: &[&str] = &[
+    REPOS_READ,
+    REPOS_WRITE,
+    ISSUES_READ,
+    ISSUES_WRITE,
+    PHOTOS_READ,
+    GRANTS_MANAGE,
+    DATASETS_READ,
+];
+/// The only scopes a service holds, whatever its token lists: every user route needs another
+/// one, so the request level keeps services off them.
+pub const SERVICE_SCOPES: &[&str] = &[DATASETS_READ];
+
+/// What a token's subject is. Absent from a token: a user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    User,
+    Service,
+}
+
+impl Kind {
+    fn is_user(&self) -> bool {
+        *self == Kind::User
+    }
+}
 
 /// The cookie the HTML pages authenticate with (the same token as a bearer header).
 pub const TOKEN_COOKIE: &str = "authz_token";
@@ -50,8 +86,11 @@ pub const MIN_SECRET_LEN: usize = 32;
 /// The claims of the service's tokens.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
-    /// The user id (a string, as JWT wants it).
+    /// The user's or the service's id (a string, as JWT wants it).
     pub sub: String,
+    /// Which of the two `sub` names (absent: a user).
+    #[serde(default, skip_serializing_if = "Kind::is_user")]
+    pub kind: Kind,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
     /// Not valid before, seconds since the Unix epoch (validated when present).
@@ -70,8 +109,10 @@ pub struct Claims {
 /// What a verified, unrevoked token says: who, with which scopes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Verified {
-    /// The user id from `sub` (at least 1).
+    /// The user's (or the service's) id from `sub` (at least 1).
     pub user_id: i64,
+    /// A user's token or a service's.
+    pub kind: Kind,
     /// The token's id.
     pub jti: String,
     /// Its expiry.
@@ -83,7 +124,8 @@ pub struct Verified {
 
 impl authz_axum::Scopes for Verified {
     fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        (self.kind == Kind::User || SERVICE_SCOPES.contains(&scope))
+            && self.scopes.iter().any(|s| s == scope)
     }
 }
 
@@ -143,9 +185,31 @@ impl Keys {
         scopes: &[&str],
         ttl_secs: i64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.mint_for(Kind::User, user_id, scopes, ttl_secs)
+    }
+
+    /// A token for the service `service_id` (its scopes: [`SERVICE_SCOPES`]), as
+    /// [`Keys::mint`].
+    pub fn mint_service(
+        &self,
+        service_id: i64,
+        ttl_secs: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.mint_for(Kind::Service, service_id, SERVICE_SCOPES, ttl_secs)
+    }
+
+    /// A token for this subject.
+    pub fn mint_for(
+        &self,
+        kind: Kind,
+        id: i64,
+        scopes: &[&str],
+        ttl_secs: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = now();
         self.sign(&Claims {
-            sub: user_id.to_string(),
+            sub: id.to_string(),
+            kind,
             exp: now.saturating_add_signed(ttl_secs),
             nbf: Some(now),
             iat: now,
@@ -186,6 +250,7 @@ impl Keys {
         }
         Ok(Verified {
             user_id,
+            kind: data.claims.kind,
             jti: data.claims.jti,
             exp: data.claims.exp,
             scopes: data.claims.scopes,
@@ -251,8 +316,73 @@ fn token(headers: &HeaderMap) -> Result<Option<(&str, From)>, AppError> {
     Ok(None)
 }
 
+/// Who a request acts as. Principal kinds are not (yet) a feature of the derive, so the
+/// application has one type per kind and this enum over them; each route takes the kind it
+/// serves ([`AsUser`] for the user routes, `Reader::of` for datasets).
+#[derive(Clone, Debug)]
+pub enum Principal {
+    /// A user, or the guest ([`User::guest`]) for a request without a token.
+    User(Arc<User>),
+    /// A service, with its grants on datasets.
+    Service(Arc<Service>),
+}
+
+/// The request's user (the guest without a token), for the user routes. A service is refused
+/// with 403: the request level already keeps service tokens off these routes (their scopes),
+/// and this keeps a handler from ever running for a service by mistake.
+pub struct AsUser(Arc<User>);
+
+impl AsUser {
+    /// The request's authorizer.
+    pub fn authz(&self) -> authz_core::Authz<'_, User> {
+        authz_core::Authz::new(&self.0)
+    }
+
+    /// The user, shared (to move into a database closure).
+    pub fn into_arc(self) -> Arc<User> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for AsUser {
+    type Target = User;
+
+    fn deref(&self) -> &User {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AsUser {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &S,
+    ) -> Result<AsUser, axum::response::Response> {
+        let authorizer = authz_axum::Authorizer::<Principal>::from_parts(parts).await?;
+        match authorizer.principal() {
+            Principal::User(user) => Ok(AsUser(user.clone())),
+            Principal::Service(_) => Err(axum::response::IntoResponse::into_response(
+                AppError::Forbidden("a route for users"),
+            )),
+        }
+    }
+}
+
+/// The user as an extractor of its own (a clone of the request's), so that `#[requires]` finds
+/// the actor among an axum handler's arguments.
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<User, Self::Rejection> {
+        let user = AsUser::from_request_parts(parts, state).await?;
+        Ok(User::clone(&user))
+    }
+}
+
 /// The service's [`authz_axum::Authenticate`]: JWT → claims (revocation checked), claims →
-/// [`User`] with roles.
+/// [`Principal`]: a [`User`] with roles and photo grants, or a [`Service`] with its dataset
+/// grants.
 pub struct ServiceAuth {
     /// The token keys.
     pub keys: Arc<Keys>,
@@ -284,7 +414,7 @@ impl ServiceAuth {
 
 impl authz_axum::Authenticate for ServiceAuth {
     type Claims = Verified;
-    type Principal = User;
+    type Principal = Principal;
     type Rejection = AppError;
 
     async fn authenticate(&self, parts: &Parts) -> Result<Option<Verified>, AppError> {
@@ -301,13 +431,16 @@ impl authz_axum::Authenticate for ServiceAuth {
         }
     }
 
-    async fn load_principal(&self, claims: Option<&Verified>) -> Result<User, AppError> {
+    async fn load_principal(&self, claims: Option<&Verified>) -> Result<Principal, AppError> {
         let Some(claims) = claims else {
-            return Ok(User::guest());
+            return Ok(Principal::User(Arc::new(User::guest())));
         };
         let id = claims.user_id;
+        if claims.kind == Kind::Service {
+            return self.load_service(id).await.map(Principal::Service);
+        }
         if let Some(user) = self.cache.as_ref().and_then(|cache| cache.get(id)) {
-            return Ok(user);
+            return Ok(Principal::User(Arc::new(user)));
         }
         let loaded_at = Instant::now();
         let user = with_conn!(self.db, |conn| {
@@ -328,13 +461,33 @@ impl authz_axum::Authenticate for ServiceAuth {
             };
             user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user)?;
             user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user)?;
+            user.photo_grants = authz_diesel::load_grants(conn, &id)?;
             Ok(user)
         })?;
         if let Some(cache) = &self.cache {
             cache.insert(user.clone(), loaded_at);
         }
-        Ok(user)
+        Ok(Principal::User(Arc::new(user)))
     }
 }
 
-authz_axum::principal_extractor!(User);
+impl ServiceAuth {
+    /// A service's row and dataset grants (never cached).
+    async fn load_service(&self, id: i64) -> Result<Arc<Service>, AppError> {
+        with_conn!(self.db, |conn| {
+            let name: Option<String> = services::table
+                .find(id)
+                .select(services::name)
+                .first(conn)
+                .optional()?;
+            let Some(name) = name else {
+                return Err(AppError::Unauthorized("unknown service"));
+            };
+            Ok(Arc::new(Service {
+                id,
+                name,
+                dataset_grants: authz_diesel::load_grants(conn, &id)?,
+            }))
+        })
+    }
+}

@@ -1,8 +1,10 @@
 //! Principals cached across requests (optional; off unless `AUTHZ_PRINCIPAL_TTL_MS` is set):
-//! a user's row and roles are read once per TTL instead of once per request.
+//! a user's row, roles and photo grants are read once per TTL instead of once per request.
+//! Service principals are not cached.
 //!
-//! A cached principal is at most one TTL old: a role revoked in the database still grants
-//! until the entry expires, unless the code that changes roles calls
+//! A cached principal is at most one TTL old: a role or grant revoked in the database still
+//! grants until the entry expires, unless the code that changes it calls (as the grant routes
+//! of `photos` do)
 //! [`PrincipalCache::invalidate`] (one user) or [`PrincipalCache::invalidate_all`] (a change
 //! that touches many, such as an org's roles), after which the next request reloads at once.
 //! Token revocation is not cached: it is checked on every request.
@@ -50,7 +52,7 @@ impl PrincipalCache {
         self.entries.insert(user.id, (loaded, user));
     }
 
-    /// Forgets one user: call it after changing that user's roles or row.
+    /// Forgets one user: call it after changing that user's roles, grants or row.
     pub fn invalidate(&self, user_id: i64) {
         self.entries.remove(&user_id);
     }

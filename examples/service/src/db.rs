@@ -206,9 +206,16 @@ pub fn setup<C: Connection>(conn: &mut C) -> QueryResult<()> {
     {
         conn.batch_execute("ALTER TABLE repos ADD COLUMN description TEXT NOT NULL DEFAULT ''")?;
     }
-    for stmt in statements(SEED) {
+    for stmt in statements(crate::photos::SCHEMA).chain(statements(crate::datasets::SCHEMA)) {
         conn.batch_execute(stmt)?;
     }
+    for stmt in statements(SEED)
+        .chain(statements(crate::photos::SEED))
+        .chain(statements(crate::datasets::SEED))
+    {
+        conn.batch_execute(stmt)?;
+    }
+    conn.batch_execute(&crate::photos::seed_photos_sql())?;
     Ok(())
 }
 

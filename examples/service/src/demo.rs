@@ -35,6 +35,8 @@ pub struct Tokens {
     pub tampered: String,
     pub alg_none: String,
     pub wrong_alg: String,
+    /// The service `reporting` (id 1), granted the dataset `sales`.
+    pub reporting: String,
 }
 
 impl Tokens {
@@ -60,6 +62,7 @@ impl Tokens {
             wrong_alg: format!(
                 "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.{alice_claims}.{dave_signature}"
             ),
+            reporting: keys.mint_service(1, hour)?,
             alice,
             dave,
         })
@@ -147,6 +150,27 @@ pub fn steps(t: &Tokens) -> Vec<(&'static str, Vec<Step>)> {
                 step("dave", "POST", "/issues/102/close", &t.dave, 404, "his own issue, but he cannot read the repo"),
                 step("dave", "POST", "/issues/201/close", &t.dave, 403, "readable, neither creator nor pusher"),
                 step("carol", "POST", "/issues/200/close", &t.carol, 200, "repo.allows(Push) through the parent"),
+            ],
+        ),
+        (
+            "grants stored as data: the photos inside the caller's grants (box, dates, expiry), in SQL",
+            vec![
+                step("bob (box on camera 1)", "GET", "/photos?per_page=2", &t.bob, 200, "9 photos inside, edges included"),
+                step("carol (June 2024, cam 2)", "GET", "/photos", &t.carol, 200, "06-01 included, 07-01 not"),
+                step("dave (expired grant)", "GET", "/photos", &t.dave, 200, "an expired grant grants nothing"),
+                step("bob", "GET", "/photos/107", &t.bob, 200, "authorize_by_id: on the box's corner"),
+                step("bob", "GET", "/photos/106", &t.bob, 404, "0.01 degree west of the box"),
+                step("alice (owns camera 1)", "GET", "/cameras/1/grants", &t.alice, 200, "who can see camera 1: grants_on"),
+                step("bob", "GET", "/cameras/1/grants", &t.bob, 403, "Camera::ManageGrants: owners, admins"),
+            ],
+        ),
+        (
+            "service principals: a service's own token, the datasets it is granted",
+            vec![
+                step("service reporting (id 1)", "GET", "/datasets/1", &t.reporting, 200, "granted: grant(DatasetGrant, Read, ..)"),
+                step("service reporting (id 1)", "GET", "/datasets/2", &t.reporting, 404, "alice's (user 1): another kind"),
+                step("service reporting", "GET", "/repos", &t.reporting, 403, "a service holds datasets:read only"),
+                step("alice", "GET", "/datasets/2", &t.alice, 200, "the owner, a user"),
             ],
         ),
     ]

@@ -20,6 +20,9 @@ pub enum AppError {
     StaleCookie(&'static str),
     /// Refused by the policy: 404 when the actor may not even read the resource, else 403.
     Denied(authz_core::Denied),
+    /// Refused by the application rather than by a rule (a service on a user route, a grant
+    /// no camera manages): 403 with the reason.
+    Forbidden(&'static str),
     /// No such row: 404 — the same answer as a refusal to read, so existence is not disclosed.
     NotFound,
     /// A query parameter out of range: 400.
@@ -73,6 +76,11 @@ impl IntoResponse for AppError {
             // authz-axum's answers: 404 (as if missing) or 403 with a JSON body.
             AppError::Denied(denied) => JsonResponses::denied(&denied),
             AppError::NotFound => JsonResponses::not_found(),
+            AppError::Forbidden(why) => (
+                StatusCode::FORBIDDEN,
+                Json(json!({ "error": "forbidden", "reason": why })),
+            )
+                .into_response(),
             AppError::BadRequest(why) => {
                 (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
             }

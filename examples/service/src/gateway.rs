@@ -20,7 +20,8 @@
 //! The answer comes from the same policy as the service's own routes: the request-level
 //! [`rules`](crate::api::rules) for the method and path, then the resource rules of the
 //! resource the path names (`/repos/{id}/files/**`: `Repo::Read` to read, `Repo::Push` to
-//! write). 204 allowed; 401 when credentials are missing or do not verify (a guest refused by
+//! write; photos, datasets and grants as their routes decide). A service's token is refused
+//! wherever a user's resource rules decide. 204 allowed; 401 when credentials are missing or do not verify (a guest refused by
 //! a resource rule too: logging in may help); 403 otherwise — a resource the caller may not
 //! even read included, since a gateway passes on only 2xx, 401 and 403. A missing or malformed
 //! method or URI is refused (403), never allowed.
@@ -35,10 +36,11 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::api::{load_repo, rules};
-use crate::auth::Verified;
+use crate::auth::{Principal, Verified};
 use crate::error::AppError;
 use crate::model::{issues, Issue, IssuePermission, RepoPermission, User};
 use crate::App;
+use crate::{datasets, photos};
 
 /// The header carrying the original request's method.
 pub const ORIGINAL_METHOD: &str = "x-original-method";
@@ -50,6 +52,13 @@ pub const ORIGINAL_URI: &str = "x-original-uri";
 enum Target {
     Repo(i64, RepoPermission),
     Issue(i64, IssuePermission),
+    /// `Photo::Read`.
+    Photo(i64),
+    /// `Camera::ManageGrants`, of the camera or of the grant's camera.
+    Camera(i64),
+    Grant(i64),
+    /// `Dataset::Read`.
+    Dataset(i64),
 }
 
 /// `Ok(None)`: the path names no resource (the request level decides alone). `Err`: it is
@@ -83,6 +92,11 @@ fn target(method: &Method, path: &str) -> Result<Option<Target>, ()> {
             };
             Target::Issue(id, perm)
         }
+        ["photos", id_] if read => Target::Photo(id(id_)?),
+        ["cameras", id_, "grants"] if read || *method == Method::POST => Target::Camera(id(id_)?),
+        ["grants", id_] if *method == Method::DELETE => Target::Grant(id(id_)?),
+        ["datasets", id_] if read => Target::Dataset(id(id_)?),
+        ["photos" | "cameras" | "grants" | "datasets", _, ..] => return Err(()),
         _ => return Ok(None),
     }))
 }
@@ -95,7 +109,7 @@ fn refuse(status: StatusCode, why: &str) -> Response {
 pub async fn authorize(
     State(app): State<App>,
     Caller(claims): Caller<Verified>,
-    authorizer: Authorizer<User>,
+    authorizer: Authorizer<Principal>,
     headers: HeaderMap,
 ) -> Response {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
@@ -130,23 +144,40 @@ pub async fn authorize(
     };
     match decided {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(AppError::Denied(_) | AppError::NotFound) if guest => {
+        Err(AppError::Denied(_) | AppError::NotFound | AppError::Forbidden(_)) if guest => {
             refuse(StatusCode::UNAUTHORIZED, "authentication required")
         }
-        Err(AppError::Denied(_) | AppError::NotFound) => refuse(StatusCode::FORBIDDEN, "forbidden"),
+        Err(AppError::Denied(_) | AppError::NotFound | AppError::Forbidden(_)) => {
+            refuse(StatusCode::FORBIDDEN, "forbidden")
+        }
         Err(other) => other.into_response(),
     }
 }
 
-async fn check(app: &App, authorizer: Authorizer<User>, target: Target) -> Result<(), AppError> {
+async fn check(
+    app: &App,
+    authorizer: Authorizer<Principal>,
+    target: Target,
+) -> Result<(), AppError> {
+    let principal = authorizer.into_arc();
+    // Datasets are read by users and services; every other resource is a user's.
+    let user = || match &*principal {
+        Principal::User(user) => Ok::<std::sync::Arc<User>, AppError>(user.clone()),
+        Principal::Service(_) => Err(AppError::Forbidden("a resource of users")),
+    };
     match target {
+        Target::Dataset(id) => datasets::read_dataset(app, &principal, id).await.map(drop),
+        Target::Photo(id) => photos::read_photo(app, user()?, id).await.map(drop),
+        Target::Camera(id) => photos::managed_camera(app, &*user()?, id).await.map(drop),
+        Target::Grant(id) => photos::managed_grant(app, &*user()?, id).await.map(drop),
         Target::Repo(id, perm) => {
+            let user = user()?;
             let repo = load_repo(&app.db, id).await?;
-            authorizer.authz().authorize(perm, &repo)?;
+            Authz::new(&*user).authorize(perm, &repo)?;
             Ok(())
         }
         Target::Issue(id, perm) => {
-            let actor = authorizer.into_arc();
+            let actor = user()?;
             with_conn!(app.db, |conn| {
                 let issue: Issue = issues::table
                     .find(id)
@@ -190,6 +221,16 @@ mod tests {
         );
         assert_eq!(t(Method::GET, "/repos/x/files/a"), Err(()));
         assert_eq!(t(Method::POST, "/repos/7/files/a"), Err(()));
+        assert_eq!(t(Method::GET, "/photos/5"), Ok(Some(Target::Photo(5))));
+        assert_eq!(
+            t(Method::POST, "/cameras/1/grants"),
+            Ok(Some(Target::Camera(1)))
+        );
+        assert_eq!(t(Method::DELETE, "/grants/2"), Ok(Some(Target::Grant(2))));
+        assert_eq!(t(Method::GET, "/datasets/1"), Ok(Some(Target::Dataset(1))));
+        assert_eq!(t(Method::DELETE, "/photos/5"), Err(()));
+        assert_eq!(t(Method::GET, "/grants/2"), Err(()));
+        assert_eq!(t(Method::GET, "/photos"), Ok(None));
         assert_eq!(t(Method::GET, "/repos"), Ok(None));
         assert_eq!(t(Method::GET, "/me"), Ok(None));
     }

@@ -3,8 +3,10 @@
 //! 1. **authentication** (`auth`): a JWT (HS256) is verified — signature, algorithm, `exp`,
 //!    `nbf`, revocation — or the request ends with 401; nothing from an unverified token is
 //!    used; a request without a token is a guest;
-//! 2. **the actor** (`authz_axum::Authorizer<User>`): the user id of the verified token, with
-//!    the user's roles loaded from the role tables once per request (`auth::ServiceAuth`);
+//! 2. **the principal** (`authz_axum::Authorizer<auth::Principal>`, `auth::AsUser` on the
+//!    user routes): the subject of the verified token — a user with its roles and photo
+//!    grants, or a service with its dataset grants — loaded once per request
+//!    (`auth::ServiceAuth`);
 //! 3. **request level** (`api::rules`, `authz_axum::RequestPolicy`): every route's rule
 //!    (public, authenticated, a scope such as `repos:write`), declared in one place and checked
 //!    before any handler runs (401/403);
@@ -13,6 +15,9 @@
 //! 5. **query level**: `GET /repos` is `repos::table.authorized(&Authz::new(&actor), Repo::Read)`, paginated,
 //!    with a total `count()`;
 //! 6. **client level**: the actions each row permits, for a UI to show or hide buttons.
+//!
+//! Beside the code-hosting model, two more: geolocated photos visible through grants stored
+//! as data ([`photos`]), and datasets read by service principals ([`datasets`]).
 //!
 //! The database is an embedded SQLite by default and PostgreSQL when a URL is given; handlers
 //! are written once and compiled for both through [`with_conn!`].
@@ -66,12 +71,14 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod client;
+pub mod datasets;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod gateway;
 pub mod model;
 pub mod page;
+pub mod photos;
 
 pub use auth::Keys;
 pub use db::Db;

@@ -19,6 +19,8 @@ usage:
   authz-example-service token USER_ID [SCOPES] [TTL_SECS]
                                                   print a signed token; SCOPES comma-separated
                                                   (default: all), TTL_SECS default 3600
+  authz-example-service token service:ID [TTL_SECS]
+                                                  print a service's token (scope datasets:read)
 
 environment:
   DATABASE_URL      postgres://.. for PostgreSQL, sqlite:PATH for a SQLite file
@@ -42,6 +44,9 @@ fn main() -> ExitCode {
         ["matrix"] => {
             print!("{}", policy_document());
             Ok(())
+        }
+        ["token", service, rest @ ..] if service.starts_with("service:") && rest.len() <= 1 => {
+            service_token(service, rest)
         }
         ["token", user_id, rest @ ..] if rest.len() <= 2 => token(user_id, rest),
         ["help" | "--help" | "-h"] => {
@@ -116,7 +121,9 @@ fn serve(bind: &str) -> Result<(), String> {
          TOKEN=$(cargo run -q -p authz-example-service -- token 1 repos:read,repos:write)\n  \
          curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/repos\n\n\
          routes: GET /me, GET /repos?limit=&offset=, GET /repos/{{id}}, GET /repos/{{id}}/actions,\n        \
-         POST /repos/{{id}}/push, DELETE /repos/{{id}}, POST /issues/{{id}}/close"
+         POST /repos/{{id}}/push, DELETE /repos/{{id}}, POST /issues/{{id}}/close,\n        \
+         GET /photos?page=&per_page=, GET /photos/{{id}}, GET|POST /cameras/{{id}}/grants,\n        \
+         DELETE /grants/{{id}}, GET /datasets/{{id}} (services: token service:1)"
     );
     server.wait().map_err(|err| format!("server: {err}"))
 }
@@ -162,15 +169,38 @@ fn token(user_id: &str, rest: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+fn service_token(service: &str, rest: &[&str]) -> Result<(), String> {
+    let id: i64 = service
+        .trim_start_matches("service:")
+        .parse()
+        .map_err(|_| format!("service:ID needs an integer id, got `{service}`"))?;
+    let ttl: i64 = match rest.first() {
+        Some(ttl) => ttl
+            .parse()
+            .map_err(|_| format!("TTL_SECS must be an integer, got `{ttl}`"))?,
+        None => 3600,
+    };
+    let token = keys()?
+        .mint_service(id, ttl)
+        .map_err(|err| format!("cannot sign: {err}"))?;
+    println!("{token}");
+    Ok(())
+}
+
 /// The policy of every resource as Markdown, generated from the declarations: documentation
 /// that cannot drift from the code.
 fn policy_document() -> String {
     use authz_core::meta::ResourceMeta;
+    use authz_example_service::datasets::Dataset;
     use authz_example_service::model::{Issue, Org, Repo};
-    let resources: [&ResourceMeta; 3] = [
+    use authz_example_service::photos::{Camera, Photo};
+    let resources: [&ResourceMeta; 6] = [
         authz_core::policy::<Org>(),
         authz_core::policy::<Repo>(),
         authz_core::policy::<Issue>(),
+        authz_core::policy::<Camera>(),
+        authz_core::policy::<Photo>(),
+        authz_core::policy::<Dataset>(),
     ];
     let mut out = String::from("# Policy\n");
     for meta in resources {

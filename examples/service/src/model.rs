@@ -10,6 +10,8 @@ use authz_core::prelude::*;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::photos::PhotoGrant;
+
 diesel::table! {
     users (id) {
         id -> BigInt,
@@ -85,6 +87,10 @@ pub struct User {
     pub org_roles: RoleMap<Org>,
     #[actor(roles)]
     pub repo_roles: RoleMap<Repo>,
+    /// The photos this user may see beyond its own (`crate::photos`).
+    #[actor(grants)]
+    #[serde(skip)]
+    pub photo_grants: Grants<PhotoGrant>,
 }
 
 impl User {
@@ -200,10 +206,26 @@ ON CONFLICT DO NOTHING;
 
 /// The seeded users, for the demo and the tests: `(id, name, what they hold)`.
 pub const SEEDED_USERS: &[(i64, &str, &str)] = &[
-    (1, "alice", "Owner of org acme (maintains its repos)"),
-    (2, "bob", "Member of org acme (reads its repos)"),
-    (3, "carol", "Contributor on oss/lib"),
-    (4, "dave", "no role: an outsider"),
-    (5, "erin", "Reader on acme/secret"),
-    (6, "root", "is_admin"),
+    (
+        1,
+        "alice",
+        "Owner of org acme (maintains its repos); owns cameras 1, 2 and datasets 1, 2",
+    ),
+    (
+        2,
+        "bob",
+        "Member of org acme (reads its repos); a box on camera 1",
+    ),
+    (3, "carol", "Contributor on oss/lib; June 2024 on camera 2"),
+    (
+        4,
+        "dave",
+        "no role: an outsider; an expired grant on camera 2",
+    ),
+    (
+        5,
+        "erin",
+        "Reader on acme/secret; owns camera 3; lat >= 45.5 on camera 1",
+    ),
+    (6, "root", "is_admin (manages every camera's grants)"),
 ];

@@ -12,7 +12,6 @@
 //! - `GET /home/app.js`: the buttons' script (served, not inline, under a
 //!   `Content-Security-Policy` of `'self'`).
 
-use authz_axum::Authorizer;
 use authz_core::prelude::*;
 use authz_diesel::prelude::*;
 use axum::extract::State;
@@ -109,7 +108,7 @@ fn button(
 /// `GET /home`: the caller's repos with their action buttons.
 pub async fn home(
     State(app): State<App>,
-    authorizer: Authorizer<User>,
+    authorizer: crate::auth::AsUser,
 ) -> Result<Response, AppError> {
     let actor = authorizer.into_arc();
     let loaded = actor.clone();

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authz_example_service::auth::{Claims, Keys, ALL_SCOPES, REPOS_READ};
+use authz_example_service::auth::{Claims, Keys, Kind, ALL_SCOPES, REPOS_READ};
 use authz_example_service::cache::PrincipalCache;
 use authz_example_service::client::{self, Response};
 use authz_example_service::demo::{self, Tokens};
@@ -341,6 +341,7 @@ fn claims_that_do_not_authenticate_anyone() {
     // No scopes at all: authenticated (GET /me needs none), refused everywhere else.
     let claims = Claims {
         sub: "1".into(),
+        kind: Kind::User,
         exp: now + 60,
         nbf: None,
         iat: now,
