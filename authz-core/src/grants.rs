@@ -29,6 +29,9 @@ pub trait Grant: Sized + 'static {
     fn scope(&self) -> Option<<Self::Resource as Resource>::Permission> {
         self.scope_name()?.parse().ok()
     }
+    /// The grant with its scope set to `perm`, by name: how a grant row is written with a
+    /// permission value rather than a string (`PhotoGrant { .. }.with_scope(Photo::Read)`).
+    fn with_scope(self, perm: impl crate::Permission<Self::Resource>) -> Self;
 }
 
 /// A grant type with an anchor column: each grant names the resource (or the resource's
@@ -234,6 +237,36 @@ impl<T: ScopeName> ScopeName for Option<T> {
 #[inline(always)]
 pub fn unanchored<G: UnanchoredGrant>() -> bool {
     true
+}
+
+/// A scope field written from a permission's name: `String`, `Option<String>`, `Box<str>`.
+#[doc(hidden)]
+pub trait ScopeFromName {
+    fn from_name(name: &'static str) -> Self;
+}
+
+impl ScopeFromName for String {
+    fn from_name(name: &'static str) -> Self {
+        name.to_owned()
+    }
+}
+
+impl ScopeFromName for Box<str> {
+    fn from_name(name: &'static str) -> Self {
+        name.into()
+    }
+}
+
+impl ScopeFromName for &'static str {
+    fn from_name(name: &'static str) -> Self {
+        name
+    }
+}
+
+impl<T: ScopeFromName> ScopeFromName for Option<T> {
+    fn from_name(name: &'static str) -> Self {
+        Some(T::from_name(name))
+    }
 }
 
 /// The permission's name as stored in a scope column.

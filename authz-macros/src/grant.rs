@@ -231,6 +231,17 @@ pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
             fn grant_id(&self) -> ::std::string::String {
                 ::std::format!("{:?}", self.#id_name)
             }
+            fn with_scope(
+                mut self,
+                perm: impl ::authz_core::__private::Permission<#resource>,
+            ) -> Self {
+                self.#scope_name = <#scope_ty as #private::ScopeFromName>::from_name(
+                    ::authz_core::__private::PermissionEnum::name(
+                        ::authz_core::__private::Permission::<#resource>::permission(perm),
+                    ),
+                );
+                self
+            }
         }
     };
     match &anchor {

@@ -667,10 +667,8 @@ fn list_and_revoke_grants() {
     authz_tests::execute_script(&mut conn, SQLITE_SCHEMA).unwrap();
     let rows = vec![
         open_grant(1, 1, Some(3)),
-        PhotoGrant {
-            scope: Some("Locate".into()),
-            ..open_grant(2, 1, Some(3))
-        },
+        // A scope written from a permission value, not a string.
+        open_grant(2, 1, Some(3)).with_scope(Photo::Locate),
         open_grant(3, 2, Some(3)),
         open_grant(4, 2, None),
     ];
