@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use authz_benches::pg::bench_schema;
 use authz_benches::photos::{
     at, hand_read, hand_sql_filter, photos, Photo, Request, Viewer, FILL, SCHEMA,
 };
@@ -24,42 +25,11 @@ use criterion::{black_box, Criterion, SamplingMode};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const PAGE: i64 = 50;
-const BENCH_SCHEMA: &str = "authz_bench_grants";
 /// The viewer: 10 grants, among them a grant on every camera.
 const VIEWER: i64 = 2;
 
-/// Drops the bench's schema at the end, even when a benchmark panics.
-struct Tables(PgConnection);
-
-impl Drop for Tables {
-    fn drop(&mut self) {
-        let drop = format!("DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE");
-        if let Err(e) = diesel::sql_query(drop).execute(&mut self.0) {
-            eprintln!("postgres: could not drop schema {BENCH_SCHEMA}: {e}");
-        }
-    }
-}
-
 fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
-    let started = Instant::now();
-    let setup = [
-        format!("DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"),
-        format!("CREATE SCHEMA {BENCH_SCHEMA}"),
-        format!("SET search_path TO {BENCH_SCHEMA}"),
-    ];
-    for stmt in setup.iter().map(String::as_str).chain(
-        [SCHEMA, FILL]
-            .into_iter()
-            .flat_map(|sql| sql.split(';'))
-            .map(str::trim)
-            .filter(|s| !s.is_empty()),
-    ) {
-        diesel::sql_query(stmt).execute(conn)?;
-    }
-    eprintln!("postgres: tables filled in {:.1?}", started.elapsed());
-
     let viewer = Viewer {
         id: VIEWER,
         grants: authz_diesel::load_grants(conn, &VIEWER)?,
@@ -199,21 +169,17 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
 }
 
 fn main() {
-    let url = std::env::var("AUTHZ_BENCH_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-    let conn = match PgConnection::establish(&url) {
-        Ok(conn) => conn,
-        Err(e) => {
-            eprintln!("grants: skipped, cannot connect to PostgreSQL at {url}: {e}");
-            return;
-        }
+    let started = Instant::now();
+    let Some(mut schema) = bench_schema("grants", "authz_bench_grants", &[SCHEMA, FILL]) else {
+        return;
     };
-    let mut tables = Tables(conn);
+    eprintln!("postgres: tables filled in {:.1?}", started.elapsed());
     let mut c = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .configure_from_args();
-    run(&mut c, &mut tables.0).expect("postgres benchmark");
-    drop(tables);
+    run(&mut c, &mut schema.conn).expect("postgres benchmark");
+    drop(schema);
     c.final_summary();
 }

@@ -21,15 +21,13 @@
 use std::time::{Duration, Instant};
 
 use authz_benches::hosting::{org_roles, repo_roles, repos, Org, Repo, User, SCHEMA};
+use authz_benches::pg::{bench_schema, Explain};
 use authz_core::prelude::*;
 use authz_diesel::prelude::*;
 use criterion::{black_box, Criterion, SamplingMode};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::Text;
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// Rows per page.
 const PAGE: i64 = 50;
 
@@ -61,53 +59,8 @@ ANALYZE org_roles;
 ANALYZE repo_roles;
 ";
 
-/// `EXPLAIN (ANALYZE, BUFFERS)` in front of any query, loaded as lines of text.
-#[derive(QueryId)]
-struct Explain<Q>(Q);
-
-impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("EXPLAIN (ANALYZE, BUFFERS) ");
-        self.0.walk_ast(out.reborrow())
-    }
-}
-
-impl<Q> diesel::query_builder::Query for Explain<Q> {
-    type SqlType = Text;
-}
-
-impl<Q> RunQueryDsl<PgConnection> for Explain<Q> {}
-
-/// Drops the bench's schema at the end, even when a benchmark panics.
-struct Tables(PgConnection);
-
-impl Drop for Tables {
-    fn drop(&mut self) {
-        let drop = format!("DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE");
-        if let Err(e) = diesel::sql_query(drop).execute(&mut self.0) {
-            eprintln!("postgres: could not drop schema {BENCH_SCHEMA}: {e}");
-        }
-    }
-}
-
 fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     let started = Instant::now();
-    // A fresh schema first on the search path: the model's unqualified table names resolve
-    // to it for the rest of the session.
-    let setup = [
-        format!("DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"),
-        format!("CREATE SCHEMA {BENCH_SCHEMA}"),
-        format!("SET search_path TO {BENCH_SCHEMA}"),
-    ];
-    for stmt in setup.iter().map(String::as_str).chain(
-        [SCHEMA, FILL]
-            .into_iter()
-            .flat_map(|sql| sql.split(';'))
-            .map(str::trim)
-            .filter(|s| !s.is_empty()),
-    ) {
-        diesel::sql_query(stmt).execute(conn)?;
-    }
     let counts: Vec<i64> = TABLES
         .iter()
         .map(|t| {
@@ -297,21 +250,15 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
 }
 
 fn main() {
-    let url = std::env::var("AUTHZ_BENCH_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-    let conn = match PgConnection::establish(&url) {
-        Ok(conn) => conn,
-        Err(e) => {
-            eprintln!("roles_query: skipped, cannot connect to PostgreSQL at {url}: {e}");
-            return;
-        }
+    let Some(mut schema) = bench_schema("roles_query", BENCH_SCHEMA, &[SCHEMA, FILL]) else {
+        return;
     };
-    let mut tables = Tables(conn);
     let mut c = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .configure_from_args();
-    run(&mut c, &mut tables.0).expect("postgres benchmark");
-    drop(tables);
+    run(&mut c, &mut schema.conn).expect("postgres benchmark");
+    drop(schema);
     c.final_summary();
 }

@@ -11,6 +11,7 @@ use authz_core::prelude::*;
 use diesel::prelude::*;
 
 pub mod hosting;
+pub mod pg;
 pub mod photos;
 
 diesel::table! {

@@ -73,6 +73,45 @@ pub fn differential_cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// Checks `strategy`'s random worlds on SQLite and, when reachable, PostgreSQL: each schema is
+/// created once, then every world goes to `on_sqlite` and `on_pg`, which fill the tables and
+/// compare the decisions. `default_cases` worlds unless `AUTHZ_DIFF_CASES` says otherwise.
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+pub fn differential<S: proptest::strategy::Strategy>(
+    default_cases: u32,
+    schemas: (&str, &str),
+    strategy: S,
+    on_sqlite: impl Fn(
+        &mut SqliteConnection,
+        &S::Value,
+    ) -> Result<(), proptest::test_runner::TestCaseError>,
+    on_pg: impl Fn(&mut PgConnection, &S::Value) -> Result<(), proptest::test_runner::TestCaseError>,
+) {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::cell::RefCell;
+    let mut lite = sqlite();
+    execute_script(&mut lite, schemas.0).expect("SQLite schema");
+    let mut pg = postgres();
+    if let Some(pg) = pg.as_mut() {
+        execute_script(pg, schemas.1).expect("PostgreSQL schema");
+    }
+    let (lite, pg) = (RefCell::new(lite), RefCell::new(pg));
+    let mut runner = TestRunner::new(Config {
+        cases: differential_cases(default_cases),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |w| {
+            on_sqlite(&mut lite.borrow_mut(), &w)?;
+            if let Some(pg) = pg.borrow_mut().as_mut() {
+                on_pg(pg, &w)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// Runs each `;`-separated statement of `sql` (schema set-up).
 pub fn execute_script<C: Connection>(conn: &mut C, sql: &str) -> QueryResult<()> {
     for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {

@@ -3,14 +3,12 @@
 //! (`authorize_create_in_db`): 404 when the parent does not exist or is not readable, 403 when
 //! the rule refuses; both agree on random worlds on SQLite and PostgreSQL.
 
-use std::cell::RefCell;
-
 use authz_core::prelude::*;
 use authz_core::DenyReason;
 use authz_diesel::prelude::*;
 use diesel::prelude::*;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 diesel::table! {
     companies (id) {
@@ -286,24 +284,5 @@ check_world!(check_pg, PgConnection);
 
 #[test]
 fn create_decisions_agree_on_random_worlds() {
-    let sqlite = RefCell::new(setup_sqlite());
-    let mut pg = authz_tests::postgres();
-    if let Some(pg) = pg.as_mut() {
-        authz_tests::execute_script(pg, SCHEMA).unwrap();
-    }
-    let pg = RefCell::new(pg);
-    let mut runner = TestRunner::new(Config {
-        cases: authz_tests::differential_cases(128),
-        failure_persistence: None,
-        ..Config::default()
-    });
-    runner
-        .run(&world(), |w| {
-            check_sqlite(&mut sqlite.borrow_mut(), &w)?;
-            if let Some(pg) = pg.borrow_mut().as_mut() {
-                check_pg(pg, &w)?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    authz_tests::differential(128, (SCHEMA, SCHEMA), world(), check_sqlite, check_pg);
 }

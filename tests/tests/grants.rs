@@ -4,7 +4,6 @@
 //! (bounds on and around the photos, NULL bounds, ±180, -0.0, unknown scopes, NULL holders,
 //! dangling anchors, random `now`), on SQLite and PostgreSQL; listing and revoking grants.
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use authz_core::prelude::*;
@@ -13,7 +12,7 @@ use authz_diesel::{grants_on, list_grants, load_grants, revoke, revoke_id, Grant
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 diesel::table! {
     photos (id) {
@@ -614,11 +613,11 @@ fn grants_agree_with_sql_on_mysql() {
         return;
     };
     authz_tests::execute_script(&mut db.conn, MYSQL_SCHEMA).unwrap();
-    let conn = RefCell::new(db);
-    let mut runner = TestRunner::new(Config {
+    let conn = std::cell::RefCell::new(db);
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
         cases: authz_tests::differential_cases(64),
         failure_persistence: None,
-        ..Config::default()
+        ..proptest::test_runner::Config::default()
     });
     runner
         .run(&world(), |w| check_mysql(&mut conn.borrow_mut().conn, &w))
@@ -627,29 +626,14 @@ fn grants_agree_with_sql_on_mysql() {
 
 #[test]
 fn grants_agree_with_sql_on_random_worlds() {
-    let mut sqlite = authz_tests::sqlite();
-    authz_tests::execute_script(&mut sqlite, SQLITE_SCHEMA).unwrap();
-    let mut pg = authz_tests::postgres();
-    if let Some(pg) = pg.as_mut() {
-        authz_tests::execute_script(pg, PG_SCHEMA).unwrap();
-    }
-    let sqlite = RefCell::new(sqlite);
-    let pg = RefCell::new(pg);
     let cases = authz_tests::differential_cases(128);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    runner
-        .run(&world(), |w| {
-            check_sqlite(&mut sqlite.borrow_mut(), &w)?;
-            if let Some(pg) = pg.borrow_mut().as_mut() {
-                check_pg(pg, &w)?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    authz_tests::differential(
+        128,
+        (SQLITE_SCHEMA, PG_SCHEMA),
+        world(),
+        check_sqlite,
+        check_pg,
+    );
     let granted = GRANTED.load(Ordering::Relaxed);
     eprintln!("grants: {granted} photos readable through a grant alone in {cases} worlds");
     assert!(

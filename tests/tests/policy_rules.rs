@@ -3,14 +3,12 @@
 //! metadata, and that the SQL filter, `authorize_by_id` and the permission bits decide the same
 //! on random worlds, on SQLite and PostgreSQL.
 
-use std::cell::RefCell;
-
 use authz_core::prelude::*;
 use authz_core::ParentMap;
 use authz_diesel::prelude::*;
 use diesel::prelude::*;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 diesel::table! {
     teams (id) {
@@ -460,27 +458,5 @@ check_world!(check_pg, PgConnection, "PostgreSQL");
 
 #[test]
 fn prohibitions_and_rules_agree_with_sql_on_random_worlds() {
-    let mut sqlite = authz_tests::sqlite();
-    authz_tests::execute_script(&mut sqlite, SCHEMA).unwrap();
-    let mut pg = authz_tests::postgres();
-    if let Some(pg) = pg.as_mut() {
-        authz_tests::execute_script(pg, SCHEMA).unwrap();
-    }
-    let sqlite = RefCell::new(sqlite);
-    let pg = RefCell::new(pg);
-    let cases = authz_tests::differential_cases(128);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    runner
-        .run(&world(), |w| {
-            check_sqlite(&mut sqlite.borrow_mut(), &w)?;
-            if let Some(pg) = pg.borrow_mut().as_mut() {
-                check_pg(pg, &w)?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    authz_tests::differential(128, (SCHEMA, SCHEMA), world(), check_sqlite, check_pg);
 }
