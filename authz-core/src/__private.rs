@@ -215,7 +215,9 @@ where
     let Some(id) = fk.foreign_key() else {
         return false;
     };
-    let env = env.for_resource::<P>();
+    let Some(env) = env.for_resource::<P>().up() else {
+        return false;
+    };
     P::stored_roles(env.actor, id).grants(role)
         || (P::ROLE_NEEDS_ROW
             && env
@@ -236,10 +238,14 @@ where
     let Some(id) = fk.foreign_key() else {
         return true;
     };
-    match (env.parents.get::<P>(id), P::READ) {
-        (None, _) => false,
-        (Some(parent), Some(read)) => parent.check(env.for_resource::<P>(), read),
-        (Some(_), None) => true,
+    match (
+        env.parents.get::<P>(id),
+        P::READ,
+        env.for_resource::<P>().up(),
+    ) {
+        (Some(parent), Some(read), Some(env)) => parent.check(env, read),
+        (Some(_), None, _) => true,
+        _ => false,
     }
 }
 
@@ -251,9 +257,12 @@ where
     K: ForeignKey<P::Id> + ?Sized,
     Q: Permission<P>,
 {
-    match fk.foreign_key().and_then(|id| env.parents.get::<P>(id)) {
-        Some(parent) => parent.check(env.for_resource::<P>(), perm.permission()),
-        None => false,
+    match (
+        fk.foreign_key().and_then(|id| env.parents.get::<P>(id)),
+        env.for_resource::<P>().up(),
+    ) {
+        (Some(parent), Some(env)) => parent.check(env, perm.permission()),
+        _ => false,
     }
 }
 

@@ -112,11 +112,7 @@ impl<'a, A: Actor, C, P: AsParents + ?Sized> Authz<'a, A, C, P> {
     where
         R: Resource<Actor = A> + ReadsContext<C>,
     {
-        Env {
-            actor: self.actor,
-            ctx: R::context(self.ctx),
-            parents: self.parents.as_parents(),
-        }
+        Env::new(self.actor, R::context(self.ctx), self.parents.as_parents())
     }
 
     /// Whether the actor may do `perm` on `resource`. Allocation-free: the condition written in

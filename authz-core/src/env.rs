@@ -13,7 +13,14 @@ pub struct Env<'a, A: ?Sized, C: ?Sized> {
     pub ctx: &'a C,
     /// The parent rows that `repo.allows(..)` and parent roles read.
     pub parents: &'a dyn Parents,
+    /// Parents walked through to reach this check: a chain longer than [`MAX_PARENT_HOPS`]
+    /// (cyclic parent data, a folder in itself) is refused rather than followed.
+    hops: u32,
 }
+
+/// The longest chain of parents a check follows (`folder.allows(Read)` through folders in
+/// folders); a longer one, or a cycle in the data, decides `false`.
+pub const MAX_PARENT_HOPS: u32 = 128;
 
 impl<'a, A: ?Sized, C: ?Sized> Env<'a, A, C> {
     /// The same actor and parents, with the context as resource `R` sees it.
@@ -26,6 +33,28 @@ impl<'a, A: ?Sized, C: ?Sized> Env<'a, A, C> {
             actor: self.actor,
             ctx: R::context(self.ctx),
             parents: self.parents,
+            hops: self.hops,
+        }
+    }
+
+    /// The environment of a check on a parent of this resource: one hop further, or `None`
+    /// past [`MAX_PARENT_HOPS`].
+    #[inline(always)]
+    pub fn up(self) -> Option<Self> {
+        (self.hops < MAX_PARENT_HOPS).then_some(Env {
+            hops: self.hops + 1,
+            ..self
+        })
+    }
+
+    /// The environment of a top-level check.
+    #[inline(always)]
+    pub fn new(actor: &'a A, ctx: &'a C, parents: &'a dyn Parents) -> Self {
+        Env {
+            actor,
+            ctx,
+            parents,
+            hops: 0,
         }
     }
 }

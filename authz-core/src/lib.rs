@@ -59,7 +59,9 @@ pub use audit::TARGET as AUDIT_TARGET;
 pub use authorized::Authorized;
 pub use authz::Authz;
 pub use denied::{Denied, DenyReason, UnknownPermission, UnknownRole};
-pub use env::{CreateUnder, Env, ParentRows, ReadsContext, ReadsParents, RoleRows};
+pub use env::{
+    CreateUnder, Env, ParentRows, ReadsContext, ReadsParents, RoleRows, MAX_PARENT_HOPS,
+};
 pub use explain::{Explain, ExplainNode, Explanation, NodeKind};
 pub use fields::{FieldEnum, FieldSet, FieldSetIter, HasFields, Patch, WrittenFields};
 pub use grants::{AnchoredGrant, Grant, Grants, HoldsGrants, UnanchoredGrant};

@@ -63,6 +63,9 @@ impl Parents for NoParents {
 #[derive(Default)]
 pub struct ParentMap {
     maps: Vec<(TypeId, Box<dyn ErasedMap>)>,
+    /// The ids a load has asked for, per type: loading cyclic parent data stops where it
+    /// began.
+    requested: Vec<(TypeId, Box<dyn Any + Send + Sync>)>,
 }
 
 impl ParentMap {
@@ -93,6 +96,31 @@ impl ParentMap {
     /// Whether a resource of type `R` with id `id` is present.
     pub fn contains<R: Keyed>(&self, id: &R::Id) -> bool {
         self.get::<R>(id).is_some()
+    }
+
+    /// Whether a load should fetch the parent of type `R` with id `id`: not held, and not
+    /// asked for yet by this load (cyclic parent data terminates). Marks it asked for.
+    #[doc(hidden)]
+    pub fn request<R: Keyed>(&mut self, id: &R::Id) -> bool {
+        if self.contains::<R>(id) {
+            return false;
+        }
+        let ty = TypeId::of::<R>();
+        let index = match self.requested.iter().position(|(t, _)| *t == ty) {
+            Some(index) => index,
+            None => {
+                self.requested
+                    .push((ty, Box::new(std::collections::HashSet::<R::Id>::new())));
+                self.requested.len() - 1
+            }
+        };
+        match self.requested[index]
+            .1
+            .downcast_mut::<std::collections::HashSet<R::Id>>()
+        {
+            Some(set) => set.insert(id.clone()),
+            None => unreachable!("requested set of the wrong type"),
+        }
     }
 
     /// How many resources of type `R` are held.

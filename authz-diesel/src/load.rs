@@ -2,8 +2,6 @@
 //! stored roles, and the parent rows that rules read. The queries are generated (they name
 //! the tables); the algorithms are here.
 
-use std::collections::HashSet;
-
 use authz_core::{Keyed, ParentMap, RoleMap};
 use diesel::connection::LoadConnection;
 use diesel::QueryResult;
@@ -43,12 +41,13 @@ pub(crate) fn role_map<R: authz_core::RoleHolder>(rows: Vec<(R::Id, String)>) ->
 pub fn missing_parent_ids<T: Keyed, I>(
     items: &[I],
     fk: impl Fn(&I) -> Option<&T::Id>,
-    into: &ParentMap,
+    into: &mut ParentMap,
 ) -> Vec<T::Id> {
-    let mut seen = HashSet::new();
     let mut ids = Vec::new();
     for id in items.iter().filter_map(&fk) {
-        if !into.contains::<T>(id) && seen.insert(id) {
+        // Not held and not asked for before: each id is fetched once, so cyclic parent data
+        // (a folder in itself) terminates.
+        if into.request::<T>(id) {
             ids.push(id.clone());
         }
     }
