@@ -201,11 +201,23 @@ impl<R: Resource> Explanation<R> {
             .map(|n| n.text)
     }
 
-    /// The conditions (leaves) that evaluated to false: for a refusal, what the actor lacks.
+    /// The conditions (leaves) that evaluated to false, and the deny rules that applied: for a
+    /// refusal, what the actor lacks or what refused it (a `Prohibition` node, whose text is its
+    /// condition).
     pub fn failed_conditions(&self) -> impl Iterator<Item = &ExplainNode> {
-        self.root
-            .walk()
-            .filter(|n| n.kind == NodeKind::Condition && !n.value)
+        // The parts of a deny rule are not the actor's shortfall: its node stands for them.
+        let mut stack = vec![&self.root];
+        core::iter::from_fn(move || {
+            while let Some(node) = stack.pop() {
+                match node.kind {
+                    NodeKind::Prohibition if !node.value => return Some(node),
+                    NodeKind::Prohibition => {}
+                    NodeKind::Condition if !node.value => return Some(node),
+                    _ => stack.extend(node.children.iter().rev()),
+                }
+            }
+            None
+        })
     }
 
     /// The conditions (leaves) that evaluated to true.

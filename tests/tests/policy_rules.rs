@@ -234,6 +234,12 @@ fn explain_names_the_prohibition_that_refused() {
         .explain(Doc::Update, &locked);
     assert!(!why.allowed());
     assert_eq!(why.prohibited_by(), Some("self.locked && !actor.is_admin"));
+    // What a UI shows as the reason: the prohibition, not the conditions it is made of.
+    let failed: Vec<&str> = why.failed_conditions().map(|n| n.text).collect();
+    assert_eq!(
+        failed,
+        ["team.role(Writer)", "self.locked && !actor.is_admin"]
+    );
     assert_eq!(
         why.to_string(),
         "\
