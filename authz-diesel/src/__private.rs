@@ -5,7 +5,7 @@ pub use crate::async_query::{
     AsyncById, AsyncGrantRows, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
 };
 pub use crate::grants::{
-    non_null, AnchoredGrantRows, GrantExists, GrantRows, GrantSelection, Outer,
+    non_null, AnchoredGrantRows, GrantCol, GrantExists, GrantRows, GrantSelection, Outer,
 };
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
 pub use crate::query::CreateQuery;

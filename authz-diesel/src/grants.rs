@@ -60,8 +60,10 @@ impl<T: QuerySource, W: SelectableExpression<QS>, QS, DB: Backend> SelectableExp
 {
 }
 
-impl<T: QuerySource, W, GB, DB: Backend> ValidGrouping<GB> for GrantExists<'_, T, W, DB> {
-    type IsAggregate = is_aggregate::Never;
+impl<T: QuerySource, W: ValidGrouping<GB>, GB, DB: Backend> ValidGrouping<GB>
+    for GrantExists<'_, T, W, DB>
+{
+    type IsAggregate = W::IsAggregate;
 }
 
 impl<T: QuerySource, W, DB: Backend> QueryId for GrantExists<'_, T, W, DB> {
@@ -82,10 +84,45 @@ where
             "EXISTS (SELECT 1 FROM "
         });
         self.from.walk_ast(out.reborrow())?;
+        out.push_sql(" AS ");
+        out.push_identifier(GRANT_ALIAS)?;
         out.push_sql(" WHERE ");
         self.filter.walk_ast(out.reborrow())?;
         out.push_sql(")");
         Ok(())
+    }
+}
+
+/// The alias of the grant table inside its subquery, so that the outer row's columns are
+/// never read as the grant row's, even when both live in one table.
+pub const GRANT_ALIAS: &str = "__authz_g";
+
+/// A column of the grant table inside its subquery, written against [`GRANT_ALIAS`].
+#[derive(Clone, Copy, Debug)]
+pub struct GrantCol<C>(pub C);
+
+impl<C: diesel::Column> Expression for GrantCol<C> {
+    type SqlType = <C as Expression>::SqlType;
+}
+
+impl<C, QS> AppearsOnTable<QS> for GrantCol<C> where Self: Expression {}
+
+impl<C, QS> SelectableExpression<QS> for GrantCol<C> where Self: Expression {}
+
+impl<C, GB> ValidGrouping<GB> for GrantCol<C> {
+    type IsAggregate = is_aggregate::No;
+}
+
+impl<C> QueryId for GrantCol<C> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<C: diesel::Column, DB: Backend> QueryFragment<DB> for GrantCol<C> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_identifier(GRANT_ALIAS)?;
+        out.push_sql(".");
+        out.push_identifier(C::NAME)
     }
 }
 

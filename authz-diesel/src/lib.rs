@@ -31,8 +31,8 @@ pub mod __private;
 pub use actions::{PermissionBits, PermittedActions};
 pub use filter::{BoxedFilter, Filter, SqlConst};
 pub use grants::{
-    grants_on, list_grants, load_grants, revoke, revoke_id, AnchoredGrantRows, GrantExists,
-    GrantRows, GrantSelection, NonNull, Outer,
+    grants_on, list_grants, load_grants, revoke, revoke_id, AnchoredGrantRows, GrantRows,
+    GrantSelection,
 };
 pub use load::{load_parents, load_relation, load_roles};
 pub use query::{AuthorizedDsl, AuthzQuery, CreateQuery};

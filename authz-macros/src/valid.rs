@@ -274,6 +274,56 @@ fn check_roles(cx: &mut Ctxt, res: &Resource<'_>) {
     }
 }
 
+/// Checks that only hold once `rule(..)`s are inlined (`rules::resolve`): a `#[role]` rule must
+/// not read this resource's own roles (`role(Editor)` through a rule would recurse), and a
+/// `grant(..)` must not sit inside another's condition. Reported at the `rule(..)` use's rule.
+pub fn check_inlined(cx: &mut Ctxt, res: &Resource<'_>) {
+    if res.rules.is_empty() {
+        return;
+    }
+    for d in &res.derived_roles {
+        let mut own = None;
+        d.cond.walk(&mut |c| {
+            if let Cond::Role { role } = c {
+                own.get_or_insert(role.clone());
+            }
+        });
+        if let Some(role) = own {
+            cx.error_spanned(
+                &d.role,
+                format_args!(
+                    "the `#[role({})]` rule reads this resource's own role `{role}` through `rule(..)`; a `#[role]` rule cannot read its own resource's roles: state the implication in `#[roles(..)]`",
+                    d.role
+                ),
+            );
+        }
+    }
+    let mut reported: Vec<String> = Vec::new();
+    for p in &res.permissions {
+        p.decision.walk(&mut |c| {
+            if let Cond::Grant(g) = c {
+                let mut inner = None;
+                g.cond.walk(&mut |c| {
+                    if let Cond::Grant(inner_g) = c {
+                        inner.get_or_insert(inner_g.span);
+                    }
+                });
+                if let Some(span) = inner.filter(|s| {
+                    let key = format!("{s:?}");
+                    let new = !reported.contains(&key);
+                    reported.push(key);
+                    new
+                }) {
+                    cx.error_at(
+                        span,
+                        "`grant(..)` inside the condition of another `grant(..)` (through `rule(..)`); write them side by side: `grant(A, ..) && grant(B, ..)`",
+                    );
+                }
+            }
+        });
+    }
+}
+
 /// Whether holding `from` grants `to` through the implications `pairs`.
 fn grants(pairs: &[(Ident, Ident)], from: &Ident, to: &Ident) -> bool {
     let mut reached = vec![from];

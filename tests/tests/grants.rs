@@ -51,7 +51,7 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(photos, photo_grants, export_grants);
+diesel::allow_tables_to_appear_in_same_query!(photos, photo_grants, export_grants, items);
 
 const SQLITE_SCHEMA: &str = "
 CREATE TEMP TABLE photos (id BIGINT PRIMARY KEY NOT NULL, owner_id BIGINT NOT NULL, camera_id BIGINT,
@@ -74,19 +74,20 @@ CREATE TEMP TABLE export_grants (id BIGINT PRIMARY KEY NOT NULL, user_id BIGINT 
     valid_until TIMESTAMP NOT NULL)";
 
 /// MySQL: `DATETIME` (its `TIMESTAMP` is zone-converted and ends in 2038), and a scope that
-/// compares byte by byte (`utf8mb4_bin`): with the default case-insensitive collation a stored
-/// `read` would match the permission `Read` in SQL but not in memory.
+/// compares byte by byte without padding (`utf8mb4_nopad_bin`): with the default
+/// case-insensitive collation a stored `read` would match the permission `Read` in SQL but not in
+/// memory, and with `utf8mb4_bin` a stored `Read ` would.
 #[cfg(feature = "mysql")]
 const MYSQL_SCHEMA: &str = "
 CREATE TABLE photos (id BIGINT PRIMARY KEY NOT NULL, owner_id BIGINT NOT NULL, camera_id BIGINT,
     lat DOUBLE NOT NULL, lng DOUBLE NOT NULL, taken_at DATETIME NOT NULL, hidden BOOLEAN NOT NULL);
 CREATE TABLE photo_grants (id BIGINT PRIMARY KEY NOT NULL, user_id BIGINT,
-    scope VARCHAR(64) COLLATE utf8mb4_bin, camera_id BIGINT,
+    scope VARCHAR(64) COLLATE utf8mb4_nopad_bin, camera_id BIGINT,
     min_lat DOUBLE, max_lat DOUBLE, min_lng DOUBLE, max_lng DOUBLE,
     taken_from DATETIME, taken_until DATETIME, valid_until DATETIME,
     INDEX photo_grants_holder (user_id, scope, camera_id));
 CREATE TABLE export_grants (id BIGINT PRIMARY KEY NOT NULL, user_id BIGINT NOT NULL,
-    scope VARCHAR(64) COLLATE utf8mb4_bin NOT NULL, valid_until DATETIME NOT NULL)";
+    scope VARCHAR(64) COLLATE utf8mb4_nopad_bin NOT NULL, valid_until DATETIME NOT NULL)";
 
 #[derive(Actor, Debug, Clone, Default)]
 pub struct User {
@@ -400,6 +401,7 @@ fn world() -> impl Strategy<Value = World> {
         Some("Locate"),
         Some("Export"),
         Some("read"),
+        Some("Read "),
         Some("Nope"),
         None,
     ]);
@@ -723,11 +725,11 @@ fn grant_sql_is_a_correlated_exists_with_bound_values() {
         .select(photos::id);
     let sql = diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string();
     assert!(
-        sql.contains("EXISTS (SELECT 1 FROM \"photo_grants\" WHERE"),
+        sql.contains("EXISTS (SELECT 1 FROM \"photo_grants\" AS \"__authz_g\" WHERE"),
         "{sql}"
     );
     assert!(
-        sql.contains("\"photo_grants\".\"camera_id\" = \"photos\".\"camera_id\""),
+        sql.contains("\"__authz_g\".\"camera_id\" = \"photos\".\"camera_id\""),
         "{sql}"
     );
     assert!(!sql.contains("'Read'"), "scope bound, not spliced: {sql}");
@@ -798,4 +800,76 @@ fn postgres_looks_grants_up_through_the_holder_index() {
     let plan = plan.join("\n");
     assert!(plan.contains("photo_grants_holder"), "{plan}");
     assert!(!plan.contains("Seq Scan on photo_grants"), "{plan}");
+}
+
+diesel::table! {
+    items (id) {
+        id -> BigInt,
+        holder_id -> Nullable<BigInt>,
+        scope -> Nullable<Text>,
+        folder_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+    }
+}
+
+#[derive(Actor, Debug, Default)]
+pub struct Holder {
+    pub id: i64,
+    #[actor(grants)]
+    pub grants: Grants<ItemGrant>,
+}
+
+/// Rows that are both grants and resources: the subquery reads the grant row under its alias,
+/// the outer row under the table's name.
+#[derive(Grant, Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = items)]
+#[grant(table = items, resource = Item, holder = holder_id, scope = scope, anchor = parent_id)]
+pub struct ItemGrant {
+    pub id: i64,
+    pub holder_id: Option<i64>,
+    pub scope: Option<String>,
+    pub folder_id: i64,
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Resource, Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = items)]
+#[resource(table = items, actor = Holder)]
+#[permission(Read, if = grant(ItemGrant, Read, on = self.folder_id))]
+pub struct Item {
+    pub id: i64,
+    pub holder_id: Option<i64>,
+    pub scope: Option<String>,
+    pub folder_id: i64,
+    pub parent_id: Option<i64>,
+}
+
+#[test]
+fn a_grant_table_that_is_the_resource_table() {
+    let mut conn = authz_tests::sqlite();
+    authz_tests::execute_script(
+        &mut conn,
+        "CREATE TABLE items (id BIGINT PRIMARY KEY NOT NULL, holder_id BIGINT, scope TEXT,
+             folder_id BIGINT NOT NULL, parent_id BIGINT);
+         INSERT INTO items VALUES (1, 1, 'Read', 5, 5), (2, NULL, NULL, 6, 8), (3, NULL, NULL, 5, NULL)",
+    )
+    .unwrap();
+    let holder = Holder {
+        id: 1,
+        grants: load_grants(&mut conn, &1).unwrap(),
+    };
+    let all: Vec<Item> = items::table.order(items::id).load(&mut conn).unwrap();
+    let memory: Vec<i64> = all
+        .iter()
+        .filter(|i| is_allowed(&holder, Item::Read, *i))
+        .map(|i| i.id)
+        .collect();
+    let sql: Vec<i64> = items::table
+        .authorized(&Authz::new(&holder), Item::Read)
+        .select(items::id)
+        .order(items::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(memory, [1, 3]);
+    assert_eq!(sql, memory);
 }

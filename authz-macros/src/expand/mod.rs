@@ -33,6 +33,9 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     valid::check(&mut cx, &res);
     crate::rules::resolve(&mut res);
     crate::rules::check_depth(&mut cx, &res);
+    // What `rule(..)` brings in is checked once inlined: a `#[role]` rule reading its own
+    // resource's roles, a `grant(..)` inside another's condition.
+    valid::check_inlined(&mut cx, &res);
     let sound = !cx.has_errors();
     let mut out = expand(&res, sound);
     out.extend(fields::expand(&res));

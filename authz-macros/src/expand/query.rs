@@ -188,7 +188,11 @@ fn create_impl(
                     let __ids: ::core::option::Option<#d::BoxedQuery<'__a, $db>> =
                         match <#target as ::authz_core::__private::Resource>::READ {
                             ::core::option::Option::Some(__read) => {
-                                <#target as #d::Subqueries<$db>>::permitted_ids(actor, ctx, __read)
+                                <#target as #d::Subqueries<$db>>::permitted_ids(
+                                    actor,
+                                    <#target as ::authz_core::__private::ReadsContext<#context>>::context(ctx),
+                                    __read,
+                                )
                             }
                             ::core::option::Option::None => ::core::option::Option::Some(::std::boxed::Box::new(
                                 <#target as #d::TableResource>::TABLE.select(<#target as #d::KeyedTable>::ID),

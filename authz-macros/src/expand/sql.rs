@@ -66,7 +66,7 @@ impl Lowering<'_, '_> {
         if f.root == Root::Grant {
             let module = &self.grant;
             let field = &f.field;
-            return quote_spanned!(f.field.span()=> #module::#field);
+            return quote_spanned!(f.field.span()=> ::authz_diesel::__private::GrantCol(#module::#field));
         }
         let table = self.table;
         let mut column = self
@@ -145,9 +145,10 @@ impl Lowering<'_, '_> {
         let anchor = match &g.on {
             Some(f) => {
                 let outer = inner.value_column(f);
+                let anchor = quote!(::authz_diesel::__private::GrantCol(#module::__authz_anchor));
                 let cond = quote! {
-                    #module::__authz_anchor.is_null()
-                        .or(::authz_diesel::__private::non_null(#module::__authz_anchor).eq(#outer))
+                    #anchor.is_null()
+                        .or(::authz_diesel::__private::non_null(#anchor).eq(#outer))
                 };
                 quote!(Filter::expr(#cond))
             }
@@ -164,11 +165,11 @@ impl Lowering<'_, '_> {
         quote_spanned! {g.span=> {
             let __authz_inner: Filter<'_, #module::__authz_Table, $db> =
                 Filter::expr(
-                    ::authz_diesel::__private::non_null(#module::__authz_holder)
+                    ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_holder))
                         .eq(::authz_diesel::__private::Actor::actor_id(actor)),
                 )
                 .and(Filter::expr(
-                    ::authz_diesel::__private::non_null(#module::__authz_scope)
+                    ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_scope))
                         .eq(::authz_core::__private::scope_of(#perm_enum::#scope)),
                 ))
                 .and(#anchor)
@@ -326,11 +327,16 @@ impl Lowering<'_, '_> {
                     Cond::ParentRole { role, .. } => {
                         let role_enum =
                             crate::naming::sibling(&rel.target, crate::naming::role_enum);
-                        quote!(<#target as ::authz_diesel::__private::RoleSubqueries<$db>>::role_ids(actor, ctx, #role_enum::#role))
+                        quote!(<#target as ::authz_diesel::__private::RoleSubqueries<$db>>::role_ids(
+                            actor,
+                            <#target as ::authz_core::__private::ReadsContext<_>>::context(ctx),
+                            #role_enum::#role,
+                        ))
                     }
                     Cond::Allows { perm, .. } => quote! {
                         <#target as ::authz_diesel::__private::Subqueries<$db>>::permitted_ids(
-                            actor, ctx,
+                            actor,
+                            <#target as ::authz_core::__private::ReadsContext<_>>::context(ctx),
                             ::authz_core::__private::Permission::<#target>::permission(#target::#perm),
                         )
                     },

@@ -1,0 +1,21 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub struct User {
+    pub id: i64,
+    #[actor(roles)]
+    pub docs: RoleMap<Doc>,
+}
+
+#[derive(Resource)]
+#[resource(actor = User)]
+#[roles(Owner > Editor)]
+#[rule(editor_rule, if = role(Editor) || self.open)]
+#[role(Editor, if = rule(editor_rule))]
+#[permission(Read, if = role(Editor))]
+pub struct Doc {
+    pub id: i64,
+    pub open: bool,
+}
+
+fn main() {}
