@@ -1,5 +1,6 @@
 //! What generated code calls. Not a public API: no stability promise.
 
+pub use crate::condition::{arith_compare, ArithCmp, ArithTerm, PrefixDialect, PrefixMatch};
 pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantExists, GrantRows, GrantSelection, Outer,
 };

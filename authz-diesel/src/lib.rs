@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod actions;
+mod condition;
 mod filter;
 mod grants;
 mod load;
