@@ -33,6 +33,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    doc_grants (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        scope -> Text,
+        lo -> Nullable<BigInt>,
+        span -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(docs, doc_grants);
+
+const GRANTS_SCHEMA: &str = "CREATE TEMP TABLE doc_grants (id BIGINT PRIMARY KEY NOT NULL,
+    user_id BIGINT NOT NULL, scope TEXT NOT NULL, lo BIGINT, span BIGINT NOT NULL)";
+
 const SQLITE_SCHEMA: &str = "CREATE TABLE docs (
     id BIGINT PRIMARY KEY NOT NULL, a BIGINT NOT NULL, b BIGINT NOT NULL,
     n INTEGER NOT NULL, m INTEGER NOT NULL, oa BIGINT, \"on\" INTEGER,
@@ -60,6 +75,20 @@ pub struct Member {
     pub teams: Vec<i64>,
     pub profile: Profile,
     pub manager: Option<Profile>,
+    #[actor(grants)]
+    pub grants: Grants<DocGrant>,
+}
+
+/// A grant whose constraint computes with its own integer columns.
+#[derive(Grant, Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = doc_grants, treat_none_as_default_value = false)]
+#[grant(table = doc_grants, resource = Doc, holder = user_id, scope = scope)]
+pub struct DocGrant {
+    pub id: i64,
+    pub user_id: i64,
+    pub scope: String,
+    pub lo: Option<i64>,
+    pub span: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +162,9 @@ pub struct Req {
 #[permission(NestedArith, if = ctx.consent.inner.code + 1 > self.n)]
 #[permission(NestedFlag, if = ctx.plain.flag && self.path.starts_with(&ctx.consent.region))]
 #[permission(NestedActor, if = actor.profile.level == self.n || actor.manager.region == self.opath)]
+// arithmetic over grant columns and the outer row
+#[permission(GrantArith, if = grant(DocGrant, GrantArith, |g| g.lo + g.span >= self.a && self.b - g.span < ctx.now))]
+#[permission(NotGrantArith, if = grant(DocGrant, NotGrantArith, |g| !(self.a - g.lo <= g.span)))]
 #[permission(NestedPresence, if = actor.manager.region.is_some() && ctx.consent.inner.code.is_none())]
 pub struct Doc {
     pub id: i64,
@@ -236,6 +268,17 @@ fn consent() -> impl Strategy<Value = Consent> {
         })
 }
 
+fn grant() -> impl Strategy<Value = DocGrant> {
+    let scope = prop::sample::select(vec!["GrantArith", "NotGrantArith", "Read"]);
+    (ids(), scope, prop::option::of(big()), big()).prop_map(|(user_id, scope, lo, span)| DocGrant {
+        id: 0,
+        user_id,
+        scope: scope.to_owned(),
+        lo,
+        span,
+    })
+}
+
 fn world() -> impl Strategy<Value = World> {
     let profile = || {
         (prop::option::of(text()), small()).prop_map(|(region, level)| Profile { region, level })
@@ -245,14 +288,21 @@ fn world() -> impl Strategy<Value = World> {
         prop::collection::vec(ids(), 0..3),
         profile(),
         prop::option::of(profile()),
+        prop::collection::vec(grant(), 0..4),
     )
-        .prop_map(|((id, limit, home), teams, profile, manager)| Member {
-            id,
-            limit,
-            home,
-            teams,
-            profile,
-            manager,
+        .prop_map(|((id, limit, home), teams, profile, manager, mut grants)| {
+            for (i, g) in grants.iter_mut().enumerate() {
+                g.id = i as i64 + 1;
+            }
+            Member {
+                id,
+                limit,
+                home,
+                teams,
+                profile,
+                manager,
+                grants: Grants::new(grants),
+            }
         });
     let ctx = (
         (
@@ -313,6 +363,13 @@ macro_rules! check_world {
             let backend = $backend;
             let db = |e: diesel::result::Error| TestCaseError::fail(format!("{backend}: {e}"));
             diesel::delete(docs::table).execute(conn).map_err(db)?;
+            diesel::delete(doc_grants::table)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(doc_grants::table)
+                .values(w.actor.grants.iter().cloned().collect::<Vec<_>>())
+                .execute(conn)
+                .map_err(db)?;
             diesel::insert_into(docs::table)
                 .values(&w.rows)
                 .execute(conn)
@@ -377,9 +434,11 @@ check_world!(check_postgres, PgConnection, "PostgreSQL");
 fn new_condition_forms_agree_in_memory_and_in_sql() {
     let mut sqlite = authz_tests::sqlite();
     authz_tests::execute_script(&mut sqlite, SQLITE_SCHEMA).unwrap();
+    authz_tests::execute_script(&mut sqlite, GRANTS_SCHEMA).unwrap();
     let mut pg = authz_tests::postgres();
     if let Some(pg) = pg.as_mut() {
         authz_tests::execute_script(pg, PG_SCHEMA).unwrap();
+        authz_tests::execute_script(pg, GRANTS_SCHEMA).unwrap();
     }
     let sqlite = RefCell::new(sqlite);
     let pg = RefCell::new(pg);
