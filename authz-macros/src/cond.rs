@@ -473,6 +473,14 @@ fn parse_expr(cx: &mut Ctxt, expr: &Expr) -> Cond {
             BinOp::Le(_) => cmp(cx, CmpOp::Le, b),
             BinOp::Gt(_) => cmp(cx, CmpOp::Gt, b),
             BinOp::Ge(_) => cmp(cx, CmpOp::Ge, b),
+            BinOp::Add(_) | BinOp::Sub(_) => {
+                let text = quote::ToTokens::to_token_stream(&b.op).to_string();
+                cx.error_spanned(
+                    b.op,
+                    format_args!("`{text}` computes a value, not a condition; compare it, e.g. `self.created_at + 86400 > ctx.now`"),
+                );
+                Cond::Const(false)
+            }
             _ => {
                 unsupported_operator(cx, &b.op);
                 Cond::Const(false)

@@ -92,7 +92,7 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                 CmpOp::Ge => quote_spanned!(*span=> #x >= #y),
             };
             let call = quote! {{
-                let __authz_n = ::authz_core::__private::arith_type(&#like);
+                let __authz_n = ::authz_core::__private::arith_type(#like);
                 match (#a, #b) {
                     (::core::option::Option::Some(#x), ::core::option::Option::Some(#y)) => #test,
                     _ => false,
@@ -214,9 +214,12 @@ fn arith_like(lhs: &Operand, rhs: &Operand) -> TokenStream {
     lhs.fields(&mut fields);
     rhs.fields(&mut fields);
     match fields.first() {
-        Some(f) => place(f),
+        Some(f) => {
+            let place = place(f);
+            quote_spanned!(f.leaf().span()=> &#place)
+        }
         // Refused while parsing: a comparison reads a field.
-        None => quote!(0i64),
+        None => quote!(&0i64),
     }
 }
 
