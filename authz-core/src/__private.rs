@@ -352,3 +352,137 @@ impl<T: ?Sized> WrittenAlways for &WriteProbe<'_, T> {
         true
     }
 }
+
+// ---- Arithmetic, prefixes, sets and nested fields in conditions ----
+
+pub use crate::{Arith, AttrSet, TextAttr};
+
+/// `value.starts_with(prefix)`: false when either is absent.
+#[inline(always)]
+pub fn starts_with<T: TextAttr + ?Sized>(value: &T, prefix: Option<&str>) -> bool {
+    match (value.text(), prefix) {
+        (Some(value), Some(prefix)) => value.starts_with(prefix),
+        _ => false,
+    }
+}
+
+/// A string operand of `starts_with`, or `None` when absent.
+#[inline(always)]
+pub fn text<T: TextAttr + ?Sized>(value: &T) -> Option<&str> {
+    value.text()
+}
+
+/// `set.contains(&item)`: false when the item is absent.
+#[inline(always)]
+pub fn set_contains<S: AttrSet + ?Sized>(set: &S, item: Option<&S::Item>) -> bool {
+    item.is_some_and(|item| set.contains_item(item))
+}
+
+/// The present elements of a set (none when the set is absent), for a SQL `IN` list.
+#[inline]
+pub fn set_items_in<S: AttrSet + ?Sized>(set: Option<&S>) -> impl Iterator<Item = &S::Item> {
+    set.into_iter().flat_map(|s| s.items())
+}
+
+/// An operand of `+`/`-`: the field's value, `None` when absent.
+#[inline(always)]
+pub fn arith_value<T>(value: &T) -> Option<T::Inner>
+where
+    T: AttrValue + ?Sized,
+    T::Inner: Arith,
+{
+    value.attr_value().copied()
+}
+
+/// `a + b`, checked: `None` when a side is absent or the sum overflows.
+#[inline(always)]
+pub fn arith_add<N: Arith>(a: Option<N>, b: Option<N>) -> Option<N> {
+    a?.checked_add(b?)
+}
+
+/// `a - b`, checked: `None` when a side is absent or the difference overflows.
+#[inline(always)]
+pub fn arith_sub<N: Arith>(a: Option<N>, b: Option<N>) -> Option<N> {
+    a?.checked_sub(b?)
+}
+
+/// The integer type a comparison with `+`/`-` computes in, taken from one of its fields: types
+/// its literals and gives the SQL lowering the type's range.
+pub struct ArithType<N>(core::marker::PhantomData<fn() -> N>);
+
+impl<N> Clone for ArithType<N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<N> Copy for ArithType<N> {}
+
+/// The arithmetic type of a value (`actor.x`, `self.x` in memory).
+#[inline(always)]
+pub fn arith_type<T>(_value: &T) -> ArithType<T::Inner>
+where
+    T: AttrValue + ?Sized,
+    T::Inner: Arith,
+{
+    ArithType(core::marker::PhantomData)
+}
+
+/// The arithmetic type of a field of `R`, named by a projection (a column, in SQL, where no
+/// row exists).
+#[inline(always)]
+pub fn arith_type_of<R, T>(_field: fn(&R) -> &T) -> ArithType<T::Inner>
+where
+    T: AttrValue + ?Sized,
+    T::Inner: Arith,
+{
+    ArithType(core::marker::PhantomData)
+}
+
+impl<N: Arith> ArithType<N> {
+    /// A literal of this type.
+    #[inline(always)]
+    pub fn lit(self, value: N) -> Option<N> {
+        Some(value)
+    }
+
+    /// A value of this type as an `i64` bound parameter.
+    #[inline(always)]
+    pub fn bind(self, value: Option<N>) -> Option<i64> {
+        value.map(N::to_i64)
+    }
+
+    /// The type's range: a computation leaving it overflows.
+    #[inline(always)]
+    pub fn range(self) -> (i64, i64) {
+        (N::MIN, N::MAX)
+    }
+}
+
+/// One hop of a nested field (`ctx.consent` of `ctx.consent.client_id`): an `Option` hop is
+/// absent when `None`, any other value is present (autoref specialization: [`HopOption`] is
+/// found first when it applies).
+pub struct Hop<'a, T: ?Sized>(pub &'a T);
+
+pub trait HopOption<'a> {
+    type Target: ?Sized;
+    fn hop(&self) -> Option<&'a Self::Target>;
+}
+impl<'a, T> HopOption<'a> for Hop<'a, Option<T>> {
+    type Target = T;
+    #[inline(always)]
+    fn hop(&self) -> Option<&'a T> {
+        self.0.as_ref()
+    }
+}
+
+pub trait HopPlain<'a> {
+    type Target: ?Sized;
+    fn hop(&self) -> Option<&'a Self::Target>;
+}
+impl<'a, T: ?Sized> HopPlain<'a> for &Hop<'a, T> {
+    type Target = T;
+    #[inline(always)]
+    fn hop(&self) -> Option<&'a T> {
+        Some(self.0)
+    }
+}

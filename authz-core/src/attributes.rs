@@ -48,7 +48,8 @@
 //!
 //! One per permission (at most 64). Conditions: `self.f`, `actor.f`, `ctx.f`, literals and
 //! constant paths; `== != < <= > >=`; `&& || !`; `x.is_some()`, `x.is_none()`; a `bool` field
-//! alone; `[a, b].contains(&x)`; `role(R)`; `rel.role(R)`; `rel.allows(P)`; `true`, `false`.
+//! alone; `[a, b].contains(&x)`; `role(R)`; `rel.role(R)`; `rel.allows(P)`; `true`, `false`;
+//! `+`/`-` on integers, `x.starts_with(p)`, `actor.set.contains(&x)`, nested `ctx.a.b` (below).
 //! A comparison with an absent (`None`/`NULL`) value is false, `!=` is `!(==)`.
 //!
 //! ```
@@ -87,6 +88,57 @@
 //! assert!(Authz::new(&editor).context(&now).is_allowed(Article::Review, &a));
 //! assert!(Authz::new(&editor).context(&now).is_allowed(Article::Publish, &a));
 //! assert!(!Authz::new(&editor).context(&now).is_allowed(Article::View, &a));
+//! ```
+//!
+//! ### Arithmetic, prefixes, sets and nested fields
+//!
+//! | form | in memory | in SQL |
+//! |---|---|---|
+//! | `self.created_at + 86400 > ctx.now`, `ctx.now - self.created_at < 86400`, `self.a + self.b <= actor.limit` | `+`/`-` on integers of one type (`i8`..`i64`, `u8`..`u32`), **checked**: an overflow makes the value absent, so the comparison is false (its negation true) | what reads no column is computed in Rust, checked the same way; one column becomes a range (`created_at > $1 AND created_at <= $2`); with more, every step is guarded in a `CASE` so no backend evaluates an overflowing expression |
+//! | `self.path.starts_with(&ctx.prefix)`, `self.name.starts_with("tmp/")` | `str::starts_with` (case-sensitive, absent → false) | the prefix bound as an escaped pattern: `GLOB` on SQLite, `LIKE .. ESCAPE '!'` on PostgreSQL, `LIKE CAST(.. AS BINARY)` on MySQL; the prefix is a literal, `actor.x` or `ctx.x` |
+//! | `ctx.orgs.contains(&self.org_id)`, `!actor.blocked.contains(&self.owner_id)` | membership in a `Vec`, slice, array, `HashSet`, `BTreeSet` (or an `Option` of one: absent is empty) of the actor or the context | `col IN (..)` / `= ANY(..)` with every element bound; an empty set grants nothing; negated, `col IS NULL OR col NOT IN (..)` |
+//! | `ctx.consent.client_id == self.client_id`, `actor.profile.home.region == self.region` | nested fields of the actor and the context, at any depth; a hop that is `None` makes the value absent | the value is bound |
+//!
+//! Timestamps have no `+`/`-`: let the caller compute the bound (`self.created_at > ctx.cutoff`).
+//! A resource's columns are flat: `self.a.b` is an error.
+//!
+//! ```
+//! use std::collections::HashSet;
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor)]
+//! pub struct User { pub id: i64, pub teams: Vec<i64>, pub home: String }
+//!
+//! pub struct Consent { pub client_id: i64 }
+//! pub struct Request { pub now: i64, pub orgs: HashSet<i64>, pub consent: Option<Consent> }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User, context = Request)]
+//! #[permission(Read, if = ctx.now - self.created_at < 86400 || actor.teams.contains(&self.team_id))]
+//! #[permission(Open, if = self.path.starts_with(&actor.home) && ctx.orgs.contains(&self.org_id))]
+//! #[permission(Share, if = ctx.consent.client_id == self.client_id)]
+//! pub struct File {
+//!     pub id: i64,
+//!     pub created_at: i64,
+//!     pub team_id: Option<i64>,
+//!     pub org_id: i64,
+//!     pub client_id: i64,
+//!     pub path: String,
+//! }
+//!
+//! let f = File {
+//!     id: 1, created_at: 1_000, team_id: Some(7), org_id: 3, client_id: 5,
+//!     path: "/home/ann/notes".into(),
+//! };
+//! let ann = User { id: 1, teams: vec![2], home: "/home/ann/".into() };
+//! let req = Request { now: 100_000, orgs: HashSet::from([3]), consent: None };
+//! let authz = Authz::new(&ann).context(&req);
+//! assert!(!authz.is_allowed(File::Read, &f));      // a day and more later, not in the team
+//! assert!(authz.is_allowed(File::Open, &f));
+//! assert!(!authz.is_allowed(File::Share, &f));     // no consent: absent, denied
+//! // An overflow is an absent value, never a wrap-around:
+//! let late = Request { now: i64::MIN, orgs: HashSet::new(), consent: None };
+//! assert!(!Authz::new(&ann).context(&late).is_allowed(File::Read, &File { created_at: 1, ..f }));
 //! ```
 //!
 //! ## `#[prohibit(..)]`, `#[rule(..)]`, several permissions in one `#[permission]`

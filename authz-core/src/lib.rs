@@ -72,7 +72,7 @@ pub use permission::{Actor, Permission, PermissionEnum, Resource};
 pub use redact::{Redacted, RedactedSerialize};
 pub use roles::{HasRoles, Keyed, RoleEnum, RoleHolder, RoleMap, RoleSet, RoleStore};
 pub use set::{PermissionSet, PermissionSetIter};
-pub use value::AttrValue;
+pub use value::{Arith, AttrSet, AttrValue, TextAttr};
 
 /// The derive macros and the `#[requires]` attribute.
 pub use authz_macros::{requires, Actor, Grant, Patch, Resource};

@@ -4,6 +4,7 @@
 pub use crate::async_query::{
     AsyncById, AsyncGrantRows, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
 };
+pub use crate::condition::{arith_compare, ArithCmp, ArithTerm, PrefixDialect, PrefixMatch};
 pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantCol, GrantExists, GrantRows, GrantSelection, Outer,
 };

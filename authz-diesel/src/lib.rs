@@ -19,6 +19,7 @@
 mod actions;
 #[cfg(feature = "async")]
 mod async_query;
+mod condition;
 mod filter;
 mod grants;
 mod load;

@@ -28,6 +28,16 @@ pub struct FieldRef {
     /// The `self`/`actor`/`ctx` token, for spans.
     pub root_span: Span,
     pub field: Ident,
+    /// The nested fields read after `field`, for `actor` and `ctx` only (`ctx.consent.client_id`:
+    /// `field` is `consent`, `path` is `[client_id]`); a resource's columns are flat.
+    pub path: Vec<Ident>,
+}
+
+impl FieldRef {
+    /// The last field of the path: the one whose type is compared.
+    pub fn leaf(&self) -> &Ident {
+        self.path.last().unwrap_or(&self.field)
+    }
 }
 
 #[derive(Clone)]
@@ -37,14 +47,44 @@ pub enum Operand {
     Lit(Lit),
     /// A constant path such as `Status::Open`.
     Const(ExprPath),
+    /// `a + b`, `a - b` over integers: checked, absent on overflow.
+    Arith(Box<ArithExpr>),
+}
+
+/// `lhs + rhs` or `lhs - rhs`.
+#[derive(Clone)]
+pub struct ArithExpr {
+    pub op: ArithOp,
+    pub lhs: Operand,
+    pub rhs: Operand,
+    /// The operator, for type errors.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
 }
 
 impl Operand {
-    pub fn field(&self) -> Option<&FieldRef> {
+    /// Every field the operand reads, in order.
+    pub fn fields(&self, out: &mut Vec<FieldRef>) {
         match self {
-            Operand::Field(f) => Some(f),
-            _ => None,
+            Operand::Field(f) => out.push(f.clone()),
+            Operand::Arith(a) => {
+                a.lhs.fields(out);
+                a.rhs.fields(out);
+            }
+            Operand::Lit(_) | Operand::Const(_) => {}
         }
+    }
+
+    /// Whether the operand reads a field.
+    pub fn has_field(&self) -> bool {
+        let mut fields = Vec::new();
+        self.fields(&mut fields);
+        !fields.is_empty()
     }
 }
 
@@ -136,6 +176,21 @@ pub enum Cond {
         list: Vec<Operand>,
         span: Span,
     },
+    /// `field.starts_with(prefix)`: `prefix` is a string literal or a field of `actor`/`ctx`.
+    StartsWith {
+        field: FieldRef,
+        prefix: Operand,
+        /// The `starts_with` token.
+        span: Span,
+    },
+    /// `actor.teams.contains(&item)`: a collection held by the actor or the context, and a
+    /// field or literal.
+    InSet {
+        set: FieldRef,
+        item: Operand,
+        /// The `contains` token.
+        span: Span,
+    },
 }
 
 /// `grant(G, Scope, on = self.field, |g| <cond>)`.
@@ -163,8 +218,16 @@ impl Cond {
             Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| c.fields(out)),
             Cond::Not(inner) => inner.fields(out),
             Cond::Cmp { lhs, rhs, .. } => {
-                out.extend(lhs.field().cloned());
-                out.extend(rhs.field().cloned());
+                lhs.fields(out);
+                rhs.fields(out);
+            }
+            Cond::StartsWith { field, prefix, .. } => {
+                out.push(field.clone());
+                prefix.fields(out);
+            }
+            Cond::InSet { set, item, .. } => {
+                out.push(set.clone());
+                item.fields(out);
             }
             Cond::Truthy(f) | Cond::Present { field: f, .. } | Cond::OneOf { field: f, .. } => {
                 out.push(f.clone())
@@ -240,13 +303,19 @@ impl Cond {
     }
 }
 
-const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.field`, literals, \
-     `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, \
-     `[a, b].contains(&x)`, `role(Role)`, `rule(name)`, `grant(G, Permission, |g| ..)`, `relation.role(Role)`, `relation.allows(Permission)`, \
-     `true`, `false`";
+const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.field` (and nested \
+     `actor.a.b`, `ctx.a.b`), literals, `==`, `!=`, `<`, `<=`, `>`, `>=`, `+` and `-` on integers, \
+     `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, `[a, b].contains(&x)`, \
+     `actor.set.contains(&x)`, `x.starts_with(prefix)`, `role(Role)`, `rule(name)`, \
+     `grant(G, Permission, |g| ..)`, `relation.role(Role)`, `relation.allows(Permission)`, `true`, `false`";
 
-const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal \
-     or a constant path such as `Status::Open`";
+const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal, \
+     a constant path such as `Status::Open`, or a sum or difference of them (`self.a + 86400`)";
+
+/// What arithmetic in a comparison accepts.
+const ARITH: &str = "supported operators in a comparison: `+` and `-` on integers \
+     (`self.created_at + 86400 > ctx.now`); `*`, `/`, `%` and the bit operators are not, \
+     let the caller compute the value (`self.size > ctx.min_size`)";
 
 /// An operator outside the condition language, such as `+` or `*`.
 fn unsupported_operator<T: quote::ToTokens>(cx: &mut Ctxt, op: &T) {
@@ -404,6 +473,14 @@ fn parse_expr(cx: &mut Ctxt, expr: &Expr) -> Cond {
             BinOp::Le(_) => cmp(cx, CmpOp::Le, b),
             BinOp::Gt(_) => cmp(cx, CmpOp::Gt, b),
             BinOp::Ge(_) => cmp(cx, CmpOp::Ge, b),
+            BinOp::Add(_) | BinOp::Sub(_) => {
+                let text = quote::ToTokens::to_token_stream(&b.op).to_string();
+                cx.error_spanned(
+                    b.op,
+                    format_args!("`{text}` computes a value, not a condition; compare it, e.g. `self.created_at + 86400 > ctx.now`"),
+                );
+                Cond::Const(false)
+            }
             _ => {
                 unsupported_operator(cx, &b.op);
                 Cond::Const(false)
@@ -482,7 +559,7 @@ fn cmp(cx: &mut Ctxt, op: CmpOp, b: &syn::ExprBinary) -> Cond {
     let rhs = operand(cx, &b.right);
     match (lhs, rhs) {
         (Some(lhs), Some(rhs)) => {
-            if lhs.field().is_none() && rhs.field().is_none() {
+            if !lhs.has_field() && !rhs.has_field() {
                 cx.error_spanned(
                     b,
                     "comparison between two constants; at least one side must be a field such as `self.x` or `actor.y`",
@@ -532,9 +609,29 @@ fn operand(cx: &mut Ctxt, expr: &Expr) -> Option<Operand> {
             unknown_name(cx, p);
             None
         }
-        // `self.a + 1 == actor.b`: point at the operator, not the whole operand.
+        // `self.created_at + 86400`, `ctx.now - self.created_at`
+        Expr::Binary(b) if matches!(b.op, BinOp::Add(_) | BinOp::Sub(_)) => {
+            let op = if matches!(b.op, BinOp::Add(_)) {
+                ArithOp::Add
+            } else {
+                ArithOp::Sub
+            };
+            let lhs = arith_operand(cx, &b.left);
+            let rhs = arith_operand(cx, &b.right);
+            Some(Operand::Arith(Box::new(ArithExpr {
+                op,
+                lhs: lhs?,
+                rhs: rhs?,
+                span: b.op.span(),
+            })))
+        }
+        // `self.a * 2 == actor.b`: point at the operator, not the whole operand.
         Expr::Binary(b) => {
-            unsupported_operator(cx, &b.op);
+            let text = quote::ToTokens::to_token_stream(&b.op).to_string();
+            cx.error_spanned(
+                b.op,
+                format_args!("unsupported operator `{text}` in a comparison; {ARITH}"),
+            );
             None
         }
         Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => {
@@ -565,6 +662,23 @@ fn operand(cx: &mut Ctxt, expr: &Expr) -> Option<Operand> {
     }
 }
 
+/// An operand of `+`/`-`: a field, an integer literal, a constant path or another sum.
+fn arith_operand(cx: &mut Ctxt, expr: &Expr) -> Option<Operand> {
+    let op = operand(cx, expr)?;
+    match &op {
+        Operand::Lit(Lit::Int(_)) | Operand::Const(_) | Operand::Field(_) | Operand::Arith(_) => {
+            Some(op)
+        }
+        Operand::Lit(lit) => {
+            cx.error_spanned(
+                lit,
+                format_args!("`+` and `-` compute with integers, not this literal; {ARITH}"),
+            );
+            None
+        }
+    }
+}
+
 /// `self.x`, `actor.x`, `ctx.x`.
 fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
     let Expr::Field(f) = expr else {
@@ -584,7 +698,23 @@ fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
             return None;
         }
     };
-    let (root, root_span) = match &*f.base {
+    // `ctx.consent.client_id`: walk down to the root, collecting the hops.
+    let mut path = Vec::new();
+    let mut field = field;
+    let mut base = &*f.base;
+    while let Expr::Field(inner) = base {
+        let syn::Member::Named(ident) = &inner.member else {
+            cx.error_spanned(
+                &inner.member,
+                "tuple fields are not supported in conditions; name the field",
+            );
+            return None;
+        };
+        path.push(std::mem::replace(&mut field, ident.clone()));
+        base = &inner.base;
+    }
+    path.reverse();
+    let (root, root_span) = match base {
         Expr::Path(p)
             if GRANT_BINDING.with(|b| b.borrow().as_ref().is_some_and(|g| p.path.is_ident(g))) =>
         {
@@ -593,13 +723,6 @@ fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
         Expr::Path(p) if p.path.is_ident("self") => (Root::Resource, p.span()),
         Expr::Path(p) if p.path.is_ident("actor") => (Root::Actor, p.span()),
         Expr::Path(p) if p.path.is_ident("ctx") => (Root::Ctx, p.span()),
-        Expr::Field(_) => {
-            cx.error_spanned(
-                &f.base,
-                "nested fields are not supported in conditions; read a field of `self`, `actor` or `ctx` directly",
-            );
-            return None;
-        }
         other => {
             cx.error_spanned(
                 other,
@@ -608,10 +731,25 @@ fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
             return None;
         }
     };
+    if let (Some(first), Root::Resource | Root::Grant) = (path.first(), root) {
+        let whose = if root == Root::Resource {
+            "a resource's"
+        } else {
+            "a grant's"
+        };
+        cx.error_spanned(
+            first,
+            format_args!(
+                "nested field `.{first}` of a column: {whose} columns are flat, so a condition reads `self.{field}` as a whole; compare a column of its own instead (nested fields work on `actor` and `ctx`)"
+            ),
+        );
+        return None;
+    }
     Some(FieldRef {
         root,
         root_span,
         field,
+        path,
     })
 }
 
@@ -655,12 +793,16 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
                 None => Cond::Const(false),
             }
         }
+        // x.starts_with("tmp/"), x.starts_with(&ctx.prefix)
+        "starts_with" => starts_with(cx, call),
+        // actor.teams.contains(&self.team_id)
+        "contains" if matches!(strip(&call.receiver), Expr::Field(_)) => set_contains(cx, call),
         // [a, b, c].contains(&x)
         "contains" => {
             let Expr::Array(array) = strip(&call.receiver) else {
                 cx.error_spanned(
                     &call.receiver,
-                    "`contains` takes a literal list: `[\"a\", \"b\"].contains(&self.x)`",
+                    "`contains` takes a literal list or a collection of `actor`/`ctx`: `[\"a\", \"b\"].contains(&self.x)`, `actor.teams.contains(&self.team_id)`",
                 );
                 return Cond::Const(false);
             };
@@ -668,7 +810,7 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
             for elem in &array.elems {
                 match operand(cx, elem) {
                     Some(op @ (Operand::Lit(_) | Operand::Const(_))) => list.push(op),
-                    Some(Operand::Field(_)) => cx.error_spanned(
+                    Some(Operand::Field(_) | Operand::Arith(_)) => cx.error_spanned(
                         elem,
                         "list elements must be literals or constants, not fields",
                     ),
@@ -699,6 +841,105 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
             );
             Cond::Const(false)
         }
+    }
+}
+
+/// The one argument of a method, without its `&`.
+fn single_arg<'e>(cx: &mut Ctxt, call: &'e syn::ExprMethodCall, example: &str) -> Option<&'e Expr> {
+    if call.args.len() != 1 {
+        cx.error_spanned(
+            call,
+            format_args!("`{}` takes one argument: `{example}`", call.method),
+        );
+        return None;
+    }
+    Some(match &call.args[0] {
+        Expr::Reference(r) => &*r.expr,
+        other => other,
+    })
+}
+
+const STARTS_WITH: &str = "`self.path.starts_with(&ctx.prefix)`, `self.name.starts_with(\"tmp/\")`";
+
+/// `x.starts_with(prefix)`: `x` any field, `prefix` a string literal or a field of `actor` or
+/// `ctx` (a prefix read from a column would have to be escaped by the database).
+fn starts_with(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
+    let field = field_ref(cx, &call.receiver);
+    let Some(arg) = single_arg(cx, call, STARTS_WITH) else {
+        return Cond::Const(false);
+    };
+    let prefix = match strip(arg) {
+        Expr::Lit(l) if matches!(l.lit, Lit::Str(_)) => Some(Operand::Lit(l.lit.clone())),
+        Expr::Lit(l) => {
+            cx.error_spanned(
+                &l.lit,
+                format_args!("`starts_with` takes a string: a literal such as `\"tmp/\"`, `actor.x` or `ctx.x`, as in {STARTS_WITH}"),
+            );
+            None
+        }
+        e @ Expr::Field(_) => match field_ref(cx, e) {
+            Some(f) if matches!(f.root, Root::Resource | Root::Grant) => {
+                cx.error_spanned(
+                    e,
+                    format_args!("the prefix of `starts_with` is a string literal, `actor.x` or `ctx.x`, not a column: a prefix read from a row cannot be escaped for `LIKE`; as in {STARTS_WITH}"),
+                );
+                None
+            }
+            other => other.map(Operand::Field),
+        },
+        other => {
+            cx.error_spanned(
+                other,
+                format_args!("`starts_with` takes a string literal, `actor.x` or `ctx.x`, as in {STARTS_WITH}"),
+            );
+            None
+        }
+    };
+    match (field, prefix) {
+        (Some(field), Some(prefix)) => Cond::StartsWith {
+            field,
+            prefix,
+            span: call.method.span(),
+        },
+        _ => Cond::Const(false),
+    }
+}
+
+const SET_CONTAINS: &str = "`ctx.consented_orgs.contains(&self.org_id)`";
+
+/// `actor.teams.contains(&self.team_id)`: a collection of the actor or the context.
+fn set_contains(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
+    let set = field_ref(cx, strip(&call.receiver));
+    let set = match set {
+        Some(f) if matches!(f.root, Root::Resource | Root::Grant) => {
+            cx.error_spanned(
+                &call.receiver,
+                format_args!("`contains` on a column: a column holds one value, so the set is read from `actor` or `ctx`, as in {SET_CONTAINS}, or written as a literal list: `[1, 2].contains(&self.x)`"),
+            );
+            None
+        }
+        other => other,
+    };
+    let Some(arg) = single_arg(cx, call, SET_CONTAINS) else {
+        return Cond::Const(false);
+    };
+    let item = match operand(cx, arg) {
+        Some(Operand::Arith(_)) => {
+            cx.error_spanned(
+                arg,
+                format_args!("`contains` takes a field or a literal, as in {SET_CONTAINS}"),
+            );
+            None
+        }
+        other => other,
+    };
+    match (set, item) {
+        (Some(set), Some(item)) => Cond::InSet {
+            set,
+            item,
+            span: call.method.span(),
+        },
+        _ => Cond::Const(false),
     }
 }
 

@@ -59,6 +59,20 @@ fn with_table() -> TokenStream {
     }
 }
 
+/// Arithmetic, prefixes, sets and nested fields, over a table.
+fn condition_forms() -> TokenStream {
+    quote! {
+        #[resource(table = files, actor = User, context = Request)]
+        #[permission(Read, if = ctx.now - self.created_at < 86400 || self.size + self.quota <= actor.limit)]
+        #[permission(Open, if = self.path.starts_with(&ctx.prefix) && !actor.blocked.contains(&self.owner_id))]
+        #[permission(Share, if = ctx.consent.client_id == self.client_id)]
+        pub struct File {
+            pub id: i64, pub created_at: i64, pub size: i64, pub quota: Option<i64>,
+            pub path: String, pub owner_id: Option<i64>, pub client_id: i64,
+        }
+    }
+}
+
 /// The code-hosting model's `Org`, `Repo` and `Issue` (roles, role rules, relations).
 fn hosting_org() -> TokenStream {
     quote! {
@@ -137,6 +151,7 @@ snapshot!(resource_roles_org, resource(hosting_org()));
 snapshot!(resource_roles_relation_repo, resource(hosting_repo()));
 snapshot!(resource_relation_issue, resource(hosting_issue()));
 snapshot!(resource_field_guards, resource(field_guards()));
+snapshot!(resource_condition_forms, resource(condition_forms()));
 snapshot!(
     resource_error_fallback,
     resource(quote! {

@@ -127,6 +127,22 @@ fn seeds() -> Vec<Seed> {
         seed(
             Entry::Resource,
             quote! {
+                #[resource(table = docs, actor = User, context = Request)]
+                #[permission(Read, if = self.created_at + 86400 > ctx.now && ctx.now - self.created_at < 86400)]
+                #[permission(Sum, if = self.a + self.b <= actor.limit && !(self.a - (self.b - 1) >= ctx.k))]
+                #[permission(Prefix, if = self.path.starts_with(&ctx.prefix) || !self.name.starts_with("tmp/"))]
+                #[permission(Sets, if = ctx.consented_orgs.contains(&self.org_id) && !actor.blocked.contains(&self.owner_id))]
+                #[permission(Nested, if = ctx.consent.client_id == self.client_id || actor.profile.home.region == self.name)]
+                #[permission(GrantSum, if = grant(DocGrant, GrantSum, |g| g.lo + g.span >= self.a))]
+                pub struct Doc {
+                    pub id: i64, pub a: i64, pub b: i64, pub created_at: i64, pub path: String,
+                    pub name: Option<String>, pub org_id: i64, pub owner_id: Option<i64>, pub client_id: i64,
+                }
+            },
+        ),
+        seed(
+            Entry::Resource,
+            quote! {
                 #[resource(actor = User)]
                 #[permission(Read, if = self.is_public || self.owner_id == actor.id)]
                 #[permission(Delete, if = self.owner_id == actor.id && !(self.locked || self.n > 2.5))]
@@ -313,6 +329,7 @@ const NAMES: &[&str] = &[
     "is_some",
     "is_none",
     "contains",
+    "starts_with",
     "actor",
     "ctx",
     "Read",

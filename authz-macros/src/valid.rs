@@ -43,6 +43,7 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
     for cond in res.conditions() {
         check_names(cx, res, cond);
         check_presence_tests(cx, res, cond);
+        check_arithmetic(cx, res, cond);
         let mut fields = Vec::new();
         cond.fields(&mut fields);
         for f in fields {
@@ -108,6 +109,78 @@ fn check_presence_tests(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
             ),
         );
     });
+}
+
+/// `+`/`-` over a field of the resource whose declared type is visibly no integer (a string,
+/// a float, a timestamp..): reported on the field, with the rewrite. Other types, and the
+/// fields of `actor` and `ctx`, are checked by the `Arith` bound of the generated code.
+fn check_arithmetic(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
+    const NOT_INTEGER: [&str; 11] = [
+        "bool",
+        "char",
+        "str",
+        "String",
+        "f32",
+        "f64",
+        "NaiveDateTime",
+        "NaiveDate",
+        "NaiveTime",
+        "DateTime",
+        "Uuid",
+    ];
+    cond.walk(&mut |c| {
+        let Cond::Cmp { lhs, rhs, .. } = c else {
+            return;
+        };
+        for side in [lhs, rhs] {
+            if !matches!(side, crate::cond::Operand::Arith(_)) {
+                continue;
+            }
+            let mut fields = Vec::new();
+            side.fields(&mut fields);
+            for f in fields.iter().filter(|f| f.root == Root::Resource) {
+                let Some(ty) = res.field(&f.field).and_then(|d| base_type(d.ty)) else {
+                    continue;
+                };
+                if !NOT_INTEGER.contains(&ty.as_str()) {
+                    continue;
+                }
+                let hint = if ty.contains("Date") || ty.contains("Time") {
+                    format!("for a timestamp, let the caller compute the bound: `self.{} > ctx.cutoff`, with `cutoff = now - duration`", f.field)
+                } else {
+                    "compare the field itself".to_owned()
+                };
+                cx.error_spanned(
+                    &f.field,
+                    format_args!(
+                        "`+` and `-` compute with integers, and `self.{}` is `{ty}`; {hint}",
+                        f.field
+                    ),
+                );
+            }
+        }
+    });
+}
+
+/// The last segment of a type, through `Option<..>`: `NaiveDateTime` of `Option<chrono::NaiveDateTime>`.
+fn base_type(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            if last.ident == "Option" {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                        return base_type(inner);
+                    }
+                }
+            }
+            Some(last.ident.to_string())
+        }
+        syn::Type::Group(g) => base_type(&g.elem),
+        syn::Type::Paren(p) => base_type(&p.elem),
+        syn::Type::Reference(r) => base_type(&r.elem),
+        _ => None,
+    }
 }
 
 /// Types that are no `Option` whatever the user's aliases: primitives, strings, collections,

@@ -80,3 +80,145 @@ fn code_hosting_on_mysql() {
     }
     eprintln!("mysql: {checked} decisions agree");
 }
+
+mod conditions {
+    //! The condition forms beyond plain comparisons on MySQL/MariaDB: arithmetic at the integer
+    //! extremes (no `BIGINT value is out of range` error, the in-memory answer), case-sensitive
+    //! prefixes whatever the collation, sets, nested fields.
+    use authz_core::prelude::*;
+    use authz_diesel::prelude::*;
+    use diesel::prelude::*;
+
+    diesel::table! {
+        notes (id) {
+            id -> BigInt,
+            a -> BigInt,
+            b -> BigInt,
+            n -> Integer,
+            oa -> Nullable<BigInt>,
+            path -> Text,
+            opath -> Nullable<Text>,
+        }
+    }
+
+    #[derive(Actor)]
+    pub struct Member {
+        pub id: i64,
+        pub limit: i64,
+        pub teams: Vec<i64>,
+    }
+
+    pub struct Inner {
+        pub code: Option<i32>,
+    }
+
+    pub struct Req {
+        pub now: i64,
+        pub k: i32,
+        pub prefix: String,
+        pub inner: Option<Inner>,
+    }
+
+    #[derive(Resource, Queryable, Selectable, Insertable, Debug, Clone)]
+    #[diesel(table_name = notes)]
+    #[resource(table = notes, actor = Member, context = Req)]
+    #[permission(Read, if = self.a + 86400 > ctx.now)]
+    #[permission(Since, if = !(ctx.now - self.a < 86400))]
+    #[permission(Sum, if = self.a + self.b <= actor.limit)]
+    #[permission(NotSum, if = !(self.a - self.b >= ctx.now) && self.n + ctx.k > 0)]
+    #[permission(Opt, if = self.oa - self.a != 1)]
+    #[permission(Prefix, if = self.path.starts_with(&ctx.prefix) || !self.opath.starts_with("_"))]
+    #[permission(Sets, if = actor.teams.contains(&self.oa) && !actor.teams.contains(&self.a))]
+    #[permission(Nested, if = ctx.inner.code + 1 >= self.n)]
+    pub struct Note {
+        pub id: i64,
+        pub a: i64,
+        pub b: i64,
+        pub n: i32,
+        pub oa: Option<i64>,
+        pub path: String,
+        pub opath: Option<String>,
+    }
+
+    #[test]
+    fn new_condition_forms_on_mysql() {
+        let Some(mut db) = authz_tests::mysql() else {
+            return;
+        };
+        let conn = &mut db.conn;
+        // The default collation ignores case: the prefix test must not.
+        authz_tests::execute_script(
+            conn,
+            "CREATE TABLE notes (id BIGINT PRIMARY KEY NOT NULL, a BIGINT NOT NULL, b BIGINT NOT NULL,
+                n INTEGER NOT NULL, oa BIGINT, path TEXT NOT NULL, opath TEXT)
+                CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+        )
+        .unwrap();
+        let extremes = [
+            i64::MIN,
+            i64::MIN + 1,
+            -86400,
+            -1,
+            0,
+            1,
+            86400,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        let texts = ["", "a", "A", "a%", "aB", "_x", "Ab", "%", "!", "é"];
+        let mut rows = Vec::new();
+        for (i, &a) in extremes.iter().enumerate() {
+            for (j, &b) in extremes.iter().enumerate().step_by(2) {
+                let id = (i * extremes.len() + j) as i64 + 1;
+                rows.push(Note {
+                    id,
+                    a,
+                    b,
+                    n: [i32::MIN, -1, 0, 7, i32::MAX][(i + j) % 5],
+                    oa: (j % 3 != 0).then_some(extremes[(i + 2 * j) % extremes.len()]),
+                    path: texts[(i + j) % texts.len()].to_owned(),
+                    opath: (i % 4 != 0).then(|| texts[(2 * i + j) % texts.len()].to_owned()),
+                });
+            }
+        }
+        diesel::insert_into(notes::table)
+            .values(&rows)
+            .execute(conn)
+            .unwrap();
+        let mut checked = 0;
+        for &now in &[i64::MIN, -5, 0, 86400, i64::MAX] {
+            for prefix in ["a", "A", "a%", "_", ""] {
+                let actor = Member {
+                    id: 1,
+                    limit: now,
+                    teams: vec![0, 1, i64::MAX],
+                };
+                let ctx = Req {
+                    now,
+                    k: [i32::MIN, 0, i32::MAX][now.rem_euclid(3) as usize],
+                    prefix: prefix.to_owned(),
+                    inner: (now != 0).then_some(Inner {
+                        code: (now > 0).then_some(i32::MAX),
+                    }),
+                };
+                let authz = Authz::new(&actor).context(&ctx);
+                for p in NotePermission::ALL {
+                    let sql: Vec<i64> = notes::table
+                        .authorized(&authz, p)
+                        .select(notes::id)
+                        .order(notes::id)
+                        .load(conn)
+                        .unwrap();
+                    let mem: Vec<i64> = rows
+                        .iter()
+                        .filter(|r| authz.is_allowed(p, *r))
+                        .map(|r| r.id)
+                        .collect();
+                    assert_eq!(sql, mem, "{p} with now = {now}, prefix = {prefix:?}");
+                    checked += 1;
+                }
+            }
+        }
+        eprintln!("mysql conditions: {checked} lists agree");
+    }
+}

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::Lit;
 
 use crate::ast::Resource;
-use crate::cond::{CmpOp, Cond, FieldRef, GrantCond, Operand, Root};
+use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, GrantCond, Operand, Root};
 
 /// A `bool` expression over `self`, `actor`, `ctx` and `env` (an `authz_core::Env`, for
 /// roles and parents).
@@ -72,6 +72,36 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                 ::authz_core::__private::HoldsGrants::<#grant>::grants(actor)
                     .with_scope(#scope)
                     .any(#matches)
+            }
+        }
+        Cond::Cmp { op, lhs, rhs, span }
+            if matches!(lhs, Operand::Arith(_)) || matches!(rhs, Operand::Arith(_)) =>
+        {
+            // Checked arithmetic in the operands' type: an overflow is an absent value.
+            let like = arith_like(lhs, rhs);
+            let (a, b) = (arith(lhs), arith(rhs));
+            let (x, y) = (
+                proc_macro2::Ident::new("__authz_lhs", constant_span(lhs)),
+                proc_macro2::Ident::new("__authz_rhs", constant_span(rhs)),
+            );
+            let test = match op {
+                CmpOp::Eq | CmpOp::Ne => quote_spanned!(*span=> #x == #y),
+                CmpOp::Lt => quote_spanned!(*span=> #x < #y),
+                CmpOp::Le => quote_spanned!(*span=> #x <= #y),
+                CmpOp::Gt => quote_spanned!(*span=> #x > #y),
+                CmpOp::Ge => quote_spanned!(*span=> #x >= #y),
+            };
+            let call = quote! {{
+                let __authz_n = ::authz_core::__private::arith_type(#like);
+                match (#a, #b) {
+                    (::core::option::Option::Some(#x), ::core::option::Option::Some(#y)) => #test,
+                    _ => false,
+                }
+            }};
+            if *op == CmpOp::Ne {
+                quote!((!#call))
+            } else {
+                call
             }
         }
         Cond::Cmp { op, lhs, rhs, span } => {
@@ -145,6 +175,70 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                 }
             }
         }
+        Cond::StartsWith {
+            field,
+            prefix,
+            span,
+        } => {
+            let prefix = match prefix {
+                Operand::Lit(lit) => quote!(::core::option::Option::Some(#lit)),
+                Operand::Field(f) => {
+                    let p = place(f);
+                    quote_spanned!(f.leaf().span()=> ::authz_core::__private::text(&#p))
+                }
+                _ => quote!(::core::option::Option::None),
+            };
+            let place = place(field);
+            quote_spanned!(*span=> ::authz_core::__private::starts_with(&#place, #prefix))
+        }
+        Cond::InSet { set, item, span } => {
+            let item = match item {
+                Operand::Field(f) => {
+                    let p = place(f);
+                    quote_spanned!(f.leaf().span()=> ::authz_core::__private::AttrValue::attr_value(&#p))
+                }
+                Operand::Lit(Lit::Str(s)) => quote!(::core::option::Option::Some(#s)),
+                Operand::Lit(lit) => quote!(::core::option::Option::Some(&#lit)),
+                Operand::Const(path) => quote!(::core::option::Option::Some(&#path)),
+                Operand::Arith(_) => quote!(::core::option::Option::None),
+            };
+            let set = place(set);
+            quote_spanned!(*span=> ::authz_core::__private::set_contains(&#set, #item))
+        }
+    }
+}
+
+/// The first field of a comparison, whose type types its arithmetic.
+fn arith_like(lhs: &Operand, rhs: &Operand) -> TokenStream {
+    let mut fields = Vec::new();
+    lhs.fields(&mut fields);
+    rhs.fields(&mut fields);
+    match fields.first() {
+        Some(f) => {
+            let place = place(f);
+            quote_spanned!(f.leaf().span()=> &#place)
+        }
+        // Refused while parsing: a comparison reads a field.
+        None => quote!(&0i64),
+    }
+}
+
+/// `Option<N>`: one side of a comparison with arithmetic, in the type `__authz_n`.
+fn arith(op: &Operand) -> TokenStream {
+    match op {
+        Operand::Field(f) => {
+            let place = place(f);
+            quote_spanned!(f.leaf().span()=> ::authz_core::__private::arith_value(&#place))
+        }
+        Operand::Lit(lit) => quote_spanned!(lit.span()=> __authz_n.lit(#lit)),
+        Operand::Const(path) => quote!(__authz_n.lit(#path)),
+        Operand::Arith(a) => {
+            let (l, r) = (arith(&a.lhs), arith(&a.rhs));
+            match a.op {
+                ArithOp::Add => quote_spanned!(a.span=> ::authz_core::__private::arith_add(#l, #r)),
+                ArithOp::Sub => quote_spanned!(a.span=> ::authz_core::__private::arith_sub(#l, #r)),
+            }
+        }
     }
 }
 
@@ -179,7 +273,9 @@ pub fn grant_matches(res: &Resource<'_>, g: &GrantCond) -> (TokenStream, TokenSt
     )
 }
 
-/// `self.x`, `actor.x` or `ctx.x`, spanned on the field so rustc's "no field" lands there.
+/// `self.x`, `actor.x` or `ctx.x`, spanned on the field so rustc's "no field" lands there. A
+/// nested field (`ctx.consent.client_id`) is an `Option<&_>`: absent when a hop on the way is a
+/// `None`.
 pub fn place(field: &FieldRef) -> TokenStream {
     let ident = &field.field;
     let root = match field.root {
@@ -188,16 +284,59 @@ pub fn place(field: &FieldRef) -> TokenStream {
         Root::Ctx => quote_spanned!(field.root_span=> ctx),
         Root::Grant => quote_spanned!(field.root_span=> __authz_grant),
     };
-    quote_spanned!(ident.span()=> #root.#ident)
+    let Some((last, middle)) = field.path.split_last() else {
+        return quote_spanned!(ident.span()=> #root.#ident);
+    };
+    let mut chain =
+        quote_spanned!(ident.span()=> (&::authz_core::__private::Hop(&#root.#ident)).hop());
+    for hop in middle {
+        chain = quote_spanned! {hop.span()=>
+            #chain.and_then(|__authz_v| (&::authz_core::__private::Hop(&__authz_v.#hop)).hop())
+        };
+    }
+    quote_spanned! {last.span()=> {
+        #[allow(unused_imports)]
+        use ::authz_core::__private::{HopOption as _, HopPlain as _};
+        #chain.map(|__authz_v| &__authz_v.#last)
+    }}
+}
+
+/// `Option<&Inner>` of a field, borrowing from the actor or the context itself (not from a
+/// temporary), so it may be bound into a filter.
+pub fn value_of(field: &FieldRef) -> TokenStream {
+    let place = place(field);
+    if field.path.is_empty() {
+        quote_spanned!(field.field.span()=> ::authz_core::__private::AttrValue::attr_value(&#place))
+    } else {
+        quote_spanned!(field.leaf().span()=> #place.and_then(::authz_core::__private::AttrValue::attr_value))
+    }
+}
+
+/// `Option<&str>` of a field, borrowing from the actor or the context.
+pub fn text_of(field: &FieldRef) -> TokenStream {
+    let place = place(field);
+    if field.path.is_empty() {
+        quote_spanned!(field.field.span()=> ::authz_core::__private::text(&#place))
+    } else {
+        quote_spanned!(field.leaf().span()=> #place.and_then(::authz_core::__private::TextAttr::text))
+    }
+}
+
+/// The elements of a set field, borrowing from the actor or the context.
+pub fn set_items_of(field: &FieldRef) -> TokenStream {
+    let place = place(field);
+    let set = if field.path.is_empty() {
+        quote!(::core::option::Option::Some(&#place))
+    } else {
+        place
+    };
+    quote_spanned!(field.leaf().span()=> ::authz_core::__private::set_items_in(#set))
 }
 
 /// `Option<&Inner>` for one side of a comparison; a constant takes the type of `other`.
 fn value(this: &Operand, other: &Operand) -> TokenStream {
     match (this, other) {
-        (Operand::Field(f), _) => {
-            let place = place(f);
-            quote_spanned!(f.field.span()=> ::authz_core::__private::AttrValue::attr_value(&#place))
-        }
+        (Operand::Field(f), _) => value_of(f),
         (constant, Operand::Field(f)) => {
             let like = place(f);
             let constant = constant_ref(constant);
@@ -215,6 +354,8 @@ fn constant_ref(op: &Operand) -> TokenStream {
         Operand::Lit(lit) => quote!(&#lit),
         Operand::Const(path) => quote!(&#path),
         Operand::Field(f) => place(f),
+        // Refused in lists while parsing.
+        Operand::Arith(_) => quote!(&0),
     }
 }
 
@@ -224,7 +365,8 @@ fn constant_span(op: &Operand) -> proc_macro2::Span {
     match op {
         Operand::Lit(lit) => lit.span(),
         Operand::Const(path) => path.span(),
-        Operand::Field(f) => f.field.span(),
+        Operand::Field(f) => f.leaf().span(),
+        Operand::Arith(a) => a.span,
     }
 }
 

@@ -10,7 +10,7 @@ use syn::{Lit, LitStr};
 
 use super::{check, Names};
 use crate::ast::{tokens_text, Resource};
-use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
+use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, Operand, Root};
 
 /// `sound`: the conditions can be lowered; otherwise every explanation is `false`, like the
 /// check.
@@ -154,6 +154,13 @@ pub fn text(cond: &Cond) -> String {
             list.iter().map(operand).collect::<Vec<_>>().join(", "),
             field(f)
         ),
+        Cond::StartsWith {
+            field: f, prefix, ..
+        } => match prefix {
+            Operand::Field(_) => format!("{}.starts_with(&{})", field(f), operand(prefix)),
+            _ => format!("{}.starts_with({})", field(f), operand(prefix)),
+        },
+        Cond::InSet { set, item, .. } => format!("{}.contains(&{})", field(set), operand(item)),
     }
 }
 
@@ -164,7 +171,12 @@ fn field(f: &FieldRef) -> String {
         Root::Ctx => "ctx",
         Root::Grant => "g",
     };
-    format!("{root}.{}", f.field)
+    let mut text = format!("{root}.{}", f.field);
+    for hop in &f.path {
+        text.push('.');
+        text.push_str(&hop.to_string());
+    }
+    text
 }
 
 fn operand(op: &Operand) -> String {
@@ -176,6 +188,17 @@ fn operand(op: &Operand) -> String {
         Operand::Lit(Lit::Float(f)) => f.to_string(),
         Operand::Lit(lit) => tokens_text(lit),
         Operand::Const(path) => tokens_text(path),
+        Operand::Arith(a) => {
+            let op = match a.op {
+                ArithOp::Add => "+",
+                ArithOp::Sub => "-",
+            };
+            // `+` and `-` associate to the left: only a sum on the right needs parentheses.
+            match &a.rhs {
+                Operand::Arith(_) => format!("{} {op} ({})", operand(&a.lhs), operand(&a.rhs)),
+                rhs => format!("{} {op} {}", operand(&a.lhs), operand(rhs)),
+            }
+        }
     }
 }
 
@@ -207,6 +230,12 @@ mod tests {
             "self.n >= -3 && self.s != Status::Open",
             "self.x < 2.5",
             "role(Maintainer) || org.role(Owner) || repo.allows(Push)",
+            "self.created_at + 86400 > ctx.now",
+            "ctx.now - self.created_at < 86400 && self.a + self.b <= actor.limit",
+            "self.a - (self.b - 1) >= -3",
+            "self.path.starts_with(&ctx.prefix) || !self.name.starts_with(\"tmp/\")",
+            "ctx.consented_orgs.contains(&self.org_id) && !actor.blocked.contains(&self.owner_id)",
+            "ctx.consent.client_id == self.client_id || actor.profile.home.region == self.region",
             "true",
         ] {
             assert_eq!(round_trip(src), src);

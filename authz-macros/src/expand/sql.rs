@@ -15,7 +15,7 @@ use syn::{Lit, Path};
 
 use super::check;
 use crate::ast::Resource;
-use crate::cond::{CmpOp, Cond, FieldRef, Operand, Root};
+use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, Operand, Root};
 use crate::valid::id_field;
 
 /// The SQL lowering of one resource's conditions over its table.
@@ -28,6 +28,8 @@ pub struct Lowering<'r, 'a> {
     /// Deciding a value not yet stored (a create): `self.x` are bound values of the draft,
     /// not columns; only roles, relations and grants reach the database.
     pub values: bool,
+    /// The grant type G itself, naming the type of `g.x` for arithmetic.
+    pub grant_type: Option<Path>,
 }
 
 impl Lowering<'_, '_> {
@@ -38,6 +40,7 @@ impl Lowering<'_, '_> {
             table,
             grant: None,
             values: false,
+            grant_type: None,
         }
     }
 
@@ -48,6 +51,7 @@ impl Lowering<'_, '_> {
             table,
             grant: None,
             values: true,
+            grant_type: None,
         }
     }
 
@@ -140,6 +144,7 @@ impl Lowering<'_, '_> {
             table: self.table,
             grant: Some(module.clone()),
             values: self.values,
+            grant_type: Some(g.grant.clone()),
         };
         let constraint = inner.lower(&g.cond, false);
         let anchor = match &g.on {
@@ -191,6 +196,7 @@ impl Lowering<'_, '_> {
             root: Root::Resource,
             root_span: field.span(),
             field: field.clone(),
+            path: Vec::new(),
         }
     }
 
@@ -375,6 +381,52 @@ impl Lowering<'_, '_> {
                     quote!(Filter::expr(#column.is_null()))
                 }
             }
+            // self.path.starts_with(&ctx.prefix): the prefix is bound (a column prefix is
+            // refused while parsing, and a bound receiver is decided in Rust).
+            Cond::StartsWith { field, prefix, .. } => {
+                let col = self.value_column(field);
+                let prefix = match prefix {
+                    Operand::Lit(lit) => quote!(::core::option::Option::Some(#lit)),
+                    Operand::Field(f) => check::text_of(f),
+                    _ => quote!(::core::option::Option::None),
+                };
+                let expr = quote! {
+                    ::authz_diesel::__private::PrefixMatch::<_, $db>::new(#col, __prefix, #negated)
+                };
+                let present = if negated {
+                    self.or_null(&[field], expr)
+                } else {
+                    quote!(Filter::expr(#expr))
+                };
+                quote! {
+                    match #prefix {
+                        ::core::option::Option::Some(__prefix) => #present,
+                        ::core::option::Option::None => Filter::Const(#negated),
+                    }
+                }
+            }
+            // ctx.orgs.contains(&self.org_id): the set's elements bound; an empty set grants
+            // nothing (no empty `IN ()`).
+            Cond::InSet { set, item, .. } => {
+                let Operand::Field(item) = item else {
+                    return quote!(Filter::Const(#negated));
+                };
+                let col = self.value_column(item);
+                let items = check::set_items_of(set);
+                let expr = if negated {
+                    self.or_null(&[item], quote!(#col.ne_all(__items)))
+                } else {
+                    quote!(Filter::expr(#col.eq_any(__items)))
+                };
+                quote! {{
+                    let __items: ::std::vec::Vec<_> = #items.collect();
+                    if __items.is_empty() {
+                        Filter::Const(#negated)
+                    } else {
+                        #expr
+                    }
+                }}
+            }
             Cond::OneOf { field, list, .. } => {
                 if list.is_empty() {
                     return quote!(Filter::Const(#negated));
@@ -406,6 +458,9 @@ impl Lowering<'_, '_> {
     }
 
     fn compare(&self, op: CmpOp, lhs: &Operand, rhs: &Operand, negated: bool) -> TokenStream {
+        if matches!(lhs, Operand::Arith(_)) || matches!(rhs, Operand::Arith(_)) {
+            return self.arith_compare(op, lhs, rhs, negated);
+        }
         // Put the column on the left.
         let (op, lhs, rhs) = match (lhs, rhs) {
             (Operand::Field(f), _) if self.is_column(f) => (op, lhs, rhs),
@@ -443,7 +498,7 @@ impl Lowering<'_, '_> {
             }
             // self.a <op> actor.b: the actor's value is bound; absent decides in Rust.
             Operand::Field(other) => {
-                let place = check::place(other);
+                let value = check::value_of(other);
                 let expr = quote!(#col.#method(__value));
                 let present = if negated {
                     self.or_null(&[col_field], expr)
@@ -451,7 +506,7 @@ impl Lowering<'_, '_> {
                     quote!(Filter::expr(#expr))
                 };
                 quote! {
-                    match ::authz_core::__private::AttrValue::attr_value(&#place) {
+                    match #value {
                         ::core::option::Option::Some(__value) => #present,
                         ::core::option::Option::None => Filter::Const(#negated),
                     }
@@ -470,6 +525,96 @@ impl Lowering<'_, '_> {
     }
 }
 
+impl Lowering<'_, '_> {
+    /// A comparison with `+`/`-`: built at run time by `arith_compare`, which computes in Rust
+    /// what reads no column and guards every step over a column, so the database never
+    /// evaluates an overflowing expression (see `authz-diesel/src/condition.rs`).
+    fn arith_compare(&self, op: CmpOp, lhs: &Operand, rhs: &Operand, negated: bool) -> TokenStream {
+        // `a != b` is `!(a == b)`, true when a side is absent.
+        let (op, negated) = match op {
+            CmpOp::Ne => (CmpOp::Eq, !negated),
+            op => (op, negated),
+        };
+        let op = match op {
+            CmpOp::Eq | CmpOp::Ne => quote!(Eq),
+            CmpOp::Lt => quote!(Lt),
+            CmpOp::Le => quote!(Le),
+            CmpOp::Gt => quote!(Gt),
+            CmpOp::Ge => quote!(Ge),
+        };
+        let witness = self.arith_witness(lhs, rhs);
+        let (l, r) = (self.arith_term(lhs), self.arith_term(rhs));
+        quote! {{
+            let __authz_n = #witness;
+            ::authz_diesel::__private::arith_compare::<_, $db>(
+                __authz_n.range(),
+                #l,
+                ::authz_diesel::__private::ArithCmp::#op,
+                #r,
+                #negated,
+            )
+        }}
+    }
+
+    /// The integer type of a comparison, from one of its fields: a value of the actor or the
+    /// context, else the declared type of a column.
+    fn arith_witness(&self, lhs: &Operand, rhs: &Operand) -> TokenStream {
+        let mut fields = Vec::new();
+        lhs.fields(&mut fields);
+        rhs.fields(&mut fields);
+        if let Some(f) = fields.iter().find(|f| !self.is_column(f)) {
+            let place = check::place(f);
+            return quote!(::authz_core::__private::arith_type(&#place));
+        }
+        let Some(f) = fields.first() else {
+            return quote!(::authz_core::__private::arith_type(&0i64));
+        };
+        let field = &f.field;
+        let owner = match (f.root, &self.grant_type) {
+            (Root::Grant, Some(grant)) => quote!(#grant),
+            _ => {
+                let ident = self.res.ident;
+                quote!(#ident)
+            }
+        };
+        quote_spanned! {field.span()=>
+            ::authz_core::__private::arith_type_of(|__authz_r: &#owner| &__authz_r.#field)
+        }
+    }
+
+    /// One side of an arithmetic comparison as an `ArithTerm`.
+    fn arith_term(&self, op: &Operand) -> TokenStream {
+        match op {
+            Operand::Field(f) if self.is_column(f) => {
+                let col = self.value_column(f);
+                let nullable = self.nullable(f);
+                quote!(::authz_diesel::__private::ArithTerm::col(#col, #nullable))
+            }
+            Operand::Field(f) => {
+                let place = check::place(f);
+                quote_spanned! {f.leaf().span()=>
+                    ::authz_diesel::__private::ArithTerm::val(
+                        __authz_n.bind(::authz_core::__private::arith_value(&#place)),
+                    )
+                }
+            }
+            Operand::Lit(lit) => quote! {
+                ::authz_diesel::__private::ArithTerm::val(__authz_n.bind(__authz_n.lit(#lit)))
+            },
+            Operand::Const(path) => quote! {
+                ::authz_diesel::__private::ArithTerm::val(__authz_n.bind(__authz_n.lit(#path)))
+            },
+            Operand::Arith(a) => {
+                let (l, r) = (self.arith_term(&a.lhs), self.arith_term(&a.rhs));
+                match a.op {
+                    ArithOp::Add => quote!(::authz_diesel::__private::ArithTerm::plus(#l, #r)),
+                    ArithOp::Sub => quote!(::authz_diesel::__private::ArithTerm::minus(#l, #r)),
+                }
+            }
+        }
+    }
+}
+
 /// A literal or constant path, bound as a parameter.
 fn constant_value(op: &Operand) -> TokenStream {
     match op {
@@ -477,5 +622,7 @@ fn constant_value(op: &Operand) -> TokenStream {
         Operand::Lit(lit) => quote!(#lit),
         Operand::Const(path) => quote!(#path),
         Operand::Field(f) => check::place(f),
+        // Refused in lists while parsing.
+        Operand::Arith(_) => quote!(0),
     }
 }

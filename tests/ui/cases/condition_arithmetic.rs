@@ -9,11 +9,12 @@ pub struct User {
 
 #[derive(Resource)]
 #[resource(actor = User)]
-#[permission(Read, if = self.owner_id + 1 == actor.id)]
+#[permission(Read, if = self.owner_id * 2 == actor.id)]
 pub struct Doc {
     pub id: i64,
     pub owner_id: i64,
     pub is_public: bool,
+    pub name: String,
 }
 
 fn main() {}

@@ -14,6 +14,7 @@ pub struct Doc {
     pub id: i64,
     pub owner_id: i64,
     pub is_public: bool,
+    pub name: String,
 }
 
 fn main() {}

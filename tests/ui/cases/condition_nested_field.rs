@@ -9,11 +9,12 @@ pub struct User {
 
 #[derive(Resource)]
 #[resource(actor = User)]
-#[permission(Read, if = actor.profile.is_admin)]
+#[permission(Read, if = self.owner.id == actor.id)]
 pub struct Doc {
     pub id: i64,
     pub owner_id: i64,
     pub is_public: bool,
+    pub name: String,
 }
 
 fn main() {}

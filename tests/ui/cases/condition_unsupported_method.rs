@@ -9,7 +9,7 @@ pub struct User {
 
 #[derive(Resource)]
 #[resource(actor = User)]
-#[permission(Read, if = actor.name.starts_with("admin"))]
+#[permission(Read, if = actor.name.ends_with("admin"))]
 pub struct Doc {
     pub id: i64,
     pub owner_id: i64,
