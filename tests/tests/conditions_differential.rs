@@ -6,7 +6,6 @@
 //! agree, on SQLite and on PostgreSQL. `AUTHZ_DIFF_CASES` worlds per backend.
 #![allow(clippy::duplicated_attributes)]
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 
 use authz_core::prelude::*;
@@ -14,7 +13,7 @@ use authz_diesel::prelude::*;
 use authz_diesel::Error;
 use diesel::prelude::*;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 diesel::table! {
     docs (id) {
@@ -432,37 +431,28 @@ check_world!(check_postgres, PgConnection, "PostgreSQL");
 
 #[test]
 fn new_condition_forms_agree_in_memory_and_in_sql() {
-    let mut sqlite = authz_tests::sqlite();
-    authz_tests::execute_script(&mut sqlite, SQLITE_SCHEMA).unwrap();
-    authz_tests::execute_script(&mut sqlite, GRANTS_SCHEMA).unwrap();
-    let mut pg = authz_tests::postgres();
-    if let Some(pg) = pg.as_mut() {
-        authz_tests::execute_script(pg, PG_SCHEMA).unwrap();
-        authz_tests::execute_script(pg, GRANTS_SCHEMA).unwrap();
-    }
-    let sqlite = RefCell::new(sqlite);
-    let pg = RefCell::new(pg);
-    let counts = RefCell::new((0u32, 0u32));
-    let config = Config {
-        cases: authz_tests::differential_cases(128),
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let result = TestRunner::new(config).run(&world(), |w| {
-        check_sqlite(&mut sqlite.borrow_mut(), &w)?;
-        counts.borrow_mut().0 += 1;
-        if let Some(pg) = pg.borrow_mut().as_mut() {
-            check_postgres(pg, &w)?;
-            counts.borrow_mut().1 += 1;
-        }
-        Ok(())
-    });
-    let (n_sqlite, n_pg) = *counts.borrow();
+    let counts = std::cell::Cell::new((0u32, 0u32));
+    authz_tests::differential(
+        128,
+        (
+            &format!("{SQLITE_SCHEMA};{GRANTS_SCHEMA}"),
+            &format!("{PG_SCHEMA};{GRANTS_SCHEMA}"),
+        ),
+        world(),
+        |conn, w| {
+            check_sqlite(conn, w)?;
+            counts.set((counts.get().0 + 1, counts.get().1));
+            Ok(())
+        },
+        |conn, w| {
+            check_postgres(conn, w)?;
+            counts.set((counts.get().0, counts.get().1 + 1));
+            Ok(())
+        },
+    );
+    let (n_sqlite, n_pg) = counts.get();
     eprintln!(
         "conditions_differential: {n_sqlite} worlds on SQLite, {n_pg} on PostgreSQL; {} permissions per world",
         DocPermission::ALL.len()
     );
-    if let Err(e) = result {
-        panic!("{e}");
-    }
 }
