@@ -333,43 +333,33 @@ fn check_roles(cx: &mut Ctxt, res: &Resource<'_>) {
     }
     for d in &res.derived_roles {
         check_role_name(cx, res, &d.role);
+    }
+}
+
+/// Checks that only hold once `rule(..)`s are inlined (`rules::resolve`), so that a rule
+/// cannot hide what a condition written out would be refused for: a `#[role]` rule must not
+/// read this resource's own roles (the role would be defined by itself), and a `grant(..)` must
+/// not sit inside another's condition.
+pub fn check_inlined(cx: &mut Ctxt, res: &Resource<'_>) {
+    for d in &res.derived_roles {
         d.cond.walk(&mut |c| {
-            if let Cond::Role { role } = c {
-                cx.error_spanned(
+            match c {
+                Cond::Role { role } if *role == d.role => cx.error_spanned(
+                    role,
+                    format_args!(
+                        "the `#[role({role})]` rule reads the role it grants; a `#[role]` rule cannot read this resource's own roles"
+                    ),
+                ),
+                Cond::Role { role } => cx.error_spanned(
                     role,
                     format_args!(
                         "a `#[role]` rule cannot read this resource's own roles; state `{role} > {}` in `#[roles(..)]` instead",
                         d.role
                     ),
-                );
-            }
-        });
-    }
-}
-
-/// Checks that only hold once `rule(..)`s are inlined (`rules::resolve`): a `#[role]` rule must
-/// not read this resource's own roles (`role(Editor)` through a rule would recurse), and a
-/// `grant(..)` must not sit inside another's condition. Reported at the `rule(..)` use's rule.
-pub fn check_inlined(cx: &mut Ctxt, res: &Resource<'_>) {
-    if res.rules.is_empty() {
-        return;
-    }
-    for d in &res.derived_roles {
-        let mut own = None;
-        d.cond.walk(&mut |c| {
-            if let Cond::Role { role } = c {
-                own.get_or_insert(role.clone());
-            }
-        });
-        if let Some(role) = own {
-            cx.error_spanned(
-                &d.role,
-                format_args!(
-                    "the `#[role({})]` rule reads this resource's own role `{role}` through `rule(..)`; a `#[role]` rule cannot read its own resource's roles: state the implication in `#[roles(..)]`",
-                    d.role
                 ),
-            );
-        }
+                _ => {}
+            }
+        });
     }
     let mut reported: Vec<String> = Vec::new();
     for p in &res.permissions {
