@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use crate::{Actor, PermissionEnum, Resource};
+use crate::{Actor, Resource};
 
 /// A row type of a grant table. Implemented by `#[derive(Grant)]`.
 #[diagnostic::on_unimplemented(
@@ -267,10 +267,4 @@ impl<T: ScopeFromName> ScopeFromName for Option<T> {
     fn from_name(name: &'static str) -> Self {
         Some(T::from_name(name))
     }
-}
-
-/// The permission's name as stored in a scope column.
-#[doc(hidden)]
-pub fn scope_of<P: PermissionEnum>(perm: P) -> &'static str {
-    perm.name()
 }

@@ -175,7 +175,7 @@ impl Lowering<'_, '_> {
                 )
                 .and(Filter::expr(
                     ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_scope))
-                        .eq(::authz_core::__private::scope_of(#perm_enum::#scope)),
+                        .eq(::authz_core::__private::PermissionEnum::name(#perm_enum::#scope)),
                 ))
                 .and(#anchor)
                 .and(#constraint);
