@@ -309,3 +309,70 @@ fn permission_names_allocate_nothing() {
     assert_eq!(n, 0);
     assert_eq!(name, "Label");
 }
+
+#[derive(Actor)]
+pub struct Viewer {
+    pub id: i64,
+    pub suspended: bool,
+    #[actor(grants)]
+    pub grants: Grants<PhotoGrant>,
+}
+
+#[derive(Grant)]
+#[grant(resource = Photo, holder = user_id, scope = scope, anchor = camera_id)]
+pub struct PhotoGrant {
+    pub id: i64,
+    pub user_id: i64,
+    pub scope: String,
+    pub camera_id: Option<i64>,
+    pub min_lat: Option<f64>,
+}
+
+#[derive(Resource)]
+#[resource(actor = Viewer)]
+#[rule(boxed, if = grant(PhotoGrant, Read, on = self.camera_id, |g| g.min_lat.is_none() || g.min_lat <= self.lat))]
+#[permission(Read, if = self.owner_id == actor.id || rule(boxed))]
+#[prohibit(*, if = actor.suspended)]
+pub struct Photo {
+    pub id: i64,
+    pub owner_id: i64,
+    pub camera_id: i64,
+    pub lat: f64,
+}
+
+/// Grants loaded, deny rules: a check walks the loaded grants and allocates nothing.
+#[test]
+fn grant_and_deny_rule_checks_allocate_nothing() {
+    let viewer = Viewer {
+        id: 1,
+        suspended: false,
+        grants: (0..10)
+            .map(|i| PhotoGrant {
+                id: i,
+                user_id: 1,
+                scope: if i % 2 == 0 { "Read" } else { "Other" }.into(),
+                camera_id: Some(i),
+                min_lat: Some(10.0),
+            })
+            .collect(),
+    };
+    let photos: Vec<Photo> = (0..12)
+        .map(|i| Photo {
+            id: i,
+            owner_id: 2,
+            camera_id: i,
+            lat: 5.0 * i as f64,
+        })
+        .collect();
+    let (allowed, n) = allocations(|| {
+        photos
+            .iter()
+            .filter(|p| is_allowed(black_box(&viewer), Photo::Read, black_box(*p)))
+            .count()
+    });
+    assert_eq!(
+        allowed, 4,
+        "cameras 2, 4, 6 and 8: a Read grant and lat >= 10"
+    );
+    assert_eq!(n, 0, "grant checks allocated {n} times");
+}
