@@ -3,6 +3,7 @@
 
 pub use crate::{
     Actor, AttrValue, Permission, PermissionEnum, PermissionSet, Resource, UnknownPermission,
+    MAX_PARENT_HOPS,
 };
 pub use core;
 

@@ -8,6 +8,7 @@ pub use crate::condition::{arith_compare, ArithCmp, ArithTerm, PrefixDialect, Pr
 pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantCol, GrantExists, GrantRows, GrantSelection, Outer,
 };
+pub use crate::hierarchy::{hierarchy_ids, BoxedColumn};
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
 pub use crate::query::CreateQuery;
 pub use crate::subquery::Union;

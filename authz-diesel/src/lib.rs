@@ -22,6 +22,7 @@ mod async_query;
 mod condition;
 mod filter;
 mod grants;
+mod hierarchy;
 mod load;
 mod query;
 mod subquery;

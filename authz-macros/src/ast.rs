@@ -33,6 +33,9 @@ pub struct Resource<'a> {
     /// Some attribute had a mistake. Its error is reported; checks that would only repeat it (a
     /// missing `actor`, no permissions, a missing role table) are not.
     pub malformed: bool,
+    /// The permissions and roles that hold through a parent of the same type, filled by
+    /// `recursion::analyse`.
+    pub recursions: Vec<crate::recursion::Recursion>,
     /// `crate = ..` / `diesel_crate = ..` of `#[resource]`.
     pub crates: crate::paths::CratePaths,
 }
@@ -397,6 +400,7 @@ impl<'a> Resource<'a> {
             derived_roles,
             relations,
             malformed,
+            recursions: Vec::new(),
         })
     }
 
@@ -406,6 +410,35 @@ impl<'a> Resource<'a> {
 
     /// Every condition as written: of the permissions, prohibitions, named rules and `#[role]`
     /// rules. What a rule reads (fields, roles, relations, context) is found here.
+    /// The `#[role]` rules that grant `role` (its own, and those of roles above it).
+    pub fn rules_granting(&self, role: &Ident) -> Vec<&DerivedRole> {
+        let Some(roles) = &self.roles else {
+            return Vec::new();
+        };
+        let granting = roles.granted_by(role);
+        self.derived_roles
+            .iter()
+            .filter(|d| {
+                roles
+                    .names
+                    .iter()
+                    .position(|n| *n == d.role)
+                    .is_some_and(|i| granting.contains(&i))
+            })
+            .collect()
+    }
+
+    /// Whether `rel` leads to this resource's own type (folder in folder).
+    pub fn is_own_type(&self, rel: &Relation) -> bool {
+        rel.target.leading_colon.is_none()
+            && rel.target.segments.len() == 1
+            && rel
+                .target
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == *self.ident || s.ident == "Self")
+    }
+
     pub fn conditions(&self) -> impl Iterator<Item = &Cond> {
         self.permissions
             .iter()

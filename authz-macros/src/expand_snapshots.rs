@@ -151,6 +151,22 @@ snapshot!(resource_roles_org, resource(hosting_org()));
 snapshot!(resource_roles_relation_repo, resource(hosting_repo()));
 snapshot!(resource_relation_issue, resource(hosting_issue()));
 snapshot!(resource_field_guards, resource(field_guards()));
+snapshot!(
+    resource_hierarchy,
+    resource(quote! {
+        #[resource(table = hotels, actor = User)]
+        #[relation(chain: Hotel = chain_id)]
+        #[roles(Manager > Viewer, table = hotel_roles)]
+        #[role(Viewer, if = chain.role(Viewer) && !self.closed)]
+        #[permission(Read, if = role(Viewer) || self.public || chain.allows(Read))]
+        pub struct Hotel {
+            pub id: i64,
+            pub chain_id: Option<i64>,
+            pub closed: bool,
+            pub public: bool,
+        }
+    })
+);
 snapshot!(resource_condition_forms, resource(condition_forms()));
 snapshot!(
     resource_error_fallback,

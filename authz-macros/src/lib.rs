@@ -16,6 +16,7 @@ mod grant;
 mod naming;
 mod patch;
 mod paths;
+mod recursion;
 mod requires;
 mod rules;
 mod valid;

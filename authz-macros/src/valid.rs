@@ -441,39 +441,7 @@ fn check_relations(cx: &mut Ctxt, res: &Resource<'_>) {
                 ),
             );
         }
-        // A relation to the resource's own type (folder in folder): its SQL filter would be
-        // built by recursing into itself without end. Until same-type hierarchies lower to a
-        // recursive query, refuse it where SQL is generated rather than overflow the stack at
-        // run time.
-        let own_type = rel.target.segments.len() == 1
-            && rel
-                .target
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == *res.ident || s.ident == "Self");
-        if own_type && res.table.is_some() && reads_through(res, &rel.name) {
-            cx.error_spanned(
-                &rel.target,
-                format_args!(
-                    "`{}` is related to its own type through `{}`; rules that read through it (`{}.role(..)`, `{}.allows(..)`) are not supported yet on a resource with a table, whose SQL filter would recurse without end; keep the relation for loading, or decide the hierarchy in the rules of another type",
-                    res.ident, rel.name, rel.name, rel.name
-                ),
-            );
-        }
     }
-}
-
-/// Whether some rule reads a parent through relation `name`.
-fn reads_through(res: &Resource<'_>, name: &Ident) -> bool {
-    let mut found = false;
-    for cond in res.conditions() {
-        cond.walk(&mut |c| {
-            if let Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } = c {
-                found |= relation == name;
-            }
-        });
-    }
-    found
 }
 
 /// A prohibition names declared permissions, each once.

@@ -36,6 +36,7 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     // What `rule(..)` brings in is checked once inlined: a `#[role]` rule reading its own
     // resource's roles, a `grant(..)` inside another's condition.
     valid::check_inlined(&mut cx, &res);
+    crate::recursion::analyse(&mut cx, &mut res);
     let sound = !cx.has_errors();
     let mut out = expand(&res, sound);
     out.extend(fields::expand(&res));

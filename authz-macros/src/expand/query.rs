@@ -11,6 +11,7 @@ use syn::Path;
 use super::sql::Lowering;
 use super::Names;
 use crate::ast::Resource;
+use crate::recursion::{Node, Recursion};
 use crate::valid::id_field;
 
 pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
@@ -268,21 +269,84 @@ fn relation_impls(
         }
     };
 
+    // The ids are read for a parent (`parent.allows(Read)`, `chain.role(Viewer)`; `role(Viewer)`
+    // lowers its rules in place): one hop is spent when the walk starts.
+    let hierarchy = |r: &Recursion, stored: Option<&TokenStream>| {
+        let base = lowering.lower(&r.base, false);
+        let mut anchors = vec![match stored {
+            Some(stored) => {
+                let id = lowering.value_column(&lowering.field_ref(id.ident));
+                quote! {
+                    (Filter::expr(::authz_diesel::__private::InSubquery::new(#id, #stored, false)).or(#base), 0)
+                }
+            }
+            None => quote!((#base, 0)),
+        }];
+        let mut steps = Vec::new();
+        for (name, rest) in &r.steps {
+            let Some(rel) = crate::valid::relation(res, name) else {
+                continue;
+            };
+            let fk = lowering.field_ref(&rel.field);
+            let column = lowering.column(&fk);
+            let rest = lowering.lower(rest, false);
+            steps.push(quote! {
+                (
+                    ::std::boxed::Box::new(#column) as ::authz_diesel::__private::BoxedColumn<'__a, $db>,
+                    { let __rest: Filter<'__a, #table::table, $db> = #rest; __rest },
+                )
+            });
+            if let Some(stored) = stored {
+                // A stored role on a parent whose row may be missing: one level down.
+                let fk = lowering.value_column(&fk);
+                anchors.push(quote! {
+                    (Filter::expr(::authz_diesel::__private::InSubquery::new(#fk, #stored, false)).and(#rest), 1)
+                });
+            }
+        }
+        let also = match stored {
+            Some(stored) => quote!(::core::option::Option::Some(#stored)),
+            None => quote!(::core::option::Option::None),
+        };
+        let max_depth = quote!(::authz_core::__private::MAX_PARENT_HOPS - 1);
+        quote! {
+            ::authz_diesel::__private::hierarchy_ids::<#table::table, _, $db>(
+                #table::table,
+                #table::#id_col,
+                ::std::vec![#(#anchors),*],
+                ::std::vec![#(#steps),*],
+                #also,
+                #max_depth,
+            )
+        }
+    };
+    let recursive_perms = res.recursions.iter().filter_map(|r| {
+        let Node::Permission(name) = &r.node else {
+            return None;
+        };
+        let ids = hierarchy(r, None);
+        Some(quote!(#perm_enum::#name => #ids,))
+    });
+
     let mut out = quote! {
         #[automatically_derived]
         impl ::authz_diesel::__private::Subqueries<$db> for #ident {
-            #[allow(unused_imports)]
+            #[allow(unused_imports, unused_variables, unreachable_patterns, clippy::nonminimal_bool)]
             fn permitted_ids<'__a>(
                 actor: &'__a #actor,
                 ctx: &'__a #context,
                 perm: #perm_enum,
             ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
                 use ::authz_diesel::__private::diesel::prelude::*;
-                match <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm) {
-                    ::authz_diesel::Filter::Const(false) => ::core::option::Option::None,
-                    filter => ::core::option::Option::Some(::std::boxed::Box::new(
-                        #table::table.select(#table::#id_col).filter(filter.into_boxed()),
-                    )),
+                use ::authz_diesel::Filter;
+                match perm {
+                    #(#recursive_perms)*
+                    perm => match <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm) {
+                        ::authz_diesel::Filter::Const(false) => ::core::option::Option::None,
+                        filter => ::core::option::Option::Some(::std::boxed::Box::new(
+                            #table::table.select(#table::#id_col).filter(filter.into_boxed()),
+                        )),
+                    },
                 }
             }
         }
@@ -309,6 +373,18 @@ fn relation_impls(
                 .unwrap_or_else(|| quote!(Filter::Const(false)));
             quote!(#role_enum::#name => #body,)
         });
+        let stored = quote!(<Self as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, role));
+        let recursive_roles: Vec<TokenStream> = res
+            .recursions
+            .iter()
+            .filter_map(|r| {
+                let Node::Role(name) = &r.node else {
+                    return None;
+                };
+                let ids = hierarchy(r, Some(&stored));
+                Some(quote!(#role_enum::#name => return #ids,))
+            })
+            .collect();
         out.extend(quote! {
             #[automatically_derived]
             impl ::authz_diesel::__private::RoleSubqueries<$db> for #ident {
@@ -325,7 +401,7 @@ fn relation_impls(
                     )
                 }
 
-                #[allow(unused_variables, unused_imports, clippy::nonminimal_bool)]
+                #[allow(unused_variables, unused_imports, unreachable_patterns, clippy::nonminimal_bool)]
                 fn role_ids<'__a>(
                     actor: &'__a #actor,
                     ctx: &'__a #context,
@@ -333,6 +409,10 @@ fn relation_impls(
                 ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
                     use ::authz_diesel::__private::diesel::prelude::*;
                     use ::authz_diesel::Filter;
+                    match role {
+                        #(#recursive_roles)*
+                        _ => {}
+                    }
                     let stored = <Self as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, role);
                     if !<#ident as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW {
                         // Stored roles alone: no need to read this resource's table.

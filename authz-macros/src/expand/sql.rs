@@ -103,7 +103,7 @@ impl Lowering<'_, '_> {
 
     /// The column as a non-null expression (`assume_not_null()` on nullable ones: the
     /// surrounding lowering handles `NULL`).
-    fn value_column(&self, f: &FieldRef) -> TokenStream {
+    pub fn value_column(&self, f: &FieldRef) -> TokenStream {
         let column = self.column(f);
         if f.root == Root::Grant {
             quote!(::authz_diesel::__private::non_null(#column))
@@ -191,7 +191,7 @@ impl Lowering<'_, '_> {
         }}
     }
 
-    fn field_ref(&self, field: &syn::Ident) -> FieldRef {
+    pub fn field_ref(&self, field: &syn::Ident) -> FieldRef {
         FieldRef {
             root: Root::Resource,
             root_span: field.span(),
@@ -207,21 +207,7 @@ impl Lowering<'_, '_> {
 
     /// The `#[role]` rules that grant `role` (its own, and those of roles above it).
     pub fn rules_granting(&self, role: &syn::Ident) -> Vec<&crate::ast::DerivedRole> {
-        let Some(roles) = &self.res.roles else {
-            return Vec::new();
-        };
-        let granting = roles.granted_by(role);
-        self.res
-            .derived_roles
-            .iter()
-            .filter(|d| {
-                roles
-                    .names
-                    .iter()
-                    .position(|n| *n == d.role)
-                    .is_some_and(|i| granting.contains(&i))
-            })
-            .collect()
+        self.res.rules_granting(role)
     }
 
     /// The column of this table a grant subquery names so that it only appears where the table

@@ -4,25 +4,28 @@ diesel::table! {
     folders (id) {
         id -> BigInt,
         parent_id -> Nullable<BigInt>,
+        template_id -> Nullable<BigInt>,
+        owner_id -> BigInt,
+        public -> Bool,
     }
 }
 
 #[derive(Actor)]
 pub struct User {
     pub id: i64,
-    #[actor(roles)]
-    pub folders: RoleMap<Folder>,
 }
 
 #[derive(Resource)]
 #[resource(table = folders, actor = User)]
 #[relation(parent: Folder = parent_id)]
-#[roles(Editor > Viewer, table = folder_roles)]
-#[role(Viewer, if = parent.role(Viewer))]
-#[permission(Read, if = role(Viewer))]
+#[relation(template: Folder = template_id)]
+#[permission(Read, if = self.public || parent.allows(Read) && template.allows(Read))]
 pub struct Folder {
     pub id: i64,
     pub parent_id: Option<i64>,
+    pub template_id: Option<i64>,
+    pub owner_id: i64,
+    pub public: bool,
 }
 
 fn main() {}
