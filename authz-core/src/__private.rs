@@ -487,3 +487,8 @@ impl<'a, T: ?Sized> HopPlain<'a> for &Hop<'a, T> {
         Some(self.0)
     }
 }
+
+pub use crate::relations::{
+    context_of, permissions_of, relation_allows, relation_role, relations_of, roles_of, via,
+    via_parent, NamedRoles, Related, Relation,
+};

@@ -48,6 +48,7 @@ mod parents;
 mod permission;
 #[cfg(feature = "serde")]
 mod redact;
+mod relations;
 mod roles;
 mod set;
 mod value;

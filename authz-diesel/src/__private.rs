@@ -10,6 +10,7 @@ pub use crate::grants::{
 };
 pub use crate::hierarchy::{hierarchy_ids, BoxedColumn};
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
+pub use crate::paths::{path_ids, relation_permitted_ids, relation_role_ids, RelationColumn};
 pub use crate::query::CreateQuery;
 pub use crate::subquery::Union;
 pub use crate::{

@@ -24,6 +24,7 @@ mod filter;
 mod grants;
 mod hierarchy;
 mod load;
+mod paths;
 mod query;
 mod subquery;
 

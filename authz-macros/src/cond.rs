@@ -161,6 +161,9 @@ pub enum Cond {
         relation: Ident,
         perm: Ident,
     },
+    /// `patient.ward.role(Nurse)`, `record.patient.ward.allows(Read)`: a path of two or more
+    /// relations, the first of this resource, each next one of the previous parent's type.
+    Path(Box<PathCond>),
     /// `rule(owner)`: the condition of `#[rule(owner, if = ..)]`. Replaced by that condition
     /// before expansion (`rules.rs`); never lowered.
     Rule {
@@ -191,6 +194,40 @@ pub enum Cond {
         /// The `contains` token.
         span: Span,
     },
+}
+
+/// `relation.next.role(R)` / `relation.next.allows(P)`.
+#[derive(Clone)]
+pub struct PathCond {
+    /// The first relation, of this resource.
+    pub relation: Ident,
+    /// The relations after it, each of the previous parent's type; at least one.
+    pub hops: Vec<Ident>,
+    pub end: PathEnd,
+}
+
+#[derive(Clone)]
+pub enum PathEnd {
+    /// `.role(R)` on the last parent.
+    Role(Ident),
+    /// `.allows(P)` on the last parent.
+    Allows(Ident),
+}
+
+impl PathCond {
+    /// The path as written: `patient.ward.role(Nurse)`.
+    pub fn text(&self) -> String {
+        let mut out = self.relation.to_string();
+        for hop in &self.hops {
+            out.push('.');
+            out.push_str(&hop.to_string());
+        }
+        match &self.end {
+            PathEnd::Role(r) => out.push_str(&format!(".role({r})")),
+            PathEnd::Allows(p) => out.push_str(&format!(".allows({p})")),
+        }
+        out
+    }
 }
 
 /// `grant(G, Scope, on = self.field, |g| <cond>)`.
@@ -239,6 +276,7 @@ impl Cond {
             Cond::Role { .. }
             | Cond::ParentRole { .. }
             | Cond::Allows { .. }
+            | Cond::Path(_)
             | Cond::Rule { .. } => {}
         }
     }
@@ -253,6 +291,7 @@ impl Cond {
             Cond::Role { .. }
             | Cond::ParentRole { .. }
             | Cond::Allows { .. }
+            | Cond::Path(_)
             | Cond::Rule { .. }
             | Cond::Grant(_) => true,
             _ => {
@@ -307,7 +346,8 @@ const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.fiel
      `actor.a.b`, `ctx.a.b`), literals, `==`, `!=`, `<`, `<=`, `>`, `>=`, `+` and `-` on integers, \
      `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, `[a, b].contains(&x)`, \
      `actor.set.contains(&x)`, `x.starts_with(prefix)`, `role(Role)`, `rule(name)`, \
-     `grant(G, Permission, |g| ..)`, `relation.role(Role)`, `relation.allows(Permission)`, `true`, `false`";
+     `grant(G, Permission, |g| ..)`, `relation.role(Role)`, `relation.allows(Permission)` (and paths \
+     `relation.next.role(Role)`), `true`, `false`";
 
 const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal, \
      a constant path such as `Status::Open`, or a sum or difference of them (`self.a + 86400`)";
@@ -777,6 +817,24 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
             }
         };
     }
+    // patient.ward.role(Nurse) / record.patient.ward.allows(Read)
+    if let ("role" | "allows", Some((relation, hops))) =
+        (method.as_str(), relation_path(&call.receiver))
+    {
+        let end = if method == "role" {
+            single_ident_arg(cx, &call.args, call, "patient.ward.role(Nurse)").map(PathEnd::Role)
+        } else {
+            single_ident_arg(cx, &call.args, call, "patient.ward.allows(Read)").map(PathEnd::Allows)
+        };
+        return match end {
+            Some(end) => Cond::Path(Box::new(PathCond {
+                relation,
+                hops,
+                end,
+            })),
+            None => Cond::Const(false),
+        };
+    }
     match method.as_str() {
         // x.is_some() / x.is_none()
         "is_some" | "is_none" => {
@@ -973,6 +1031,25 @@ fn relation_name(expr: &Expr) -> Option<Ident> {
         }
         _ => None,
     }
+}
+
+/// `patient.ward.hospital` in `patient.ward.hospital.role(..)`: a relation name followed by one
+/// or more named fields, the relations of the parents.
+fn relation_path(expr: &Expr) -> Option<(Ident, Vec<Ident>)> {
+    let mut hops = Vec::new();
+    let mut at = expr;
+    while let Expr::Field(f) = at {
+        let syn::Member::Named(name) = &f.member else {
+            return None;
+        };
+        hops.push(name.clone());
+        at = &f.base;
+    }
+    if hops.is_empty() {
+        return None;
+    }
+    hops.reverse();
+    Some((relation_name(at)?, hops))
 }
 
 /// The one name in `f(Name)`.

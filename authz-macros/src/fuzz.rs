@@ -103,7 +103,7 @@ fn seeds() -> Vec<Seed> {
                 #[rule(owner, if = self.owner_id == actor.id)]
                 #[permission(Read, if = self.is_public || role(Reader) || rule(owner))]
                 #[permission(Push, Merge, if = role(Contributor) && !self.archived && self.level >= -3)]
-                #[permission(Delete, if = org.allows(Admin) || ["a", "b"].contains(&self.tag))]
+                #[permission(Delete, if = org.allows(Admin) || ["a", "b"].contains(&self.tag) || org.region.role(Lead))]
                 #[permission(Touch, if = self.tag.is_some() && ctx.now < self.until && self.r#type != Kind::Open)]
                 #[prohibit(*, if = actor.suspended)]
                 #[prohibit(Delete, if = self.locked == true)]

@@ -541,18 +541,40 @@ fn check_names(cx: &mut Ctxt, res: &Resource<'_>, cond: &Cond) {
             );
         }
         Cond::Role { role } => check_role_name(cx, res, role),
+        Cond::Path(path) => match self::relation(res, &path.relation) {
+            None => unknown_relation(cx, res, &path.relation),
+            // The hops after a relation to the own type are not known here: the path might come
+            // back to this resource, whose SQL would then be built from itself without end.
+            Some(rel) if res.table.is_some() && res.is_own_type(rel) => cx.error_spanned(
+                &path.relation,
+                format_args!(
+                    "the path `{}` starts with `{}`, a relation of `{}` to its own type; a path through its own hierarchy is not decided in SQL, name the parent's permission instead: `{}.allows(..)`, with a permission of `{}` that reads `{}`",
+                    path.text(),
+                    path.relation,
+                    res.ident,
+                    path.relation,
+                    res.ident,
+                    path.hops.iter().map(ToString::to_string).collect::<Vec<_>>().join(".")
+                ),
+            ),
+            Some(_) => {}
+        },
         Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. }
             if self::relation(res, relation).is_none() =>
         {
-            cx.error_spanned(
-                relation,
-                format_args!(
-                    "unknown relation `{relation}` of `{}`, expected one of {}; declare it with `#[relation({relation}: Parent = {relation}_id)]`",
-                    res.ident,
-                    one_of(res.relations.iter().map(|r| &r.name))
-                ),
-            );
+            unknown_relation(cx, res, relation)
         }
         _ => {}
     });
+}
+
+fn unknown_relation(cx: &mut Ctxt, res: &Resource<'_>, relation: &Ident) {
+    cx.error_spanned(
+        relation,
+        format_args!(
+            "unknown relation `{relation}` of `{}`, expected one of {}; declare it with `#[relation({relation}: Parent = {relation}_id)]`",
+            res.ident,
+            one_of(res.relations.iter().map(|r| &r.name))
+        ),
+    );
 }

@@ -181,3 +181,63 @@ impl Drop for MysqlDatabase {
             .batch_execute(&format!("DROP DATABASE IF EXISTS {}", self.name));
     }
 }
+
+/// Inside a differential check: for every permission of resource `$ty` over `$rows` (stored in
+/// `$table`), the list, `count()`, the decision by id and the permission bits agree with the
+/// in-memory check of `$authz`. `$db` maps a diesel error to a test failure.
+#[macro_export]
+macro_rules! agree {
+    ($conn:ident, $authz:ident, $backend:ident, $db:ident, $ty:ty, $table:ident, $rows:expr) => {
+        for p in <$ty as Resource>::Permission::ALL {
+            let expected: Vec<i64> = $rows
+                .iter()
+                .filter(|r| $authz.is_allowed(p, *r))
+                .map(|r| r.id)
+                .collect();
+            let got: Vec<i64> = $table::table
+                .authorized(&$authz, p)
+                .select($table::id)
+                .order($table::id)
+                .load($conn)
+                .map_err($db)?;
+            prop_assert_eq!(&got, &expected, "{}: list of {}", $backend, p);
+            let count: i64 = $table::table
+                .authorized(&$authz, p)
+                .count()
+                .get_result($conn)
+                .map_err($db)?;
+            prop_assert_eq!(
+                count as usize,
+                expected.len(),
+                "{}: count of {}",
+                $backend,
+                p
+            );
+            for r in $rows.iter() {
+                prop_assert_eq!(
+                    $authz.authorize_by_id($conn, p, &r.id).is_ok(),
+                    expected.contains(&r.id),
+                    "{}: by id {} {}",
+                    $backend,
+                    p,
+                    r.id
+                );
+            }
+        }
+        let bits: Vec<(i64, i64)> = $table::table
+            .select(($table::id, $authz.permission_bits::<$ty, _>()))
+            .order($table::id)
+            .load($conn)
+            .map_err($db)?;
+        for ((id, got), r) in bits.iter().zip($rows.iter()) {
+            prop_assert_eq!(*id, r.id);
+            prop_assert_eq!(
+                PermissionSet::<$ty>::from_bits(*got as u64),
+                $authz.actions(r),
+                "{}: bits of {}",
+                $backend,
+                r.id
+            );
+        }
+    };
+}

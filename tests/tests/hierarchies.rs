@@ -216,62 +216,6 @@ fn world() -> impl Strategy<Value = World> {
     })
 }
 
-macro_rules! agree {
-    ($conn:ident, $authz:ident, $backend:ident, $db:ident, $ty:ty, $table:ident, $rows:expr) => {
-        for p in <$ty as Resource>::Permission::ALL {
-            let expected: Vec<i64> = $rows
-                .iter()
-                .filter(|r| $authz.is_allowed(p, *r))
-                .map(|r| r.id)
-                .collect();
-            let got: Vec<i64> = $table::table
-                .authorized(&$authz, p)
-                .select($table::id)
-                .order($table::id)
-                .load($conn)
-                .map_err($db)?;
-            prop_assert_eq!(&got, &expected, "{}: list of {}", $backend, p);
-            let count: i64 = $table::table
-                .authorized(&$authz, p)
-                .count()
-                .get_result($conn)
-                .map_err($db)?;
-            prop_assert_eq!(
-                count as usize,
-                expected.len(),
-                "{}: count of {}",
-                $backend,
-                p
-            );
-            for r in $rows.iter() {
-                prop_assert_eq!(
-                    $authz.authorize_by_id($conn, p, &r.id).is_ok(),
-                    expected.contains(&r.id),
-                    "{}: by id {} {}",
-                    $backend,
-                    p,
-                    r.id
-                );
-            }
-        }
-        let bits: Vec<(i64, i64)> = $table::table
-            .select(($table::id, $authz.permission_bits::<$ty, _>()))
-            .order($table::id)
-            .load($conn)
-            .map_err($db)?;
-        for ((id, got), r) in bits.iter().zip($rows.iter()) {
-            prop_assert_eq!(*id, r.id);
-            prop_assert_eq!(
-                PermissionSet::<$ty>::from_bits(*got as u64),
-                $authz.actions(r),
-                "{}: bits of {}",
-                $backend,
-                r.id
-            );
-        }
-    };
-}
-
 macro_rules! check_world {
     ($name:ident, $conn:ty, $backend:literal) => {
         fn $name(conn: &mut $conn, w: &World) -> Result<(), TestCaseError> {
@@ -325,9 +269,9 @@ macro_rules! check_world {
                     );
                 }
             }
-            agree!(conn, authz, backend, db, Folder, folders, w.folders);
-            agree!(conn, authz, backend, db, Document, documents, w.documents);
-            agree!(conn, authz, backend, db, Hotel, hotels, w.hotels);
+            authz_tests::agree!(conn, authz, backend, db, Folder, folders, w.folders);
+            authz_tests::agree!(conn, authz, backend, db, Document, documents, w.documents);
+            authz_tests::agree!(conn, authz, backend, db, Hotel, hotels, w.hotels);
             Ok(())
         }
     };

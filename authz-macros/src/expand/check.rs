@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::Lit;
 
 use crate::ast::Resource;
-use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, GrantCond, Operand, Root};
+use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, GrantCond, Operand, PathEnd, Root};
 
 /// A `bool` expression over `self`, `actor`, `ctx` and `env` (an `authz_core::Env`, for
 /// roles and parents).
@@ -61,6 +61,38 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                         env, &self.#field, #target::#perm,
                     )
                 }
+            }
+            None => quote!(false),
+        },
+        // patient.ward.role(Nurse): parent row by parent row, then the last one's role.
+        Cond::Path(path) => match crate::valid::relation(res, &path.relation) {
+            Some(rel) => {
+                let context = context_type(res);
+                let target = &rel.target;
+                let field = &rel.field;
+                let (markers, names) = path_markers(target, &path.hops);
+                let last = names.last().expect("a path has a hop after its relation");
+                let mut body = match &path.end {
+                    PathEnd::Allows(perm) => quote_spanned! {perm.span()=>
+                        ::authz_core::__private::relation_allows(
+                            env, row, #last, ::authz_core::__private::permissions_of(#last).#perm,
+                        )
+                    },
+                    PathEnd::Role(role) => quote_spanned! {role.span()=>
+                        ::authz_core::__private::relation_role(
+                            env, row, #last, ::authz_core::__private::roles_of(#last).#role,
+                        )
+                    },
+                };
+                for m in names.iter().rev().skip(1) {
+                    body = quote!(::authz_core::__private::via(env, row, #m, |env, row| #body));
+                }
+                quote! {{
+                    #markers
+                    ::authz_core::__private::via_parent::<#target, _, _, #context>(
+                        env, &self.#field, |env, row| #body,
+                    )
+                }}
             }
             None => quote!(false),
         },
@@ -372,6 +404,28 @@ fn constant_span(op: &Operand) -> proc_macro2::Span {
 
 /// The resource's context type (`()` when it declares none): parents are checked with their
 /// view of it.
+/// `let`s naming the relation marker of each hop after the first relation (whose type is
+/// `target`), and their names. A hop that does not exist is rustc's "no field" error on its
+/// token, listing the relations of that parent.
+pub fn path_markers(target: &syn::Path, hops: &[syn::Ident]) -> (TokenStream, Vec<syn::Ident>) {
+    let mut lets = TokenStream::new();
+    let mut names: Vec<syn::Ident> = Vec::new();
+    for (i, hop) in hops.iter().enumerate() {
+        let name = quote::format_ident!("__authz_m{}", i);
+        let value = match names.last() {
+            None => quote_spanned! {hop.span()=>
+                <#target as ::authz_core::__private::Related>::RELATIONS.#hop
+            },
+            Some(prev) => quote_spanned! {hop.span()=>
+                ::authz_core::__private::relations_of(#prev).#hop
+            },
+        };
+        lets.extend(quote!(let #name = #value;));
+        names.push(name);
+    }
+    (lets, names)
+}
+
 fn context_type(res: &Resource<'_>) -> TokenStream {
     match &res.context {
         Some(ctx) => quote!(#ctx),

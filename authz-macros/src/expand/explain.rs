@@ -149,6 +149,7 @@ pub fn text(cond: &Cond) -> String {
         Cond::Grant(g) => g.text.clone(),
         Cond::ParentRole { relation, role } => format!("{relation}.role({role})"),
         Cond::Allows { relation, perm } => format!("{relation}.allows({perm})"),
+        Cond::Path(path) => path.text(),
         Cond::OneOf { field: f, list, .. } => format!(
             "[{}].contains(&{})",
             list.iter().map(operand).collect::<Vec<_>>().join(", "),

@@ -7,6 +7,7 @@ mod fields;
 mod meta;
 mod names;
 mod query;
+mod relations;
 mod roles;
 mod sql;
 
@@ -43,6 +44,7 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     out.extend(explain::expand(&res, sound && res.actor.is_some()));
     out.extend(meta::expand(&res));
     if sound {
+        out.extend(relations::expand(&res));
         if let Some(table) = &res.table {
             out.extend(query::expand(&res, table));
         }

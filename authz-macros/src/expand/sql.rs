@@ -15,7 +15,7 @@ use syn::{Lit, Path};
 
 use super::check;
 use crate::ast::Resource;
-use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, Operand, Root};
+use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, Operand, PathEnd, Root};
 use crate::valid::id_field;
 
 /// The SQL lowering of one resource's conditions over its table.
@@ -124,6 +124,7 @@ impl Lowering<'_, '_> {
             Cond::Role { .. }
             | Cond::ParentRole { .. }
             | Cond::Allows { .. }
+            | Cond::Path(_)
             | Cond::Grant(_)
             | Cond::Rule { .. } => reads = true,
             leaf => {
@@ -231,6 +232,11 @@ impl Lowering<'_, '_> {
                     fields.push(self.field_ref(&rel.field));
                 }
             }
+            Cond::Path(path) => {
+                if let Some(rel) = crate::valid::relation(self.res, &path.relation) {
+                    fields.push(self.field_ref(&rel.field));
+                }
+            }
             Cond::And(_) | Cond::Or(_) | Cond::Not(_) => {}
             leaf => {
                 let mut leaf_fields = Vec::new();
@@ -239,6 +245,25 @@ impl Lowering<'_, '_> {
             }
         });
         fields
+    }
+
+    /// The relation's foreign key among `ids` (an `Option` of a subquery: `None` is no row), or
+    /// not among them when negated.
+    fn fk_in(&self, rel: &crate::ast::Relation, ids: TokenStream, negated: bool) -> TokenStream {
+        let fk = self.field_ref(&rel.field);
+        let col = self.value_column(&fk);
+        let subquery = quote!(::authz_diesel::__private::InSubquery::new(#col, __ids, #negated));
+        let present = if negated {
+            self.or_null(&[&fk], subquery)
+        } else {
+            quote!(Filter::expr(#subquery))
+        };
+        quote! {
+            match #ids {
+                ::core::option::Option::Some(__ids) => #present,
+                ::core::option::Option::None => Filter::Const(#negated),
+            }
+        }
     }
 
     /// `col IS NULL`, or nothing for a `NOT NULL` column.
@@ -334,21 +359,42 @@ impl Lowering<'_, '_> {
                     },
                     _ => return quote!(Filter::Const(false)),
                 };
-                let fk = self.field_ref(&rel.field);
-                let col = self.value_column(&fk);
-                let subquery =
-                    quote!(::authz_diesel::__private::InSubquery::new(#col, __ids, #negated));
-                let present = if negated {
-                    self.or_null(&[&fk], subquery)
-                } else {
-                    quote!(Filter::expr(#subquery))
+                self.fk_in(rel, ids, negated)
+            }
+            // patient.ward.role(X): the last parent's ids, then back down one semi-join per hop.
+            Cond::Path(path) => {
+                let Some(rel) = crate::valid::relation(self.res, &path.relation) else {
+                    return quote!(Filter::Const(false));
                 };
-                quote! {
-                    match #ids {
-                        ::core::option::Option::Some(__ids) => #present,
-                        ::core::option::Option::None => Filter::Const(#negated),
-                    }
+                let target = &rel.target;
+                let (markers, names) = check::path_markers(target, &path.hops);
+                let p = quote!(::authz_core::__private);
+                let d = quote!(::authz_diesel::__private);
+                let mut body = quote! {
+                    #markers
+                    let __authz_c = <#target as #p::ReadsContext<_>>::context(ctx);
+                };
+                for m in &names {
+                    body.extend(quote!(let __authz_c = #p::context_of(#m, __authz_c);));
                 }
+                let last = names.last().expect("a path has a hop after its relation");
+                body.extend(match &path.end {
+                    PathEnd::Allows(perm) => quote! {
+                        let __authz_ids = #d::relation_permitted_ids::<_, $db>(
+                            #last, actor, __authz_c, #p::permissions_of(#last).#perm,
+                        );
+                    },
+                    PathEnd::Role(role) => quote! {
+                        let __authz_ids = #d::relation_role_ids::<_, $db>(
+                            #last, actor, __authz_c, #p::roles_of(#last).#role,
+                        );
+                    },
+                });
+                for m in names.iter().rev() {
+                    body.extend(quote!(let __authz_ids = #d::path_ids::<_, $db>(#m, __authz_ids);));
+                }
+                let present = self.fk_in(rel, quote!(__authz_ids), negated);
+                quote!({ #body #present })
             }
             Cond::Truthy(f) => {
                 let col = self.value_column(f);
