@@ -11,6 +11,11 @@ use crate::{Keyed, Permission, Resource, RoleHolder};
 
 /// A resource's relations, as the fields of a generated value. Implemented by
 /// `#[derive(Resource)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource, so a rule cannot read its permissions or relations",
+    label = "not a resource",
+    note = "derive `Resource` on `{Self}`, or point the relation at a resource"
+)]
 pub trait Related: Resource {
     /// A struct with one field per relation, each a [`Relation`] marker.
     type Relations: Copy + 'static;
@@ -24,6 +29,11 @@ pub trait Related: Resource {
 
 /// A resource's roles by name, as the fields of a generated value. Implemented by
 /// `#[derive(Resource)]` for resources with `#[roles(..)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` declares no roles, so a rule cannot read a role of it",
+    label = "no `#[roles(..)]` on this resource",
+    note = "declare them on `{Self}`: `#[roles(Owner > Member, table = ..)]`"
+)]
 pub trait NamedRoles: RoleHolder {
     /// A struct with one field per role, named as the role.
     type Roles: Copy + 'static;

@@ -39,11 +39,11 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             match crate::valid::relation(res, relation) {
                 Some(rel) => {
                     let target = &rel.target;
-                    let role_enum = crate::naming::sibling(&rel.target, crate::naming::role_enum);
                     let field = &rel.field;
-                    quote_spanned! {role.span()=>
+                    let role = parent_role_value(target, role);
+                    quote_spanned! {rel.name.span()=>
                         ::authz_core::__private::parent_role::<#target, _, _, #context>(
-                            env, &self.#field, #role_enum::#role,
+                            env, &self.#field, #role,
                         )
                     }
                 }
@@ -56,9 +56,10 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                 let context = context_type(res);
                 let target = &rel.target;
                 let field = &rel.field;
-                quote_spanned! {perm.span()=>
+                let perm = parent_permission_value(target, perm);
+                quote_spanned! {rel.name.span()=>
                     ::authz_core::__private::parent_allows::<#target, _, _, _, #context>(
-                        env, &self.#field, #target::#perm,
+                        env, &self.#field, #perm,
                     )
                 }
             }
@@ -404,6 +405,17 @@ fn constant_span(op: &Operand) -> proc_macro2::Span {
 
 /// The resource's context type (`()` when it declares none): parents are checked with their
 /// view of it.
+/// Permission `perm` of parent type `target`, named as a field of its `Related::PERMISSIONS`:
+/// a wrong name is rustc's "no field" error on the token, listing the permissions there are.
+pub fn parent_permission_value(target: &syn::Path, perm: &syn::Ident) -> TokenStream {
+    quote_spanned!(perm.span()=> <#target as ::authz_core::__private::Related>::PERMISSIONS.#perm)
+}
+
+/// Role `role` of parent type `target`, named as a field of its `NamedRoles::ROLES`.
+pub fn parent_role_value(target: &syn::Path, role: &syn::Ident) -> TokenStream {
+    quote_spanned!(role.span()=> <#target as ::authz_core::__private::NamedRoles>::ROLES.#role)
+}
+
 /// `let`s naming the relation marker of each hop after the first relation (whose type is
 /// `target`), and their names. A hop that does not exist is rustc's "no field" error on its
 /// token, listing the relations of that parent.

@@ -342,21 +342,23 @@ impl Lowering<'_, '_> {
                 let target = &rel.target;
                 let ids = match cond {
                     Cond::ParentRole { role, .. } => {
-                        let role_enum =
-                            crate::naming::sibling(&rel.target, crate::naming::role_enum);
+                        let role = check::parent_role_value(target, role);
                         quote!(<#target as ::authz_diesel::__private::RoleSubqueries<$db>>::role_ids(
                             actor,
                             <#target as ::authz_core::__private::ReadsContext<_>>::context(ctx),
-                            #role_enum::#role,
+                            #role,
                         ))
                     }
-                    Cond::Allows { perm, .. } => quote! {
-                        <#target as ::authz_diesel::__private::Subqueries<$db>>::permitted_ids(
-                            actor,
-                            <#target as ::authz_core::__private::ReadsContext<_>>::context(ctx),
-                            ::authz_core::__private::Permission::<#target>::permission(#target::#perm),
-                        )
-                    },
+                    Cond::Allows { perm, .. } => {
+                        let perm = check::parent_permission_value(target, perm);
+                        quote! {
+                            <#target as ::authz_diesel::__private::Subqueries<$db>>::permitted_ids(
+                                actor,
+                                <#target as ::authz_core::__private::ReadsContext<_>>::context(ctx),
+                                #perm,
+                            )
+                        }
+                    }
                     _ => return quote!(Filter::Const(false)),
                 };
                 self.fk_in(rel, ids, negated)
