@@ -125,6 +125,17 @@ pub trait Subqueries<DB: Backend>: Keyed {
         ctx: &'a Self::Context,
         perm: Self::Permission,
     ) -> Option<BoxedQuery<'a, DB>>;
+
+    /// The ids of the rows on which the permission holds, for the table's own list. The same as
+    /// [`permitted_ids`](Self::permitted_ids), except that a same-type hierarchy walks one level
+    /// more: its first level is the row itself, not a parent reached through a hop.
+    fn own_ids<'a>(
+        actor: &'a Self::Actor,
+        ctx: &'a Self::Context,
+        perm: Self::Permission,
+    ) -> Option<BoxedQuery<'a, DB>> {
+        Self::permitted_ids(actor, ctx, perm)
+    }
 }
 
 /// Role subqueries of a resource that declares `#[roles(.., table = ..)]`. Generated.

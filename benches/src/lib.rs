@@ -10,6 +10,7 @@
 use authz_core::prelude::*;
 use diesel::prelude::*;
 
+pub mod folders;
 pub mod hosting;
 pub mod pg;
 pub mod photos;

@@ -411,6 +411,6 @@ fn the_recursion_is_one_query_with_bound_values() {
         .select(folders::id);
     let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
     assert_eq!(sql.matches("WITH RECURSIVE").count(), 1, "{sql}");
-    assert!(sql.contains("`__authz_r`.`__authz_d` < 127"), "{sql}");
+    assert!(sql.contains("`__authz_r`.`__authz_d` < 128"), "{sql}");
     assert!(!sql.contains('7') || sql.contains("binds: [7"), "{sql}");
 }

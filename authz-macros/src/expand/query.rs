@@ -29,10 +29,33 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
     let mut arms = Vec::new();
     for perm in &res.permissions {
         let name = &perm.name;
-        let body = lowering.lower(&perm.decision, false);
+        let recursion = res
+            .recursions
+            .iter()
+            .find(|r| r.node == Node::Permission(name.clone()));
+        let body = match (recursion, id_field(res)) {
+            // The rows where it holds, as the recursive query finds them.
+            (Some(_), Some(id)) => {
+                let column = &id.column;
+                quote! {
+                    match <#ident as ::authz_diesel::__private::Subqueries<$db>>::own_ids(actor, ctx, perm) {
+                        ::core::option::Option::Some(__ids) => Filter::expr(
+                            ::authz_diesel::__private::InSubquery::new(#table::#column, __ids, false),
+                        ),
+                        ::core::option::Option::None => Filter::Const(false),
+                    }
+                }
+            }
+            _ => lowering.lower(&perm.decision, false),
+        };
         arms.push(quote!(#perm_enum::#name => #body,));
     }
     let mut columns: Vec<(String, TokenStream)> = Vec::new();
+    if let (false, Some(id)) = (res.recursions.is_empty(), id_field(res)) {
+        // A hierarchy's own list reads `id IN (..)`.
+        let column = lowering.column(&lowering.field_ref(id.ident));
+        columns.push((column.to_string(), column));
+    }
     for cond in res.conditions() {
         for f in lowering.columns_read(cond) {
             let column = lowering.column(&f);
@@ -271,61 +294,46 @@ fn relation_impls(
 
     // The ids are read for a parent (`parent.allows(Read)`, `chain.role(Viewer)`; `role(Viewer)`
     // lowers its rules in place): one hop is spent when the walk starts.
+    let below = quote!(::authz_core::__private::MAX_PARENT_HOPS - 1);
     let hierarchy = |r: &Recursion, stored: Option<&TokenStream>| {
-        let base = lowering.lower(&r.base, false);
-        let mut anchors = vec![match stored {
-            Some(stored) => {
-                let id = lowering.value_column(&lowering.field_ref(id.ident));
-                quote! {
-                    (Filter::expr(::authz_diesel::__private::InSubquery::new(#id, #stored, false)).or(#base), 0)
-                }
-            }
-            None => quote!((#base, 0)),
-        }];
-        let mut steps = Vec::new();
-        for (name, rest) in &r.steps {
-            let Some(rel) = crate::valid::relation(res, name) else {
-                continue;
-            };
-            let fk = lowering.field_ref(&rel.field);
-            let column = lowering.column(&fk);
-            let rest = lowering.lower(rest, false);
-            steps.push(quote! {
-                (
-                    ::std::boxed::Box::new(#column) as ::authz_diesel::__private::BoxedColumn<'__a, $db>,
-                    { let __rest: Filter<'__a, #table::table, $db> = #rest; __rest },
-                )
-            });
-            if let Some(stored) = stored {
-                // A stored role on a parent whose row may be missing: one level down.
-                let fk = lowering.value_column(&fk);
-                anchors.push(quote! {
-                    (Filter::expr(::authz_diesel::__private::InSubquery::new(#fk, #stored, false)).and(#rest), 1)
-                });
-            }
-        }
-        let also = match stored {
-            Some(stored) => quote!(::core::option::Option::Some(#stored)),
-            None => quote!(::core::option::Option::None),
-        };
-        let max_depth = quote!(::authz_core::__private::MAX_PARENT_HOPS - 1);
-        quote! {
-            ::authz_diesel::__private::hierarchy_ids::<#table::table, _, $db>(
-                #table::table,
-                #table::#id_col,
-                ::std::vec![#(#anchors),*],
-                ::std::vec![#(#steps),*],
-                #also,
-                #max_depth,
-            )
-        }
+        hierarchy(res, table, lowering, r, stored, &below)
     };
-    let recursive_perms = res.recursions.iter().filter_map(|r| {
+    let recursive_perms: Vec<TokenStream> = res
+        .recursions
+        .iter()
+        .filter_map(|r| {
+            let Node::Permission(name) = &r.node else {
+                return None;
+            };
+            let ids = hierarchy(r, None);
+            Some(quote!(#perm_enum::#name => #ids,))
+        })
+        .collect();
+    // The row itself is the walk's first level: every hop is left.
+    let own_perms = res.recursions.iter().filter_map(|r| {
         let Node::Permission(name) = &r.node else {
             return None;
         };
-        let ids = hierarchy(r, None);
+        let all = quote!(::authz_core::__private::MAX_PARENT_HOPS);
+        let ids = self::hierarchy(res, table, lowering, r, None, &all);
         Some(quote!(#perm_enum::#name => #ids,))
+    });
+    let own_ids = (!recursive_perms.is_empty()).then(|| {
+        quote! {
+            #[allow(unused_imports, unused_variables, unreachable_patterns, clippy::nonminimal_bool)]
+            fn own_ids<'__a>(
+                actor: &'__a #actor,
+                ctx: &'__a #context,
+                perm: #perm_enum,
+            ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
+                use ::authz_diesel::__private::diesel::prelude::*;
+                use ::authz_diesel::Filter;
+                match perm {
+                    #(#own_perms)*
+                    perm => <Self as ::authz_diesel::__private::Subqueries<$db>>::permitted_ids(actor, ctx, perm),
+                }
+            }
+        }
     });
 
     let mut out = quote! {
@@ -349,6 +357,7 @@ fn relation_impls(
                     },
                 }
             }
+            #own_ids
         }
     };
 
@@ -550,4 +559,68 @@ fn relation_impls(
         }
     });
     (table_resource, out)
+}
+
+/// The recursive query of a permission or role that holds through the parent's same one:
+/// `hierarchy_ids` over the split of `recursion.rs`, walking at most `max_depth` levels. For a
+/// role, `stored` is the subquery of its stored ids.
+fn hierarchy(
+    res: &Resource<'_>,
+    table: &Path,
+    lowering: &Lowering<'_, '_>,
+    r: &Recursion,
+    stored: Option<&TokenStream>,
+    max_depth: &TokenStream,
+) -> TokenStream {
+    let Some(id) = id_field(res) else {
+        return quote!(::core::option::Option::None);
+    };
+    let id_col = &id.column;
+
+    let base = lowering.lower(&r.base, false);
+    let mut anchors = vec![match stored {
+        Some(stored) => {
+            let id = lowering.value_column(&lowering.field_ref(id.ident));
+            quote! {
+                (Filter::expr(::authz_diesel::__private::InSubquery::new(#id, #stored, false)).or(#base), 0)
+            }
+        }
+        None => quote!((#base, 0)),
+    }];
+    let mut steps = Vec::new();
+    for (name, rest) in &r.steps {
+        let Some(rel) = crate::valid::relation(res, name) else {
+            continue;
+        };
+        let fk = lowering.field_ref(&rel.field);
+        let column = lowering.column(&fk);
+        let rest = lowering.lower(rest, false);
+        steps.push(quote! {
+                (
+                    ::std::boxed::Box::new(#column) as ::authz_diesel::__private::BoxedColumn<'__a, $db>,
+                    { let __rest: Filter<'__a, #table::table, $db> = #rest; __rest },
+                )
+            });
+        if let Some(stored) = stored {
+            // A stored role on a parent whose row may be missing: one level down.
+            let fk = lowering.value_column(&fk);
+            anchors.push(quote! {
+                    (Filter::expr(::authz_diesel::__private::InSubquery::new(#fk, #stored, false)).and(#rest), 1)
+                });
+        }
+    }
+    let also = match stored {
+        Some(stored) => quote!(::core::option::Option::Some(#stored)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::authz_diesel::__private::hierarchy_ids::<#table::table, _, $db>(
+            #table::table,
+            #table::#id_col,
+            ::std::vec![#(#anchors),*],
+            ::std::vec![#(#steps),*],
+            #also,
+            #max_depth,
+        )
+    }
 }
