@@ -492,3 +492,5 @@ pub use crate::relations::{
     context_of, permissions_of, relation_allows, relation_role, relations_of, roles_of, via,
     via_parent, NamedRoles, Related, Relation,
 };
+
+pub use crate::groups::Group;

@@ -42,6 +42,7 @@ mod env;
 pub mod explain;
 mod fields;
 mod grants;
+mod groups;
 pub mod meta;
 mod name_set;
 mod parents;
@@ -66,6 +67,7 @@ pub use env::{
 pub use explain::{Explain, ExplainNode, Explanation, NodeKind};
 pub use fields::{FieldEnum, FieldSet, FieldSetIter, HasFields, Patch, WrittenFields};
 pub use grants::{AnchoredGrant, Grant, Grants, HoldsGrants, UnanchoredGrant};
+pub use groups::{Group, Groups};
 pub use meta::{policy, Policy, ResourceMeta};
 pub use parents::{AsParents, NoParents, ParentMap, Parents};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};
@@ -76,14 +78,14 @@ pub use set::{PermissionSet, PermissionSetIter};
 pub use value::{Arith, AttrSet, AttrValue, TextAttr};
 
 /// The derive macros and the `#[requires]` attribute.
-pub use authz_macros::{requires, Actor, Grant, Patch, Resource};
+pub use authz_macros::{requires, Actor, Grant, Group, Patch, Resource};
 
 /// Everything a module that declares or checks resources needs.
 pub mod prelude {
     pub use crate::{
         is_allowed, requires, Actor, AttrValue, Authorized, Authz, Denied, FieldEnum, FieldSet,
-        Grant, Grants, ParentMap, Patch, Permission, PermissionEnum, PermissionSet, Resource,
-        RoleMap,
+        Grant, Grants, Group, Groups, ParentMap, Patch, Permission, PermissionEnum, PermissionSet,
+        Resource, RoleMap,
     };
 }
 

@@ -8,6 +8,7 @@ pub use crate::condition::{arith_compare, ArithCmp, ArithTerm, PrefixDialect, Pr
 pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantCol, GrantExists, GrantRows, GrantSelection, Outer,
 };
+pub use crate::groups::{GroupClosure, Ids, LoadGroups};
 pub use crate::hierarchy::{hierarchy_ids, BoxedColumn};
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
 pub use crate::paths::{path_ids, relation_permitted_ids, relation_role_ids, RelationColumn};

@@ -22,6 +22,7 @@ mod async_query;
 mod condition;
 mod filter;
 mod grants;
+mod groups;
 mod hierarchy;
 mod load;
 mod paths;
@@ -37,6 +38,7 @@ pub use grants::{
     grants_on, list_grants, load_grants, revoke, revoke_id, AnchoredGrantRows, GrantRows,
     GrantSelection,
 };
+pub use groups::{load_groups, LoadGroups};
 pub use load::{load_parents, load_relation, load_roles};
 pub use query::{AuthorizedDsl, AuthzQuery, CreateQuery};
 pub use subquery::{

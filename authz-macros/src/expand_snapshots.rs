@@ -178,6 +178,15 @@ snapshot!(
 );
 
 snapshot!(
+    group_nested,
+    pretty(crate::group::derive_group_inner(quote! {
+        #[group(actor = User, members = team_members, parents = team_parents)]
+        pub struct Team {
+            pub id: i64,
+        }
+    }))
+);
+snapshot!(
     grant_anchored_with_table,
     pretty(crate::grant::derive_grant_inner(quote! {
         #[grant(table = photo_grants, resource = Photo, holder = user_id, scope = scope, anchor = camera_id)]

@@ -45,6 +45,7 @@ enum Entry {
     Actor,
     Patch,
     Grant,
+    Group,
     /// `#[requires(args)] item`: both streams are mutated.
     Requires,
 }
@@ -66,6 +67,16 @@ fn seed(entry: Entry, input: TokenStream) -> Seed {
 /// Valid declarations using every attribute and condition form.
 fn seeds() -> Vec<Seed> {
     vec![
+        seed(
+            Entry::Group,
+            quote! {
+                #[group(actor = crate::m::User, members = team_members, member = uid, group = tid, parents = team_parents, child = tid, parent = pid, id = r#ref)]
+                pub struct Team {
+                    pub r#ref: i64,
+                    pub name: String,
+                }
+            },
+        ),
         seed(
             Entry::Grant,
             quote! {
@@ -494,6 +505,7 @@ fn run(entry: Entry, args: TokenStream, input: TokenStream) -> TokenStream {
         Entry::Actor => crate::actor::derive_actor_inner(input),
         Entry::Patch => crate::patch::derive_patch_inner(input),
         Entry::Grant => crate::grant::derive_grant_inner(input),
+        Entry::Group => crate::group::derive_group_inner(input),
         Entry::Requires => crate::requires::requires_inner(args, input),
     }
 }

@@ -13,6 +13,7 @@ mod cond;
 mod ctxt;
 mod expand;
 mod grant;
+mod group;
 mod naming;
 mod patch;
 mod paths;
@@ -65,6 +66,13 @@ pub fn derive_patch(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Grant, attributes(grant))]
 pub fn derive_grant(input: TokenStream) -> TokenStream {
     grant::derive_grant_inner(input.into()).into()
+}
+
+/// Derives `authz_core::Group` for a group type and the query that loads an actor's groups:
+/// `#[group(actor = User, members = team_members, parents = team_parents)]`.
+#[proc_macro_derive(Group, attributes(group))]
+pub fn derive_group(input: TokenStream) -> TokenStream {
+    group::derive_group_inner(input.into()).into()
 }
 
 /// Derives `authz_core::Actor`; `#[actor(id = field)]` names the identifier (default `id`).

@@ -1,0 +1,286 @@
+//! Groups: users in teams, teams in teams. `load_groups` reads every team a user belongs to,
+//! directly or through enclosing teams, in one recursive query; cyclic nesting (a team inside
+//! itself, two teams inside each other) terminates. On random memberships and nestings the
+//! loaded groups are the transitive closure computed in Rust, and a rule reading them
+//! (`actor.teams.contains(&self.team_id)`) decides the same in memory and in SQL, on SQLite and
+//! PostgreSQL (and MariaDB with `--features mysql`).
+
+use std::collections::BTreeSet;
+
+use authz_core::prelude::*;
+use authz_diesel::load_groups;
+use authz_diesel::prelude::*;
+use diesel::prelude::*;
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+
+diesel::table! {
+    team_members (user_id, team_id) {
+        user_id -> BigInt,
+        team_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    team_parents (team_id, parent_id) {
+        team_id -> BigInt,
+        parent_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    docs (id) {
+        id -> BigInt,
+        team_id -> Nullable<BigInt>,
+        public -> Bool,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(team_members, team_parents, docs);
+
+const SCHEMA: &str = "
+CREATE TEMP TABLE team_members (user_id BIGINT NOT NULL, team_id BIGINT NOT NULL,
+    PRIMARY KEY (user_id, team_id));
+CREATE TEMP TABLE team_parents (team_id BIGINT NOT NULL, parent_id BIGINT NOT NULL,
+    PRIMARY KEY (team_id, parent_id));
+CREATE TEMP TABLE docs (id BIGINT PRIMARY KEY NOT NULL, team_id BIGINT, public BOOLEAN NOT NULL)";
+
+#[derive(Actor, Debug, Clone, Default)]
+pub struct User {
+    pub id: i64,
+    /// Every team the user is in, directly or through enclosing teams.
+    pub teams: Groups<Team>,
+}
+
+/// A team: members in `team_members`, nested in other teams through `team_parents`.
+#[derive(Group, Debug, Clone)]
+#[group(actor = User, members = team_members, parents = team_parents)]
+pub struct Team {
+    pub id: i64,
+}
+
+#[derive(Resource, Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = docs)]
+#[resource(table = docs, actor = User)]
+#[permission(Read, if = self.public || actor.teams.contains(&self.team_id))]
+#[permission(Edit, if = actor.teams.contains(&self.team_id) && !self.public)]
+pub struct Doc {
+    pub id: i64,
+    pub team_id: Option<i64>,
+    pub public: bool,
+}
+
+#[derive(Insertable, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[diesel(table_name = team_members)]
+struct Member {
+    user_id: i64,
+    team_id: i64,
+}
+
+#[derive(Insertable, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[diesel(table_name = team_parents)]
+struct Nesting {
+    team_id: i64,
+    parent_id: i64,
+}
+
+#[derive(Debug, Clone)]
+struct World {
+    members: Vec<Member>,
+    nesting: Vec<Nesting>,
+    docs: Vec<Doc>,
+    user: i64,
+}
+
+fn world() -> impl Strategy<Value = World> {
+    (1i64..10, 1..4i64).prop_flat_map(|(teams, user)| {
+        let members = proptest::collection::btree_set((1..4i64, 1..=teams), 0..6).prop_map(|s| {
+            s.into_iter()
+                .map(|(user_id, team_id)| Member { user_id, team_id })
+                .collect::<Vec<_>>()
+        });
+        // Any team in any team: chains, self-nesting and cycles.
+        let nesting =
+            proptest::collection::btree_set((1..=teams, 1..=teams + 1), 0..12).prop_map(|s| {
+                s.into_iter()
+                    .map(|(team_id, parent_id)| Nesting { team_id, parent_id })
+                    .collect::<Vec<_>>()
+            });
+        let docs = proptest::collection::vec(
+            (
+                proptest::option::weighted(0.9, 1..=teams + 1),
+                prop::bool::weighted(0.15),
+            ),
+            0..10,
+        )
+        .prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (team_id, public))| Doc {
+                    id: i as i64 + 1,
+                    team_id,
+                    public,
+                })
+                .collect::<Vec<_>>()
+        });
+        (members, nesting, docs).prop_map(move |(members, nesting, docs)| World {
+            members,
+            nesting,
+            docs,
+            user,
+        })
+    })
+}
+
+/// The teams `user` is in, walking the nesting by hand until nothing is added.
+fn closure(w: &World) -> BTreeSet<i64> {
+    let mut teams: BTreeSet<i64> = w
+        .members
+        .iter()
+        .filter(|m| m.user_id == w.user)
+        .map(|m| m.team_id)
+        .collect();
+    loop {
+        let above: Vec<i64> = w
+            .nesting
+            .iter()
+            .filter(|n| teams.contains(&n.team_id) && !teams.contains(&n.parent_id))
+            .map(|n| n.parent_id)
+            .collect();
+        if above.is_empty() {
+            return teams;
+        }
+        teams.extend(above);
+    }
+}
+
+macro_rules! check_world {
+    ($name:ident, $conn:ty, $backend:literal) => {
+        fn $name(conn: &mut $conn, w: &World) -> Result<(), TestCaseError> {
+            let backend = $backend;
+            let db = |e: diesel::result::Error| TestCaseError::fail(format!("{backend}: {e}"));
+            diesel::delete(team_members::table)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::delete(team_parents::table)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::delete(docs::table).execute(conn).map_err(db)?;
+            diesel::insert_into(team_members::table)
+                .values(&w.members)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(team_parents::table)
+                .values(&w.nesting)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(docs::table)
+                .values(&w.docs)
+                .execute(conn)
+                .map_err(db)?;
+            let user = User {
+                id: w.user,
+                teams: load_groups::<Team, _>(conn, &w.user).map_err(db)?,
+            };
+            let loaded: BTreeSet<i64> = user.teams.ids().iter().copied().collect();
+            prop_assert_eq!(
+                user.teams.len(),
+                loaded.len(),
+                "{}: each team once",
+                backend
+            );
+            prop_assert_eq!(&loaded, &closure(w), "{}: the teams of {}", backend, w.user);
+            let authz = Authz::new(&user);
+            authz_tests::agree!(conn, authz, backend, db, Doc, docs, w.docs);
+            Ok(())
+        }
+    };
+}
+
+check_world!(check_sqlite, SqliteConnection, "SQLite");
+check_world!(check_pg, PgConnection, "PostgreSQL");
+#[cfg(feature = "mysql")]
+check_world!(check_mysql, MysqlConnection, "MySQL");
+
+#[test]
+fn groups_are_the_transitive_closure_and_agree_with_sql() {
+    authz_tests::differential(128, (SCHEMA, SCHEMA), world(), check_sqlite, check_pg);
+}
+
+/// The same random worlds on MySQL/MariaDB (`cargo test -p authz-tests --features mysql --test
+/// groups`; CI runs it), in a database of its own.
+#[cfg(feature = "mysql")]
+#[test]
+fn groups_agree_on_mysql() {
+    let Some(mut db) = authz_tests::mysql() else {
+        return;
+    };
+    authz_tests::execute_script(
+        &mut db.conn,
+        &SCHEMA.replace("CREATE TEMP TABLE", "CREATE TABLE"),
+    )
+    .unwrap();
+    let conn = std::cell::RefCell::new(db);
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: authz_tests::differential_cases(32),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    });
+    runner
+        .run(&world(), |w| check_mysql(&mut conn.borrow_mut().conn, &w))
+        .unwrap();
+}
+
+#[test]
+fn a_team_inside_itself_terminates() {
+    let mut conn = authz_tests::sqlite();
+    authz_tests::execute_script(&mut conn, SCHEMA).unwrap();
+    diesel::insert_into(team_members::table)
+        .values(Member {
+            user_id: 1,
+            team_id: 1,
+        })
+        .execute(&mut conn)
+        .unwrap();
+    diesel::insert_into(team_parents::table)
+        .values(vec![
+            Nesting {
+                team_id: 1,
+                parent_id: 2,
+            },
+            Nesting {
+                team_id: 2,
+                parent_id: 1,
+            },
+            Nesting {
+                team_id: 2,
+                parent_id: 3,
+            },
+        ])
+        .execute(&mut conn)
+        .unwrap();
+    let teams = load_groups::<Team, _>(&mut conn, &1).unwrap();
+    assert_eq!(teams, Groups::from_ids([1, 2, 3]));
+    assert!(load_groups::<Team, _>(&mut conn, &2).unwrap().is_empty());
+}
+
+/// Groups built by hand (from a token, a test) decide the same way: SQL binds what the actor
+/// holds.
+#[test]
+fn groups_by_hand() {
+    let user = User {
+        id: 5,
+        teams: Groups::from_ids([3, 4, 3]),
+    };
+    assert_eq!(user.teams.len(), 2);
+    let doc = |team_id| Doc {
+        id: 1,
+        team_id,
+        public: false,
+    };
+    assert!(is_allowed(&user, Doc::Edit, &doc(Some(4))));
+    assert!(!is_allowed(&user, Doc::Edit, &doc(Some(5))));
+    assert!(!is_allowed(&user, Doc::Edit, &doc(None)));
+    let nobody = User::default();
+    assert!(!is_allowed(&nobody, Doc::Read, &doc(Some(4))));
+}
