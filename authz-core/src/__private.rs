@@ -357,6 +357,10 @@ impl<T: ?Sized> WrittenAlways for &WriteProbe<'_, T> {
 
 pub use crate::{Arith, AttrSet, TextAttr};
 
+// ---- Principal kinds ----
+
+pub use crate::kinds::{is_kind, kind_named, ActorKinds, KindName};
+
 /// `value.starts_with(prefix)`: false when either is absent.
 #[inline(always)]
 pub fn starts_with<T: TextAttr + ?Sized>(value: &T, prefix: Option<&str>) -> bool {

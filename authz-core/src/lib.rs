@@ -42,6 +42,7 @@ mod env;
 pub mod explain;
 mod fields;
 mod grants;
+mod kinds;
 pub mod meta;
 mod name_set;
 mod parents;
@@ -65,6 +66,7 @@ pub use env::{
 pub use explain::{Explain, ExplainNode, Explanation, NodeKind};
 pub use fields::{FieldEnum, FieldSet, FieldSetIter, HasFields, Patch, WrittenFields};
 pub use grants::{AnchoredGrant, Grant, Grants, HoldsGrants, UnanchoredGrant};
+pub use kinds::ActorKinds;
 pub use meta::{policy, Policy, ResourceMeta};
 pub use parents::{AsParents, NoParents, ParentMap, Parents};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};

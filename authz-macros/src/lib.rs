@@ -13,6 +13,7 @@ mod cond;
 mod ctxt;
 mod expand;
 mod grant;
+mod kinds;
 mod naming;
 mod patch;
 mod paths;

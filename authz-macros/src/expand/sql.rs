@@ -60,7 +60,7 @@ impl Lowering<'_, '_> {
         match f.root {
             Root::Resource => !self.values,
             Root::Grant => self.grant.is_some(),
-            Root::Actor | Root::Ctx => false,
+            Root::Actor | Root::KindedActor | Root::Ctx => false,
         }
     }
 
@@ -278,6 +278,11 @@ impl Lowering<'_, '_> {
                 quote!(Filter::Const(#b))
             }
             Cond::Not(inner) => self.lower(inner, !negated),
+            // actor.is(Guest) reads no column: decided in Rust above.
+            Cond::Kind { .. } => {
+                let value = check::lower(self.res, cond);
+                quote!(Filter::Const(#value != #negated))
+            }
             // Replaced before expansion (`rules.rs`); never reaches a lowering.
             Cond::Rule { .. } => quote!(Filter::Const(#negated)),
             Cond::Grant(g) => self.grant_exists(g, negated),
