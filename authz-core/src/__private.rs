@@ -359,7 +359,7 @@ pub use crate::{Arith, AttrSet, TextAttr};
 
 // ---- Principal kinds ----
 
-pub use crate::kinds::{is_kind, kind_named, ActorKinds, KindName};
+pub use crate::kinds::{kind_named, ActorKinds, KindName};
 
 /// `value.starts_with(prefix)`: false when either is absent.
 #[inline(always)]

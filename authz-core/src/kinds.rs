@@ -96,10 +96,3 @@ const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     }
     true
 }
-
-/// `actor.is(K)`: the actor is of kind `kind` (`None`, a name already reported, never is).
-#[doc(hidden)]
-#[inline(always)]
-pub fn is_kind<A: ActorKinds + ?Sized>(actor: &A, kind: Option<A::Kind>) -> bool {
-    kind.is_some_and(|k| actor.kind() == k)
-}

@@ -186,6 +186,8 @@ fn derive_enum_actor(
         .clone()
         .unwrap_or_else(|| Ident::new("id", input.ident.span()));
     let mut fields: Vec<KindField<'_>> = Vec::new();
+    // Names with two types: reported, and given no reader, so one mistake is one error.
+    let mut mismatched: Vec<&Ident> = Vec::new();
     let mut kinds: Vec<&Ident> = Vec::new();
     let mut role_arms: Vec<(String, TokenStream, TokenStream)> = Vec::new();
     for variant in &data.variants {
@@ -233,6 +235,7 @@ fn derive_enum_actor(
                 Some(seen) => {
                     let (a, b) = (type_text(seen.ty), type_text(&field.ty));
                     if a != b {
+                        mismatched.push(name);
                         cx.error_spanned(
                             &field.ty,
                             format_args!(
@@ -263,12 +266,10 @@ fn derive_enum_actor(
             );
         }
     }
-    if cx.has_errors() {
-        return cx.to_compile_errors();
-    }
-
-    let kind_enum = quote::format_ident!("__authz_{}_Kind", ident);
-    let fields_struct = quote::format_ident!("__authz_{}_Fields", ident);
+    // The impls are emitted whatever was reported, so a mistake here does not cascade into
+    // "not an actor" at every resource.
+    let kind_enum = quote::format_ident!("__authz_{}_kind", ident);
+    let fields_struct = quote::format_ident!("__authz_{}_fields", ident);
     let kind_strs: Vec<String> = kinds.iter().map(|k| crate::naming::text(k)).collect();
     let kind_names = kinds.iter().map(|k| crate::naming::text(k));
     let unknown = format!(
@@ -280,7 +281,9 @@ fn derive_enum_actor(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let id_field = fields.iter().find(|f| f.name == &id_name);
+    let id_field = fields
+        .iter()
+        .find(|f| f.name == &id_name && !mismatched.contains(&f.name));
     let id_arms = kinds.iter().map(|kind| {
         let name = crate::naming::text(kind);
         match id_field {
@@ -290,7 +293,7 @@ fn derive_enum_actor(
             _ => quote!(Self::#kind { .. } => &::authz_core::__private::KindName(#name),),
         }
     });
-    let readers = fields.iter().map(|f| {
+    let readers = fields.iter().filter(|f| !mismatched.contains(&f.name)).map(|f| {
         let name = f.name;
         let ty = f.ty;
         let arms = f.kinds.iter().map(|kind| quote!(#ident::#kind { #name: __authz_v, .. }));

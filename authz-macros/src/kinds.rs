@@ -5,8 +5,8 @@
 //! The resource derive cannot see the actor's definition: the kind names are checked by the
 //! compiler, against `ActorKinds::KINDS` of the actor, in a constant spanned on each name.
 
-use proc_macro2::TokenStream;
-use quote::quote_spanned;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote_spanned, ToTokens};
 
 use crate::ast::Resource;
 use crate::cond::{Cond, FieldRef, Operand, Root};
@@ -109,19 +109,39 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
             }
             seen.push(key);
             let name = crate::naming::text(kind);
+            let kinds = actor_kinds(actor, kind.span());
             out.extend(quote_spanned! {kind.span()=>
                 const _: () = {
-                    if ::authz_core::__private::kind_named(
-                        <#actor as ::authz_core::__private::ActorKinds>::KINDS,
-                        #name,
-                    )
-                    .is_none()
-                    {
-                        ::core::panic!("{}", <#actor as ::authz_core::__private::ActorKinds>::UNKNOWN_KIND)
+                    if ::authz_core::__private::kind_named(#kinds::KINDS, #name).is_none() {
+                        ::core::panic!("{}", #kinds::UNKNOWN_KIND)
                     }
                 };
             });
         });
     }
     out
+}
+
+/// `<Principal as ActorKinds>`, every token on `span`: each use of the actor's kinds for one
+/// `actor.is(..)` fails the same way on the same token when the actor is no enum, and rustc
+/// reports that once.
+pub fn actor_kinds(actor: &syn::Type, span: Span) -> TokenStream {
+    let actor = respan(actor.to_token_stream(), span);
+    quote_spanned!(span=> <#actor as ::authz_core::__private::ActorKinds>)
+}
+
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }

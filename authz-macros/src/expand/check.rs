@@ -34,16 +34,12 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             let Some(actor) = &res.actor else {
                 return quote!(false);
             };
+            // The actor's type on the kind's token: an actor that is no enum is one error there.
+            let kinds = crate::kinds::actor_kinds(actor, kind.span());
             let name = crate::naming::text(kind);
             quote_spanned! {kind.span()=>
-                ::authz_core::__private::is_kind(actor, {
-                    const __AUTHZ_KIND: ::core::option::Option<
-                        <#actor as ::authz_core::__private::ActorKinds>::Kind,
-                    > = ::authz_core::__private::kind_named(
-                        <#actor as ::authz_core::__private::ActorKinds>::KINDS,
-                        #name,
-                    );
-                    __AUTHZ_KIND
+                (::core::option::Option::Some(#kinds::kind(actor)) == const {
+                    ::authz_core::__private::kind_named(#kinds::KINDS, #name)
                 })
             }
         }

@@ -10,9 +10,10 @@ pub struct DocGrant {
 
 #[derive(Resource)]
 #[resource(actor = Principal)]
-#[permission(Read, if = grant(DocGrant, Read))]
+#[permission(Read, if = self.public)]
 pub struct Doc {
     pub id: i64,
+    pub public: bool,
 }
 
 #[derive(Actor)]
