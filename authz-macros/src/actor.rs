@@ -293,22 +293,28 @@ fn derive_enum_actor(
             _ => quote!(Self::#kind { .. } => &::authz_core::__private::KindName(#name),),
         }
     });
-    let readers = fields.iter().filter(|f| !mismatched.contains(&f.name)).map(|f| {
-        let name = f.name;
-        let ty = f.ty;
-        let arms = f.kinds.iter().map(|kind| quote!(#ident::#kind { #name: __authz_v, .. }));
-        let rest = (f.kinds.len() < kinds.len())
-            .then(|| quote!(_ => ::core::option::Option::None,));
-        quote_spanned! {name.span()=>
-            #[inline(always)]
-            pub fn #name(self) -> ::core::option::Option<&'__authz #ty> {
-                match self.0 {
-                    #(#arms)|* => ::core::option::Option::Some(__authz_v),
-                    #rest
+    let readers = fields
+        .iter()
+        .filter(|f| !mismatched.contains(&f.name))
+        .map(|f| {
+            let name = f.name;
+            let ty = f.ty;
+            let arms = f
+                .kinds
+                .iter()
+                .map(|kind| quote!(#ident::#kind { #name: __authz_v, .. }));
+            let rest =
+                (f.kinds.len() < kinds.len()).then(|| quote!(_ => ::core::option::Option::None,));
+            quote_spanned! {name.span()=>
+                #[inline(always)]
+                pub fn #name(self) -> ::core::option::Option<&'__authz #ty> {
+                    match self.0 {
+                        #(#arms)|* => ::core::option::Option::Some(__authz_v),
+                        #rest
+                    }
                 }
             }
-        }
-    });
+        });
     let kind_of = kinds
         .iter()
         .map(|kind| quote!(Self::#kind { .. } => #kind_enum::#kind,));

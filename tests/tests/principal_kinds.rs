@@ -165,7 +165,11 @@ fn guests_read_public_articles_only() {
     assert!(is_allowed(&guest, Article::Read, &article(1, 1, true)));
     assert!(!is_allowed(&guest, Article::Read, &article(2, 1, false)));
     assert!(is_allowed(&guest, Article::GuestOnly, &article(1, 1, true)));
-    assert!(!is_allowed(&alice(), Article::GuestOnly, &article(1, 1, true)));
+    assert!(!is_allowed(
+        &alice(),
+        Article::GuestOnly,
+        &article(1, 1, true)
+    ));
     // A guest is a principal: it writes nothing, whatever else holds.
     assert!(!is_allowed(&guest, Article::Write, &article(1, 1, true)));
     assert!(!is_allowed(&guest, Article::Staff, &article(2, 1, false)));
@@ -280,7 +284,10 @@ fn the_policy_metadata_keeps_the_kind_tests() {
         "(actor.is(User) && self.author_id == actor.id) || actor.is(Service)"
     );
     assert_eq!(policy.prohibitions[0].condition, "actor.is(Guest)");
-    assert_eq!(ArticlePermission::GuestOnly.condition(), "actor.is(Guest) && self.is_public");
+    assert_eq!(
+        ArticlePermission::GuestOnly.condition(),
+        "actor.is(Guest) && self.is_public"
+    );
 }
 
 // ---- Differential: in memory == SQL, on every kind ----
@@ -300,8 +307,18 @@ fn small() -> impl Strategy<Value = i32> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["", "r", "re", "report", "report: q3", "eu", "us", "%", "_"])
-        .prop_map(str::to_owned)
+    prop::sample::select(vec![
+        "",
+        "r",
+        "re",
+        "report",
+        "report: q3",
+        "eu",
+        "us",
+        "%",
+        "_",
+    ])
+    .prop_map(str::to_owned)
 }
 
 fn principal() -> impl Strategy<Value = Principal> {
