@@ -1,8 +1,9 @@
 //! Service principals: a service (a batch job, another backend) has tokens of its own and
 //! reads the datasets it is granted.
 //!
-//! The derive has no principal kinds yet, so the application models them: a token's claims
-//! carry a kind (`"kind": "service"`, absent for users); the principal loader makes a
+//! A kind of an enum actor cannot hold grants yet (see the README, *Principal kinds*), so the
+//! application models the kinds: a token's claims carry a kind (`"kind": "service"`, absent
+//! for users); the principal loader makes a
 //! `auth::Principal::Service` of it, with the service's grants on datasets
 //! (`authz_diesel::load_grants`); a service holds only the service scopes
 //! (`auth::SERVICE_SCOPES`), so the request-level rules keep it off every user route. The
