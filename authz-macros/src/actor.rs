@@ -190,6 +190,8 @@ fn derive_enum_actor(
     let mut mismatched: Vec<&Ident> = Vec::new();
     let mut kinds: Vec<&Ident> = Vec::new();
     let mut role_arms: Vec<(String, TokenStream, TokenStream)> = Vec::new();
+    // (grant type as text, grant type, kind, field)
+    let mut grant_fields: Vec<(String, TokenStream, &Ident, &Ident)> = Vec::new();
     for variant in &data.variants {
         let kind = &variant.ident;
         kinds.push(kind);
@@ -210,10 +212,14 @@ fn derive_enum_actor(
             let Some(name) = &field.ident else { continue };
             match attr_fields::actor_field(&mut cx, field) {
                 None => {}
-                Some(attr_fields::ActorField::Grants) => cx.error_spanned(
-                    name,
-                    "`#[actor(grants)]` on a kind of an enum actor is not supported yet: grants are matched against one actor id; keep grants on a struct actor",
-                ),
+                // #[actor(grants)] pub grants: Grants<G>: held under this kind's id.
+                Some(attr_fields::ActorField::Grants) => match type_argument(&field.ty, "Grants") {
+                    Some(grant) => grant_fields.push((grant.to_string(), grant, kind, name)),
+                    None => cx.error_spanned(
+                        &field.ty,
+                        "`#[actor(grants)]` goes on a field of type `Grants<G>` (`authz_core::Grants`), G a `#[derive(Grant)]` type",
+                    ),
+                },
                 // #[actor(roles)] pub roles: RoleMap<Org>: the kinds without it hold none.
                 Some(attr_fields::ActorField::Roles) => {
                     let ty = &field.ty;
@@ -399,6 +405,69 @@ fn derive_enum_actor(
                 }
             }
         });
+    }
+    // One `HoldsGrants<G>` and `GrantHolder<G>` per grant type: the kinds carrying grants of
+    // `G` hold them under their id; the others hold none.
+    let mut done: Vec<&str> = Vec::new();
+    for (key, grant, _, _) in &grant_fields {
+        if done.contains(&key.as_str()) {
+            continue;
+        }
+        done.push(key);
+        let carriers: Vec<(&Ident, &Ident)> = grant_fields
+            .iter()
+            .filter(|(k, ..)| k == key)
+            .map(|(_, _, kind, name)| (*kind, *name))
+            .collect();
+        let mut holder_arms = Vec::new();
+        for (kind, name) in &carriers {
+            match id_field {
+                Some(f) if f.kinds.contains(kind) => holder_arms.push(quote! {
+                    Self::#kind { #id_name: __authz_id, .. } => ::core::option::Option::Some(__authz_id),
+                }),
+                _ => cx.error_spanned(
+                    name,
+                    format_args!(
+                        "kind `{kind}` holds grants but has no `{id_name}` field: grants are held under the id of the kind that carries them"
+                    ),
+                ),
+            }
+        }
+        let id_ty = id_field.map(|f| f.ty);
+        let grants_arms = carriers.iter().map(
+            |(kind, name)| quote!(Self::#kind { #name: __authz_grants, .. } => __authz_grants,),
+        );
+        out.extend(quote! {
+            #[automatically_derived]
+            impl ::authz_core::__private::HoldsGrants<#grant> for #ident {
+                #[inline]
+                #[allow(unreachable_patterns)]
+                fn grants(&self) -> &::authz_core::__private::Grants<#grant> {
+                    static __AUTHZ_NONE: ::authz_core::__private::Grants<#grant> =
+                        ::authz_core::__private::Grants::empty();
+                    match self {
+                        #(#grants_arms)*
+                        _ => &__AUTHZ_NONE,
+                    }
+                }
+            }
+        });
+        if let Some(id_ty) = id_ty {
+            out.extend(quote! {
+                #[automatically_derived]
+                impl ::authz_core::__private::GrantHolder<#grant> for #ident {
+                    type Id = #id_ty;
+                    #[inline]
+                    #[allow(unreachable_patterns)]
+                    fn grant_holder(&self) -> ::core::option::Option<&#id_ty> {
+                        match self {
+                            #(#holder_arms)*
+                            _ => ::core::option::Option::None,
+                        }
+                    }
+                }
+            });
+        }
     }
     out.extend(cx.to_compile_errors());
     opts.crates.apply(out)

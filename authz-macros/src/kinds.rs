@@ -37,8 +37,8 @@ pub fn mark(res: &mut Resource<'_>) {
     }
 }
 
-/// Whether any rule of the resource says `actor.is(..)`.
-fn tests_kinds(res: &Resource<'_>) -> bool {
+/// Whether any rule of the resource says `actor.is(..)`: its actor is then an enum of kinds.
+pub fn tests_kinds(res: &Resource<'_>) -> bool {
     every_cond(res).any(|c| {
         let mut found = false;
         c.walk(&mut |c| found |= matches!(c, Cond::Kind { .. }));

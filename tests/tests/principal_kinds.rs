@@ -28,6 +28,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_grants (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        scope -> Text,
+        article_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(articles, article_grants);
+
+const GRANTS_SCHEMA: &str = "CREATE TEMP TABLE article_grants (id BIGINT PRIMARY KEY NOT NULL,
+    service_id BIGINT NOT NULL, scope TEXT NOT NULL, article_id BIGINT)";
+
 const SQLITE_SCHEMA: &str = "CREATE TABLE articles (
     id BIGINT PRIMARY KEY NOT NULL, author_id BIGINT NOT NULL, service_id BIGINT,
     team BIGINT NOT NULL, is_public BOOLEAN NOT NULL, title TEXT NOT NULL, region TEXT,
@@ -61,8 +75,21 @@ pub enum Principal {
         name: String,
         teams: Vec<i64>,
         level: Option<i32>,
+        #[actor(grants)]
+        grants: Grants<ArticleGrant>,
     },
     Guest,
+}
+
+/// A grant held by a service (its `service_id`), on one article or (`NULL`) every one.
+#[derive(Grant, Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = article_grants, treat_none_as_default_value = false)]
+#[grant(table = article_grants, resource = Article, holder = service_id, scope = scope, anchor = article_id)]
+pub struct ArticleGrant {
+    pub id: i64,
+    pub service_id: i64,
+    pub scope: String,
+    pub article_id: Option<i64>,
 }
 
 #[derive(Resource, Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
@@ -94,6 +121,11 @@ pub enum Principal {
 #[permission(NotLevel, if = !(self.n - actor.level <= 2))]
 #[permission(HasLevel, if = actor.level.is_some() && actor.name.is_none())]
 #[permission(NoProfile, if = actor.level.is_none() || actor.profile.region.is_none())]
+// grants held by one kind: a user of the same id holds none of them
+#[permission(Granted, if = grant(ArticleGrant, Granted, on = self.id))]
+#[permission(NotGranted, if = !grant(ArticleGrant, NotGranted, on = self.id) && !self.is_public)]
+#[permission(GrantedOrOwn, if = (actor.is(User) && self.author_id == actor.id)
+    || grant(ArticleGrant, GrantedOrOwn, on = self.id, |g| self.n >= 0))]
 pub struct Article {
     pub id: i64,
     pub author_id: i64,
@@ -134,6 +166,16 @@ fn reporting() -> Principal {
         name: "report".into(),
         teams: vec![20],
         level: None,
+        grants: Grants::new(vec![grant(1, 1, "Granted", Some(2))]),
+    }
+}
+
+fn grant(id: i64, service_id: i64, scope: &str, article_id: Option<i64>) -> ArticleGrant {
+    ArticleGrant {
+        id,
+        service_id,
+        scope: scope.to_owned(),
+        article_id,
     }
 }
 
@@ -260,6 +302,37 @@ fn roles_are_held_by_the_kind_that_carries_them() {
 }
 
 #[test]
+fn grants_are_held_by_the_kind_that_carries_them() {
+    let granted = article(2, 9, false);
+    assert!(is_allowed(&reporting(), Article::Granted, &granted));
+    assert!(!is_allowed(
+        &reporting(),
+        Article::Granted,
+        &article(3, 9, false)
+    ));
+    // user 1 holds no grants, and guests neither.
+    assert!(!is_allowed(&alice(), Article::Granted, &granted));
+    assert!(is_allowed(&alice(), Article::NotGranted, &granted));
+    assert!(is_allowed(&Principal::Guest, Article::NotGranted, &granted));
+    // A grant of another holder, put there by mistake, grants nothing.
+    let mistaken = Principal::Service {
+        id: 2,
+        name: "other".into(),
+        teams: vec![],
+        level: None,
+        grants: Grants::new(vec![grant(1, 1, "Granted", Some(2))]),
+    };
+    assert!(!is_allowed(&mistaken, Article::Granted, &granted));
+    let why = Authz::new(&reporting()).explain(Article::Granted, &granted);
+    assert!(why.allowed());
+    assert!(
+        why.to_string()
+            .contains("grant(ArticleGrant, Granted, on = self.id)"),
+        "{why}"
+    );
+}
+
+#[test]
 fn explanations_show_the_kind_tests() {
     let why = Authz::new(&Principal::Guest).explain(Article::Read, &article(2, 1, false));
     assert!(!why.allowed());
@@ -295,6 +368,8 @@ fn the_policy_metadata_keeps_the_kind_tests() {
 #[derive(Debug, Clone)]
 struct World {
     rows: Vec<Article>,
+    /// Every row of the grant table, of any holder.
+    grants: Vec<ArticleGrant>,
     actor: Principal,
 }
 
@@ -346,6 +421,7 @@ fn principal() -> impl Strategy<Value = Principal> {
             name,
             teams,
             level,
+            grants: Grants::empty(),
         });
     prop_oneof![user, service, Just(Principal::Guest)]
 }
@@ -369,13 +445,42 @@ fn row() -> impl Strategy<Value = Article> {
         )
 }
 
+fn a_grant() -> impl Strategy<Value = ArticleGrant> {
+    let scope = prop::sample::select(vec!["Granted", "NotGranted", "GrantedOrOwn", "Read"]);
+    (ids(), scope, prop::option::of(0i64..9))
+        .prop_map(|(service_id, scope, article_id)| grant(0, service_id, scope, article_id))
+}
+
 fn world() -> impl Strategy<Value = World> {
-    (prop::collection::vec(row(), 0..8), principal()).prop_map(|(mut rows, actor)| {
-        for (i, r) in rows.iter_mut().enumerate() {
-            r.id = i as i64 + 1;
-        }
-        World { rows, actor }
-    })
+    (
+        prop::collection::vec(row(), 0..8),
+        prop::collection::vec(a_grant(), 0..6),
+        principal(),
+    )
+        .prop_map(|(mut rows, mut grants, mut actor)| {
+            for (i, r) in rows.iter_mut().enumerate() {
+                r.id = i as i64 + 1;
+            }
+            for (i, g) in grants.iter_mut().enumerate() {
+                g.id = i as i64 + 1;
+            }
+            // A service holds its rows of the grant table, as `load_grants` loads them.
+            if let Principal::Service {
+                id, grants: held, ..
+            } = &mut actor
+            {
+                *held = grants
+                    .iter()
+                    .filter(|g| g.service_id == *id)
+                    .cloned()
+                    .collect();
+            }
+            World {
+                rows,
+                grants,
+                actor,
+            }
+        })
 }
 
 macro_rules! check_world {
@@ -384,6 +489,13 @@ macro_rules! check_world {
             let backend = $backend;
             let db = |e: diesel::result::Error| TestCaseError::fail(format!("{backend}: {e}"));
             diesel::delete(articles::table).execute(conn).map_err(db)?;
+            diesel::delete(article_grants::table)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(article_grants::table)
+                .values(&w.grants)
+                .execute(conn)
+                .map_err(db)?;
             diesel::insert_into(articles::table)
                 .values(&w.rows)
                 .execute(conn)
@@ -450,7 +562,10 @@ fn every_kind_agrees_in_memory_and_in_sql() {
     let counts = std::cell::Cell::new((0u32, 0u32));
     authz_tests::differential(
         128,
-        (SQLITE_SCHEMA, PG_SCHEMA),
+        (
+            &format!("{SQLITE_SCHEMA};{GRANTS_SCHEMA}"),
+            &format!("{PG_SCHEMA};{GRANTS_SCHEMA}"),
+        ),
         world(),
         |conn, w| {
             check_sqlite(conn, w)?;

@@ -278,11 +278,17 @@ pub fn grant_matches(res: &Resource<'_>, g: &GrantCond) -> (TokenStream, TokenSt
         },
     };
     let body = lower(res, &g.cond);
+    // An enum actor holds grants under the id of the kind carrying them.
+    let held = if crate::kinds::tests_kinds(res) {
+        quote!(::authz_core::__private::held_by_kind(__authz_grant, actor))
+    } else {
+        quote!(::authz_core::__private::held_by(__authz_grant, actor))
+    };
     (
         quote_spanned!(scope.span()=> #perm_enum::#scope),
         quote! {
             |__authz_grant: &#grant| {
-                ::authz_core::__private::held_by(__authz_grant, actor) && #anchor && #body
+                #held && #anchor && #body
             }
         },
     )

@@ -167,11 +167,19 @@ impl Lowering<'_, '_> {
             Some(f) => self.column(&f),
             None => return quote!(Filter::Const(#negated)),
         };
-        quote_spanned! {g.span=> {
+        // An enum actor holds grants under the id of the kind carrying them; the other kinds
+        // hold none, decided in Rust.
+        let kinded = crate::kinds::tests_kinds(self.res);
+        let holder = if kinded {
+            quote!(__authz_holder)
+        } else {
+            quote!(::authz_diesel::__private::Actor::actor_id(actor))
+        };
+        let exists = quote_spanned! {g.span=> {
             let __authz_inner: Filter<'_, #module::__authz_Table, $db> =
                 Filter::expr(
                     ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_holder))
-                        .eq(::authz_diesel::__private::Actor::actor_id(actor)),
+                        .eq(#holder),
                 )
                 .and(Filter::expr(
                     ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_scope))
@@ -188,7 +196,17 @@ impl Lowering<'_, '_> {
                     #negated,
                 )),
             }
-        }}
+        }};
+        if !kinded {
+            return exists;
+        }
+        let grant = &g.grant;
+        quote_spanned! {g.span=>
+            match ::authz_core::__private::GrantHolder::<#grant>::grant_holder(actor) {
+                ::core::option::Option::Some(__authz_holder) => #exists,
+                ::core::option::Option::None => Filter::Const(#negated),
+            }
+        }
     }
 
     fn field_ref(&self, field: &syn::Ident) -> FieldRef {

@@ -20,6 +20,9 @@ pub struct Doc {
 pub enum Principal {
     User {
         id: i64,
+    },
+    Service {
+        name: String,
         #[actor(grants)]
         grants: Grants<DocGrant>,
     },
