@@ -45,10 +45,11 @@
 //! A resource reads its actor by kind when its rules test a kind somewhere (`actor.is(..)` in
 //! any permission, prohibition or rule); the rules of a resource that never test it read the
 //! actor as a struct, so an enum actor's field is an error there (`no field on &Principal`).
-//! `#[actor(roles)]` goes on fields of some variants (the other kinds hold no roles; roles are
-//! decided in memory, not yet in SQL for an enum actor); `#[actor(id = field)]` names the id
-//! field of every kind that has one (a kind without one reports its name in decisions);
-//! `#[actor(grants)]` is not supported on an enum yet.
+//! `#[actor(roles)]` and `#[actor(grants)]` go on fields of some variants: the other kinds
+//! hold none. Grants are held under the id of the kind carrying them (in memory and in SQL, so
+//! one kind's grants never reach another kind of the same id); roles are decided in memory,
+//! not yet in SQL for an enum actor. `#[actor(id = field)]` names the id field of every kind
+//! that has one (a kind without one reports its name in decisions, and holds no grants).
 //!
 //! ```
 //! use authz_core::prelude::*;
