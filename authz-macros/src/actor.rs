@@ -195,6 +195,12 @@ fn derive_enum_actor(
     for variant in &data.variants {
         let kind = &variant.ident;
         kinds.push(kind);
+        for attr in variant.attrs.iter().filter(|a| a.path().is_ident("actor")) {
+            cx.error_spanned(
+                attr,
+                "`#[actor(..)]` goes on the enum (`#[actor(id = field)]` names the id field of every kind) or on a field (`#[actor(roles)]`, `#[actor(grants)]`), not on a variant",
+            );
+        }
         let named = match &variant.fields {
             Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
             Fields::Unit => Vec::new(),
