@@ -345,6 +345,10 @@ fn derive_enum_actor(
                     #(#id_arms)*
                 }
             }
+            #[inline]
+            fn actor_kind(&self) -> ::core::option::Option<&'static str> {
+                ::core::option::Option::Some(::authz_core::__private::ActorKinds::kind_name(self))
+            }
         }
         const _: () = {
             #[doc(hidden)]
