@@ -295,8 +295,8 @@ pub fn unknown_role(
 
 pub use crate::explain::{Explain, ExplainNode};
 pub use crate::grants::{
-    anchor_matches, held_by, unanchored, AnchoredGrant, Grant as GrantType, Grants, HoldsGrants,
-    ScopeFromName, ScopeName, UnanchoredGrant,
+    anchor_matches, held_by, held_by_kind, unanchored, AnchoredGrant, Grant as GrantType,
+    GrantHolder, Grants, HoldsGrants, ScopeFromName, ScopeName, UnanchoredGrant,
 };
 pub use crate::meta::{
     FieldMeta, Grant, PermissionMeta, Policy, ProhibitionMeta, RelationMeta, ResourceMeta,
@@ -357,6 +357,10 @@ impl<T: ?Sized> WrittenAlways for &WriteProbe<'_, T> {
 // ---- Arithmetic, prefixes, sets and nested fields in conditions ----
 
 pub use crate::{Arith, AttrSet, TextAttr};
+
+// ---- Principal kinds ----
+
+pub use crate::kinds::{kind_named, ActorKinds, KindName};
 
 /// `value.starts_with(prefix)`: false when either is absent.
 #[inline(always)]

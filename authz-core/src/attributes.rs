@@ -30,6 +30,55 @@
 //! assert!(is_allowed(&caller, Team::Read, &Team { id: 5 }));
 //! ```
 //!
+//! ## Principal kinds: `#[derive(Actor)]` on an enum
+//!
+//! Each variant is a kind of principal: struct-like (`Service { id: i64, name: String }`) or
+//! unit (`Guest`); a tuple variant is an error. Rules test the kind with `actor.is(Kind)` (a
+//! name that is no variant is a compile error on it, listing the kinds) and read
+//! `actor.<field>` from the variant that has the field: for a kind without it the value is
+//! **absent**, so a comparison with it is false (its negation true), a set is empty, and
+//! `is_some()` is false — as for `None`. A field name that no variant has is a compile error on
+//! it; one name with two types in two variants is an error at the derive. In SQL the kind and
+//! the fields are known before the query: a kind test folds to a constant, a field is a bound
+//! parameter (or folds when absent).
+//!
+//! A resource reads its actor by kind when its rules test a kind somewhere (`actor.is(..)` in
+//! any permission, prohibition or rule); the rules of a resource that never test it read the
+//! actor as a struct, so an enum actor's field is an error there (`no field on &Principal`).
+//! `#[actor(roles)]` and `#[actor(grants)]` go on fields of some variants: the other kinds
+//! hold none. Grants are held under the id of the kind carrying them (in memory and in SQL, so
+//! one kind's grants never reach another kind of the same id); roles are decided in memory,
+//! not yet in SQL for an enum actor. `#[actor(id = field)]` names the id field of every kind
+//! that has one (a kind without one reports its name in decisions, and holds no grants).
+//!
+//! ```
+//! use authz_core::prelude::*;
+//!
+//! #[derive(Actor)]
+//! pub enum Principal {
+//!     User { id: i64, teams: Vec<i64> },
+//!     Service { id: i64, name: String },
+//!     Guest,
+//! }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = Principal)]
+//! // public access, written directly: a guest reads public articles too
+//! #[permission(Read, if = self.is_public
+//!     || (actor.is(User) && (self.author_id == actor.id || actor.teams.contains(&self.team_id)))
+//!     || (actor.is(Service) && self.feed == actor.name))]
+//! #[prohibit(*, if = actor.is(Guest) && !self.is_public)]
+//! pub struct Article { pub id: i64, pub author_id: i64, pub team_id: i64, pub is_public: bool, pub feed: String }
+//!
+//! let article = Article { id: 1, author_id: 2, team_id: 9, is_public: false, feed: "news".into() };
+//! let user = Principal::User { id: 2, teams: vec![] };
+//! let service = Principal::Service { id: 2, name: "news".into() };
+//! assert!(is_allowed(&user, Article::Read, &article));
+//! assert!(is_allowed(&service, Article::Read, &article));
+//! assert!(!is_allowed(&Principal::Guest, Article::Read, &article));
+//! assert!(is_allowed(&Principal::Guest, Article::Read, &Article { is_public: true, ..article }));
+//! ```
+//!
 //! # `#[derive(Resource)]`
 //!
 //! ## `#[resource(..)]`

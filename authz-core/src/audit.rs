@@ -1,7 +1,8 @@
 //! Every decision is observable: one `tracing` event per decision, target `authz`.
 //!
 //! Refusals are logged at `INFO`, grants at `DEBUG` (`RUST_LOG=authz=info` shows what was
-//! refused, `authz=debug` everything). Fields: `actor` (the actor's id), `permission`,
+//! refused, `authz=debug` everything). Fields: `actor` (the actor's id), `actor_kind` (the
+//! kind of an actor that is an enum of kinds, absent otherwise), `permission`,
 //! `resource` (the type), `resource_id` (when the resource has an id), `allowed` and `rule`
 //! (the condition that decided, as written). When no subscriber listens, or the subscriber
 //! filters the `authz` target out, an event costs one relaxed atomic load and a branch: the
@@ -36,6 +37,7 @@ fn decision_event<R: Resource>(actor: &R::Actor, perm: R::Permission, resource: 
             target: "authz",
             tracing::Level::DEBUG,
             actor = ?actor.actor_id(),
+            actor_kind = actor.actor_kind(),
             permission = perm.name(),
             resource = R::NAME,
             resource_id = resource.resource_id().map(tracing::field::debug),
@@ -48,6 +50,7 @@ fn decision_event<R: Resource>(actor: &R::Actor, perm: R::Permission, resource: 
             target: "authz",
             tracing::Level::INFO,
             actor = ?actor.actor_id(),
+            actor_kind = actor.actor_kind(),
             permission = perm.name(),
             resource = R::NAME,
             resource_id = resource.resource_id().map(tracing::field::debug),
@@ -74,6 +77,7 @@ fn actions_event<R: Resource>(actor: &R::Actor, resource: &R, granted: Permissio
         target: "authz",
         tracing::Level::DEBUG,
         actor = ?actor.actor_id(),
+        actor_kind = actor.actor_kind(),
         resource = R::NAME,
         resource_id = resource.resource_id().map(tracing::field::debug),
         permissions = %granted,
@@ -107,6 +111,7 @@ fn write_event<R: HasFields>(
             target: "authz",
             tracing::Level::DEBUG,
             actor = ?actor.actor_id(),
+            actor_kind = actor.actor_kind(),
             resource = R::NAME,
             resource_id = resource.resource_id().map(tracing::field::debug),
             fields = %fields,
@@ -117,6 +122,7 @@ fn write_event<R: HasFields>(
             target: "authz",
             tracing::Level::INFO,
             actor = ?actor.actor_id(),
+            actor_kind = actor.actor_kind(),
             permission = perm.name(),
             resource = R::NAME,
             resource_id = resource.resource_id().map(tracing::field::debug),

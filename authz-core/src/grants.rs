@@ -72,7 +72,7 @@ impl<G: Grant> Grants<G> {
     }
 
     /// No grants.
-    pub fn empty() -> Self {
+    pub const fn empty() -> Self {
         Self {
             rows: Vec::new(),
             scopes: Vec::new(),
@@ -158,6 +158,34 @@ impl<'g, G: Grant> IntoIterator for &'g Grants<G> {
 pub trait HoldsGrants<G: Grant> {
     /// The actor's grants of type `G`.
     fn grants(&self) -> &Grants<G>;
+}
+
+/// The id under which a kind of an enum actor holds grants of type `G`: the id of the variant
+/// carrying them, `None` for the other kinds (they hold none). Implemented by
+/// `#[derive(Actor)]` on an enum for each `#[actor(grants)]` field, next to [`HoldsGrants`];
+/// a struct actor holds its grants under [`Actor::actor_id`].
+#[doc(hidden)]
+pub trait GrantHolder<G: Grant> {
+    /// The id's type.
+    type Id: ?Sized;
+    /// The id, or `None` for a kind that holds no grants of type `G`.
+    fn grant_holder(&self) -> Option<&Self::Id>;
+}
+
+/// [`held_by`] for an enum actor: the grant's holder is the id of the kind holding grants of
+/// type `G`; a kind that holds none holds no grant.
+#[doc(hidden)]
+#[inline]
+pub fn held_by_kind<G, A>(grant: &G, actor: &A) -> bool
+where
+    G: Grant,
+    A: GrantHolder<G> + ?Sized,
+    G::Holder: PartialEq<A::Id>,
+{
+    match (grant.holder(), actor.grant_holder()) {
+        (Some(h), Some(a)) => h == a,
+        _ => false,
+    }
 }
 
 /// Whether `grant` is held by `actor`: its holder is the actor's id. Grants are loaded for

@@ -15,6 +15,13 @@ pub trait Actor {
     type Id: Debug + ?Sized;
     /// This actor's identifier.
     fn actor_id(&self) -> &Self::Id;
+    /// The kind of principal (its variant's name) for an actor that is an enum of kinds
+    /// (`#[derive(Actor)]` on an enum), reported beside the id in decision events, so that
+    /// service 1 and user 1 are told apart; `None` for any other actor.
+    #[inline]
+    fn actor_kind(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A domain type guarded by permissions. Implemented by `#[derive(Resource)]`.

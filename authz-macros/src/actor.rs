@@ -1,8 +1,8 @@
 //! `#[derive(Actor)]`.
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::{Data, DeriveInput, Fields};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::{Data, DeriveInput, Fields, Ident};
 
 use crate::attr;
 use crate::attr_fields;
@@ -27,13 +27,8 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
                 None
             }
         },
-        Data::Enum(e) => {
-            cx.error_spanned(
-                e.enum_token,
-                "`#[derive(Actor)]` works on structs with named fields, not enums; wrap the cases in a struct",
-            );
-            None
-        }
+        // enum Principal { User { id: i64 }, Service { id: i64, name: String }, Guest }
+        Data::Enum(e) => return derive_enum_actor(cx, &input, &opts, e),
         Data::Union(u) => {
             cx.error_spanned(
                 u.union_token,
@@ -153,4 +148,342 @@ fn type_argument(ty: &syn::Type, wrapper: &str) -> Option<proc_macro2::TokenStre
         syn::GenericArgument::Type(t) => Some(quote!(#t)),
         _ => None,
     }
+}
+
+/// A field name of an enum actor, with the kinds that have it.
+struct KindField<'a> {
+    name: &'a Ident,
+    ty: &'a syn::Type,
+    kinds: Vec<&'a Ident>,
+}
+
+/// `#[derive(Actor)]` on an enum: each variant is a kind. Conditions test the kind
+/// (`actor.is(Guest)`, through `ActorKinds::KINDS`) and read `actor.<field>` from the variant
+/// that has it (through the generated `Fields` readers; `None` for a kind without it).
+fn derive_enum_actor(
+    mut cx: Ctxt,
+    input: &DeriveInput,
+    opts: &attr::ActorAttr,
+    data: &syn::DataEnum,
+) -> TokenStream {
+    let ident = &input.ident;
+    if !input.generics.params.is_empty() {
+        cx.error_spanned(
+            &input.generics,
+            "`#[derive(Actor)]` on an enum takes no generic parameters; name the concrete types in the variants",
+        );
+        return cx.to_compile_errors();
+    }
+    if data.variants.is_empty() {
+        cx.error_spanned(
+            &input.ident,
+            "an enum actor needs at least one kind: `enum Principal { User { id: i64 }, Guest }`",
+        );
+        return cx.to_compile_errors();
+    }
+    let id_name = opts
+        .id
+        .clone()
+        .unwrap_or_else(|| Ident::new("id", input.ident.span()));
+    let mut fields: Vec<KindField<'_>> = Vec::new();
+    // Names with two types: reported, and given no reader, so one mistake is one error.
+    let mut mismatched: Vec<&Ident> = Vec::new();
+    let mut kinds: Vec<&Ident> = Vec::new();
+    let mut role_arms: Vec<(String, TokenStream, TokenStream)> = Vec::new();
+    // (grant type as text, grant type, kind, field)
+    let mut grant_fields: Vec<(String, TokenStream, &Ident, &Ident)> = Vec::new();
+    for variant in &data.variants {
+        let kind = &variant.ident;
+        kinds.push(kind);
+        for attr in variant.attrs.iter().filter(|a| a.path().is_ident("actor")) {
+            cx.error_spanned(
+                attr,
+                "`#[actor(..)]` goes on the enum (`#[actor(id = field)]` names the id field of every kind) or on a field (`#[actor(roles)]`, `#[actor(grants)]`), not on a variant",
+            );
+        }
+        let named = match &variant.fields {
+            Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
+            Fields::Unit => Vec::new(),
+            Fields::Unnamed(_) => {
+                cx.error_spanned(
+                    kind,
+                    format_args!(
+                        "tuple variant `{kind}` in an enum actor: conditions read `actor.<field>` by name, so each kind is a struct-like variant (`{kind} {{ id: i64 }}`) or a unit variant (`{kind}`)"
+                    ),
+                );
+                continue;
+            }
+        };
+        for field in named {
+            let Some(name) = &field.ident else { continue };
+            match attr_fields::actor_field(&mut cx, field) {
+                None => {}
+                // #[actor(grants)] pub grants: Grants<G>: held under this kind's id.
+                Some(attr_fields::ActorField::Grants) => match type_argument(&field.ty, "Grants") {
+                    Some(grant) => grant_fields.push((grant.to_string(), grant, kind, name)),
+                    None => cx.error_spanned(
+                        &field.ty,
+                        "`#[actor(grants)]` goes on a field of type `Grants<G>` (`authz_core::Grants`), G a `#[derive(Grant)]` type",
+                    ),
+                },
+                // #[actor(roles)] pub roles: RoleMap<Org>: the kinds without it hold none.
+                Some(attr_fields::ActorField::Roles) => {
+                    let ty = &field.ty;
+                    let resource = role_map_resource(ty).unwrap_or_else(
+                        || quote!(<#ty as ::authz_core::__private::RoleStore>::Resource),
+                    );
+                    role_arms.push((
+                        resource.to_string(),
+                        resource,
+                        quote! {
+                            Self::#kind { #name: __authz_roles, .. } => {
+                                ::authz_core::__private::RoleStore::roles_on(__authz_roles, id)
+                            }
+                        },
+                    ));
+                }
+            }
+            match fields.iter_mut().find(|f| f.name == name) {
+                Some(seen) => {
+                    let (a, b) = (type_text(seen.ty), type_text(&field.ty));
+                    if a != b {
+                        mismatched.push(name);
+                        cx.error_spanned(
+                            &field.ty,
+                            format_args!(
+                                "field `{name}` is `{b}` in `{kind}` and `{a}` in `{}`: `actor.{name}` reads one type whatever the kind; give the fields one type, or different names",
+                                seen.kinds[0]
+                            ),
+                        );
+                    }
+                    seen.kinds.push(kind);
+                }
+                None => fields.push(KindField {
+                    name,
+                    ty: &field.ty,
+                    kinds: vec![kind],
+                }),
+            }
+        }
+    }
+    if let Some(id) = &opts.id {
+        if !fields.iter().any(|f| f.name == id) {
+            let names = fields.iter().map(|f| f.name);
+            cx.error_spanned(
+                id,
+                format_args!(
+                    "no kind has a field `{id}` (named in `id = ..`); fields: {}",
+                    one_of(names)
+                ),
+            );
+        }
+    }
+    // The impls are emitted whatever was reported, so a mistake here does not cascade into
+    // "not an actor" at every resource.
+    let kind_enum = quote::format_ident!("__authz_{}_kind", ident);
+    let fields_struct = quote::format_ident!("__authz_{}_fields", ident);
+    let kind_strs: Vec<String> = kinds.iter().map(|k| crate::naming::text(k)).collect();
+    let kind_names = kinds.iter().map(|k| crate::naming::text(k));
+    let unknown = format!(
+        "unknown kind in `actor.is(..)`: `{}` has the kinds {}",
+        crate::naming::text(ident),
+        kind_strs
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let id_field = fields
+        .iter()
+        .find(|f| f.name == &id_name && !mismatched.contains(&f.name));
+    let id_arms = kinds.iter().map(|kind| {
+        let name = crate::naming::text(kind);
+        match id_field {
+            Some(f) if f.kinds.contains(kind) => {
+                quote!(Self::#kind { #id_name: __authz_id, .. } => __authz_id,)
+            }
+            _ => quote!(Self::#kind { .. } => &::authz_core::__private::KindName(#name),),
+        }
+    });
+    let readers = fields
+        .iter()
+        .filter(|f| !mismatched.contains(&f.name))
+        .map(|f| {
+            let name = f.name;
+            let ty = f.ty;
+            let arms = f
+                .kinds
+                .iter()
+                .map(|kind| quote!(#ident::#kind { #name: __authz_v, .. }));
+            let rest =
+                (f.kinds.len() < kinds.len()).then(|| quote!(_ => ::core::option::Option::None,));
+            quote_spanned! {name.span()=>
+                #[inline(always)]
+                pub fn #name(self) -> ::core::option::Option<&'__authz #ty> {
+                    match self.0 {
+                        #(#arms)|* => ::core::option::Option::Some(__authz_v),
+                        #rest
+                    }
+                }
+            }
+        });
+    let kind_of = kinds
+        .iter()
+        .map(|kind| quote!(Self::#kind { .. } => #kind_enum::#kind,));
+    let name_of = kinds.iter().map(|kind| {
+        let name = crate::naming::text(kind);
+        quote!(Self::#kind { .. } => #name,)
+    });
+    let vis = &input.vis;
+    let mut out = quote! {
+        #[automatically_derived]
+        impl ::authz_core::__private::Actor for #ident {
+            type Id = dyn ::core::fmt::Debug;
+            #[inline]
+            fn actor_id(&self) -> &(dyn ::core::fmt::Debug + 'static) {
+                match self {
+                    #(#id_arms)*
+                }
+            }
+            #[inline]
+            fn actor_kind(&self) -> ::core::option::Option<&'static str> {
+                ::core::option::Option::Some(::authz_core::__private::ActorKinds::kind_name(self))
+            }
+        }
+        const _: () = {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+            #vis enum #kind_enum { #(#kinds),* }
+
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #[derive(Clone, Copy)]
+            #vis struct #fields_struct<'__authz>(&'__authz #ident);
+
+            #[automatically_derived]
+            #[allow(non_snake_case, dead_code, unreachable_patterns)]
+            impl<'__authz> #fields_struct<'__authz> {
+                #(#readers)*
+            }
+
+            #[automatically_derived]
+            impl ::authz_core::__private::ActorKinds for #ident {
+                type Kind = #kind_enum;
+                type Fields<'__authz> = #fields_struct<'__authz> where Self: '__authz;
+                const KINDS: &'static [(&'static str, #kind_enum)] = &[#((#kind_names, #kind_enum::#kinds)),*];
+                const UNKNOWN_KIND: &'static str = #unknown;
+                #[inline(always)]
+                fn kind(&self) -> #kind_enum {
+                    match self { #(#kind_of)* }
+                }
+                #[inline(always)]
+                fn fields(&self) -> #fields_struct<'_> {
+                    #fields_struct(self)
+                }
+                #[inline]
+                fn kind_name(&self) -> &'static str {
+                    match self { #(#name_of)* }
+                }
+            }
+        };
+    };
+    // One `HasRoles<R>` per resource, whichever kinds carry its roles.
+    let mut done: Vec<&str> = Vec::new();
+    for (key, resource, _) in &role_arms {
+        if done.contains(&key.as_str()) {
+            continue;
+        }
+        done.push(key);
+        let arms = role_arms
+            .iter()
+            .filter(|(k, _, _)| k == key)
+            .map(|(_, _, arm)| arm);
+        out.extend(quote! {
+            #[automatically_derived]
+            impl ::authz_core::__private::HasRoles<#resource> for #ident {
+                #[inline]
+                #[allow(unreachable_patterns)]
+                fn roles_on(
+                    &self,
+                    id: &<#resource as ::authz_core::__private::Keyed>::Id,
+                ) -> ::authz_core::__private::RoleSet<<#resource as ::authz_core::__private::RoleHolder>::Role> {
+                    match self {
+                        #(#arms)*
+                        _ => ::authz_core::__private::RoleSet::empty(),
+                    }
+                }
+            }
+        });
+    }
+    // One `HoldsGrants<G>` and `GrantHolder<G>` per grant type: the kinds carrying grants of
+    // `G` hold them under their id; the others hold none.
+    let mut done: Vec<&str> = Vec::new();
+    for (key, grant, _, _) in &grant_fields {
+        if done.contains(&key.as_str()) {
+            continue;
+        }
+        done.push(key);
+        let carriers: Vec<(&Ident, &Ident)> = grant_fields
+            .iter()
+            .filter(|(k, ..)| k == key)
+            .map(|(_, _, kind, name)| (*kind, *name))
+            .collect();
+        let mut holder_arms = Vec::new();
+        for (kind, name) in &carriers {
+            match id_field {
+                Some(f) if f.kinds.contains(kind) => holder_arms.push(quote! {
+                    Self::#kind { #id_name: __authz_id, .. } => ::core::option::Option::Some(__authz_id),
+                }),
+                _ => cx.error_spanned(
+                    name,
+                    format_args!(
+                        "kind `{kind}` holds grants but has no `{id_name}` field: grants are held under the id of the kind that carries them"
+                    ),
+                ),
+            }
+        }
+        let id_ty = id_field.map(|f| f.ty);
+        let grants_arms = carriers.iter().map(
+            |(kind, name)| quote!(Self::#kind { #name: __authz_grants, .. } => __authz_grants,),
+        );
+        out.extend(quote! {
+            #[automatically_derived]
+            impl ::authz_core::__private::HoldsGrants<#grant> for #ident {
+                #[inline]
+                #[allow(unreachable_patterns)]
+                fn grants(&self) -> &::authz_core::__private::Grants<#grant> {
+                    static __AUTHZ_NONE: ::authz_core::__private::Grants<#grant> =
+                        ::authz_core::__private::Grants::empty();
+                    match self {
+                        #(#grants_arms)*
+                        _ => &__AUTHZ_NONE,
+                    }
+                }
+            }
+        });
+        if let Some(id_ty) = id_ty {
+            out.extend(quote! {
+                #[automatically_derived]
+                impl ::authz_core::__private::GrantHolder<#grant> for #ident {
+                    type Id = #id_ty;
+                    #[inline]
+                    #[allow(unreachable_patterns)]
+                    fn grant_holder(&self) -> ::core::option::Option<&#id_ty> {
+                        match self {
+                            #(#holder_arms)*
+                            _ => ::core::option::Option::None,
+                        }
+                    }
+                }
+            });
+        }
+    }
+    out.extend(cx.to_compile_errors());
+    opts.crates.apply(out)
+}
+
+/// A type as text, to compare the types of one field name across kinds.
+fn type_text(ty: &syn::Type) -> String {
+    ty.to_token_stream().to_string()
 }

@@ -16,6 +16,9 @@ pub enum Root {
     Resource,
     /// `actor.<field>`: a bound parameter in SQL.
     Actor,
+    /// `actor.<field>` of an actor that is an enum of kinds (the resource's rules test a kind,
+    /// `actor.is(..)`): read from the variant that has the field, absent for the others.
+    KindedActor,
     /// `ctx.<field>`: a bound parameter in SQL.
     Ctx,
     /// `g.<field>` inside `grant(G, P, |g| ..)`: a column of the grant table.
@@ -164,6 +167,11 @@ pub enum Cond {
     /// `patient.ward.role(Nurse)`, `record.patient.ward.allows(Read)`: a path of two or more
     /// relations, the first of this resource, each next one of the previous parent's type.
     Path(Box<PathCond>),
+    /// `actor.is(Guest)`: the actor, an enum of kinds, is of this kind. Decided in Rust, also
+    /// for SQL.
+    Kind {
+        kind: Ident,
+    },
     /// `rule(owner)`: the condition of `#[rule(owner, if = ..)]`. Replaced by that condition
     /// before expansion (`rules.rs`); never lowered.
     Rule {
@@ -277,7 +285,8 @@ impl Cond {
             | Cond::ParentRole { .. }
             | Cond::Allows { .. }
             | Cond::Path(_)
-            | Cond::Rule { .. } => {}
+            | Cond::Rule { .. }
+            | Cond::Kind { .. } => {}
         }
     }
 
@@ -347,7 +356,7 @@ const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.fiel
      `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, `[a, b].contains(&x)`, \
      `actor.set.contains(&x)`, `x.starts_with(prefix)`, `role(Role)`, `rule(name)`, \
      `grant(G, Permission, |g| ..)`, `relation.role(Role)`, `relation.allows(Permission)` (and paths \
-     `relation.next.role(Role)`), `true`, `false`";
+     `relation.next.role(Role)`), `actor.is(Kind)`, `true`, `false`";
 
 const OPERANDS: &str = "a comparison takes `self.field`, `actor.field`, `ctx.field`, a literal, \
      a constant path such as `Status::Open`, or a sum or difference of them (`self.a + 86400`)";
@@ -836,6 +845,13 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
         };
     }
     match method.as_str() {
+        // actor.is(Guest)
+        "is" if matches!(strip(&call.receiver), Expr::Path(p) if p.path.is_ident("actor")) => {
+            match single_ident_arg(cx, &call.args, call, "actor.is(Guest)") {
+                Some(kind) => Cond::Kind { kind },
+                None => Cond::Const(false),
+            }
+        }
         // x.is_some() / x.is_none()
         "is_some" | "is_none" => {
             if !call.args.is_empty() {

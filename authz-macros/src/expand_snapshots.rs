@@ -232,6 +232,27 @@ snapshot!(
     }))
 );
 snapshot!(
+    actor_kinds,
+    pretty(crate::actor::derive_actor_inner(quote! {
+        pub enum Principal {
+            User { id: i64, teams: Vec<i64>, #[actor(roles)] orgs: RoleMap<Org> },
+            Service { id: i64, name: String, #[actor(grants)] feeds: Grants<FeedGrant> },
+            Guest,
+        }
+    }))
+);
+snapshot!(
+    resource_kinds,
+    resource(quote! {
+        #[resource(table = articles, actor = Principal)]
+        #[permission(Read, if = self.is_public || (actor.is(User) && self.author_id == actor.id))]
+        #[permission(Share, if = actor.teams.contains(&self.team) || self.title.starts_with(&actor.name))]
+        #[permission(Feed, if = grant(FeedGrant, Feed, on = self.id))]
+        #[prohibit(*, if = actor.is(Guest) && !self.is_public)]
+        pub struct Article { pub id: i64, pub author_id: i64, pub team: i64, pub is_public: bool, pub title: String }
+    })
+);
+snapshot!(
     patch,
     pretty(crate::patch::derive_patch_inner(quote! {
         #[patch(resource = Repo)]

@@ -209,6 +209,28 @@ fn seeds() -> Vec<Seed> {
             quote! { pub struct r#User<T> where T: Clone { pub r#id: T, pub é: bool } },
         ),
         seed(
+            Entry::Actor,
+            quote! {
+                #[actor(crate = ::my::authz_core)]
+                pub enum Principal {
+                    User { id: i64, r#type: String, #[actor(roles)] orgs: RoleMap<Org> },
+                    Service { id: i64, name: Option<String> },
+                    Guest,
+                }
+            },
+        ),
+        seed(
+            Entry::Resource,
+            quote! {
+                #[resource(table = articles, actor = Principal)]
+                #[rule(staff, if = actor.is(User) || actor.is(Service))]
+                #[permission(Read, if = self.is_public || (rule(staff) && self.author_id == actor.id))]
+                #[permission(Share, if = actor.teams.contains(&self.team) && actor.profile.level + 1 > self.n)]
+                #[prohibit(*, if = actor.is(Guest) && actor.name.is_some())]
+                pub struct Article { pub id: i64, pub author_id: i64, pub team: i64, pub n: i32, pub is_public: bool }
+            },
+        ),
+        seed(
             Entry::Patch,
             quote! {
                 #[patch(resource = crate::m::Repo)]

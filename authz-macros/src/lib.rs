@@ -14,6 +14,7 @@ mod ctxt;
 mod expand;
 mod grant;
 mod group;
+mod kinds;
 mod naming;
 mod patch;
 mod paths;

@@ -192,6 +192,59 @@ fn actor_ids_and_resource_ids_as_declared() {
     assert_eq!(events[0].get("resource"), Some("Endpoint"));
 }
 
+/// An actor with kinds: the kind beside the id, so that service 1 and user 1 are told apart.
+#[derive(Actor)]
+pub enum Principal {
+    User { id: i64 },
+    Service { id: i64 },
+    Guest,
+}
+
+#[derive(Resource)]
+#[resource(actor = Principal)]
+#[permission(Read, if = self.is_public || (actor.is(User) && self.owner_id == actor.id))]
+pub struct Page {
+    pub id: i64,
+    pub owner_id: i64,
+    pub is_public: bool,
+}
+
+#[test]
+fn an_actor_with_kinds_reports_its_kind() {
+    let page = Page {
+        id: 3,
+        owner_id: 1,
+        is_public: false,
+    };
+    let events = recorded(|| {
+        assert!(is_allowed(&Principal::User { id: 1 }, Page::Read, &page));
+        assert!(!is_allowed(
+            &Principal::Service { id: 1 },
+            Page::Read,
+            &page
+        ));
+        assert!(!is_allowed(&Principal::Guest, Page::Read, &page));
+    });
+    assert_eq!(events.len(), 3, "{events:?}");
+    let who: Vec<(Option<&str>, Option<&str>)> = events
+        .iter()
+        .map(|e| (e.get("actor"), e.get("actor_kind")))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            (Some("1"), Some("User")),
+            (Some("1"), Some("Service")),
+            (Some("Guest"), Some("Guest")),
+        ]
+    );
+    // A struct actor has no kind: no field.
+    let events = recorded(|| {
+        let _ = is_allowed(&alice(), Repo::Read, &repo());
+    });
+    assert_eq!(events[0].get("actor_kind"), None);
+}
+
 #[test]
 fn no_subscriber_no_events_same_answers() {
     // Without a subscriber the decision is the same, and nothing is recorded anywhere.

@@ -145,6 +145,7 @@ pub fn text(cond: &Cond) -> String {
             )
         }
         Cond::Role { role } => format!("role({role})"),
+        Cond::Kind { kind } => format!("actor.is({kind})"),
         Cond::Rule { name } => format!("rule({name})"),
         Cond::Grant(g) => g.text.clone(),
         Cond::ParentRole { relation, role } => format!("{relation}.role({role})"),
@@ -168,7 +169,7 @@ pub fn text(cond: &Cond) -> String {
 fn field(f: &FieldRef) -> String {
     let root = match f.root {
         Root::Resource => "self",
-        Root::Actor => "actor",
+        Root::Actor | Root::KindedActor => "actor",
         Root::Ctx => "ctx",
         Root::Grant => "g",
     };

@@ -32,6 +32,7 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
         return cx.to_compile_errors();
     };
     valid::check(&mut cx, &res);
+    crate::kinds::mark(&mut res);
     crate::rules::resolve(&mut res);
     crate::rules::check_depth(&mut cx, &res);
     // What `rule(..)` brings in is checked once inlined: a `#[role]` rule reading its own
@@ -43,6 +44,7 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     out.extend(fields::expand(&res));
     out.extend(explain::expand(&res, sound && res.actor.is_some()));
     out.extend(meta::expand(&res));
+    out.extend(crate::kinds::expand(&res));
     if sound {
         out.extend(relations::expand(&res));
         if let Some(table) = &res.table {

@@ -60,7 +60,7 @@ impl Lowering<'_, '_> {
         match f.root {
             Root::Resource => !self.values,
             Root::Grant => self.grant.is_some(),
-            Root::Actor | Root::Ctx => false,
+            Root::Actor | Root::KindedActor | Root::Ctx => false,
         }
     }
 
@@ -168,11 +168,19 @@ impl Lowering<'_, '_> {
             Some(f) => self.column(&f),
             None => return quote!(Filter::Const(#negated)),
         };
-        quote_spanned! {g.span=> {
+        // An enum actor holds grants under the id of the kind carrying them; the other kinds
+        // hold none, decided in Rust.
+        let kinded = crate::kinds::tests_kinds(self.res);
+        let holder = if kinded {
+            quote!(__authz_holder)
+        } else {
+            quote!(::authz_diesel::__private::Actor::actor_id(actor))
+        };
+        let exists = quote_spanned! {g.span=> {
             let __authz_inner: Filter<'_, #module::__authz_Table, $db> =
                 Filter::expr(
                     ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_holder))
-                        .eq(::authz_diesel::__private::Actor::actor_id(actor)),
+                        .eq(#holder),
                 )
                 .and(Filter::expr(
                     ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_scope))
@@ -189,7 +197,17 @@ impl Lowering<'_, '_> {
                     #negated,
                 )),
             }
-        }}
+        }};
+        if !kinded {
+            return exists;
+        }
+        let grant = &g.grant;
+        quote_spanned! {g.span=>
+            match ::authz_core::__private::GrantHolder::<#grant>::grant_holder(actor) {
+                ::core::option::Option::Some(__authz_holder) => #exists,
+                ::core::option::Option::None => Filter::Const(#negated),
+            }
+        }
     }
 
     pub fn field_ref(&self, field: &syn::Ident) -> FieldRef {
@@ -289,6 +307,11 @@ impl Lowering<'_, '_> {
                 quote!(Filter::Const(#b))
             }
             Cond::Not(inner) => self.lower(inner, !negated),
+            // actor.is(Guest) reads no column: decided in Rust above.
+            Cond::Kind { .. } => {
+                let value = check::lower(self.res, cond);
+                quote!(Filter::Const(#value != #negated))
+            }
             // Replaced before expansion (`rules.rs`); never reaches a lowering.
             Cond::Rule { .. } => quote!(Filter::Const(#negated)),
             Cond::Grant(g) => self.grant_exists(g, negated),

@@ -316,9 +316,9 @@ fn token(headers: &HeaderMap) -> Result<Option<(&str, From)>, AppError> {
     Ok(None)
 }
 
-/// Who a request acts as. Principal kinds are not (yet) a feature of the derive, so the
-/// application has one type per kind and this enum over them; each route takes the kind it
-/// serves ([`AsUser`] for the user routes, `Reader::of` for datasets).
+/// Who a request acts as: one type per kind, loaded and cached as a whole, and this enum over
+/// them; each route takes the view it serves ([`AsUser`] for the user routes, `Reader::of`, an
+/// actor with kinds, for datasets).
 #[derive(Clone, Debug)]
 pub enum Principal {
     /// A user, or the guest ([`User::guest`]) for a request without a token.

@@ -1,14 +1,14 @@
 //! Service principals: a service (a batch job, another backend) has tokens of its own and
 //! reads the datasets it is granted.
 //!
-//! The derive has no principal kinds yet, so the application models them: a token's claims
-//! carry a kind (`"kind": "service"`, absent for users); the principal loader makes a
-//! `auth::Principal::Service` of it, with the service's grants on datasets
+//! A token's claims carry a kind (`"kind": "service"`, absent for users); the principal loader
+//! makes an `auth::Principal::Service` of it, with the service's grants on datasets
 //! (`authz_diesel::load_grants`); a service holds only the service scopes
 //! (`auth::SERVICE_SCOPES`), so the request-level rules keep it off every user route. The
-//! dataset rules read the kind as a field of their actor, [`Reader`]: a user reads the
-//! datasets it owns, a service those it holds a [`DatasetGrant`] on. The kind is what keeps a
-//! service's grants from a user of the same id, and a user's datasets from a service.
+//! dataset rules test the kind of their actor, [`Reader`], an enum with `#[derive(Actor)]`: a
+//! user reads the datasets it owns, a service those it holds a [`DatasetGrant`] on. The kind
+//! is what keeps a service's grants from a user of the same id, and a user's datasets from a
+//! service.
 
 use authz_core::prelude::*;
 use axum::extract::{Path, State};
@@ -67,27 +67,32 @@ pub struct Service {
     pub dataset_grants: Grants<DatasetGrant>,
 }
 
-/// A principal as the dataset rules read it: its id, its kind, and (a service's) grants.
-#[derive(Actor, Clone, Debug, Default)]
-pub struct Reader {
-    pub id: i64,
-    pub is_service: bool,
-    #[actor(grants)]
-    pub dataset_grants: Grants<DatasetGrant>,
+/// A principal as the dataset rules read it, one kind per variant: a user, a service with its
+/// grants on datasets, or the guest. The rules test the kind (`actor.is(Service)`), and a
+/// service's grants are held under the service's id, so they never reach the user of the same
+/// id.
+#[derive(Actor, Clone, Debug)]
+pub enum Reader {
+    User {
+        id: i64,
+    },
+    Service {
+        id: i64,
+        #[actor(grants)]
+        dataset_grants: Grants<DatasetGrant>,
+    },
+    Guest,
 }
 
 impl Reader {
     /// The request's principal as a reader of datasets.
     pub fn of(principal: &Principal) -> Reader {
         match principal {
-            Principal::User(user) => Reader {
-                id: user.id,
-                is_service: false,
-                dataset_grants: Grants::empty(),
-            },
-            Principal::Service(service) => Reader {
+            // The principal of a request without credentials (`User::guest`, id 0).
+            Principal::User(user) if user.id == 0 => Reader::Guest,
+            Principal::User(user) => Reader::User { id: user.id },
+            Principal::Service(service) => Reader::Service {
                 id: service.id,
-                is_service: true,
                 dataset_grants: service.dataset_grants.clone(),
             },
         }
@@ -98,8 +103,8 @@ impl Reader {
 #[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
 #[diesel(table_name = datasets)]
 #[resource(table = datasets, actor = Reader)]
-#[permission(Read, if = (!actor.is_service && self.owner_id == actor.id)
-    || (actor.is_service && grant(DatasetGrant, Read, on = self.id)))]
+#[permission(Read, if = (actor.is(User) && self.owner_id == actor.id)
+    || (actor.is(Service) && grant(DatasetGrant, Read, on = self.id)))]
 pub struct Dataset {
     pub id: i64,
     pub owner_id: i64,

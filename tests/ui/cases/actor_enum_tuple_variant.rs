@@ -1,9 +1,10 @@
 use authz_core::prelude::*;
 
 #[derive(Actor)]
-pub enum User {
+pub enum Principal {
+    User { id: i64 },
+    Service(i64),
     Guest,
-    Member { id: i64 },
 }
 
 fn main() {}

@@ -1,0 +1,17 @@
+use authz_core::prelude::*;
+
+#[derive(Actor)]
+pub enum Principal {
+    User { id: i64 },
+    Guest,
+}
+
+#[derive(Resource)]
+#[resource(actor = Principal)]
+#[permission(Read, if = self.author_id == actor.id)]
+pub struct Article {
+    pub id: i64,
+    pub author_id: i64,
+}
+
+fn main() {}
