@@ -10,13 +10,13 @@ pub use crate::grants::{
 };
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
 pub use crate::query::CreateQuery;
-pub use crate::subquery::Union;
+pub use crate::subquery::{carried_ids, BoundIds, IdSet, Union};
 pub use crate::{
     load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,
     LoadRoles, RoleSubqueries, Subqueries, TableResource,
 };
 pub use authz_core::__private::ForeignKey;
-pub use authz_core::{Actor, Keyed, ParentMap, RoleMap};
+pub use authz_core::{Actor, HasRoles, Keyed, ParentMap, RoleMap};
 pub use diesel;
 pub use diesel::internal::table_macro::NoFromClause;
 #[cfg(feature = "async")]

@@ -3,33 +3,141 @@
 //! org_roles WHERE user_id = $1 AND role IN ($2, $3)`), which every planner turns into a
 //! semi-join.
 
-use authz_core::{Keyed, ParentMap, RoleEnum, RoleHolder};
+use core::marker::PhantomData;
+
+use authz_core::{Keyed, ParentMap, RoleData, RoleEnum, RoleHolder};
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::Bool;
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Bool, HasSqlType};
 use diesel::QueryResult;
 
 /// A query returning one column of ids, ready to be placed in `IN (..)`.
 pub type BoxedQuery<'a, DB> = Box<dyn QueryFragment<DB> + Send + 'a>;
 
-/// `column IN (subquery)` or `column NOT IN (subquery)`.
+/// The ids a role or relation lowers to, for `column IN (..)`: a subquery (a role table, a
+/// parent's rule), ids bound from the actor's carried roles (`$1, $2, ..`), or both.
+pub struct IdSet<'a, DB> {
+    query: Option<BoxedQuery<'a, DB>>,
+    bound: Option<BoxedQuery<'a, DB>>,
+}
+
+impl<'a, DB> IdSet<'a, DB> {
+    /// The ids a subquery selects.
+    pub fn query(query: BoxedQuery<'a, DB>) -> Self {
+        Self {
+            query: Some(query),
+            bound: None,
+        }
+    }
+
+    /// Bound ids (a [`BoundIds`] list).
+    pub fn bound(ids: BoxedQuery<'a, DB>) -> Self {
+        Self {
+            query: None,
+            bound: Some(ids),
+        }
+    }
+
+    /// These ids and those `query` selects: `a UNION query` when these come from a subquery
+    /// (one `IN (..)`), else a second `IN (..)`.
+    pub fn union(self, query: BoxedQuery<'a, DB>) -> Self
+    where
+        DB: Backend + 'a,
+    {
+        let query: BoxedQuery<'a, DB> = match self.query {
+            Some(a) => Box::new(Union::new(a, query)),
+            None => query,
+        };
+        Self {
+            query: Some(query),
+            bound: self.bound,
+        }
+    }
+}
+
+impl<'a, DB> From<BoxedQuery<'a, DB>> for IdSet<'a, DB> {
+    fn from(query: BoxedQuery<'a, DB>) -> Self {
+        Self::query(query)
+    }
+}
+
+/// Ids bound one parameter each, `$1, $2, ..`, to be placed in `IN (..)`: the ids on which a
+/// carried role map grants a role. Every backend caps the parameters of one statement
+/// (SQLite 32766, PostgreSQL and MySQL 65535), so a role map large enough to reach the cap
+/// belongs in a role table.
+pub struct BoundIds<ST, T> {
+    ids: Vec<T>,
+    _sql_type: PhantomData<fn() -> ST>,
+}
+
+impl<ST, T> BoundIds<ST, T> {
+    /// The ids, bound with SQL type `ST`; at least one (an empty `IN ()` is not SQL).
+    pub fn new(ids: Vec<T>) -> Self {
+        Self {
+            ids,
+            _sql_type: PhantomData,
+        }
+    }
+}
+
+impl<ST, T, DB> QueryFragment<DB> for BoundIds<ST, T>
+where
+    DB: Backend + HasSqlType<ST>,
+    T: ToSql<ST, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for (i, id) in self.ids.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            out.push_bind_param::<ST, T>(id)?;
+        }
+        Ok(())
+    }
+}
+
+/// The ids on which the carried role map in `data` grants `role`, bound with SQL type `ST`;
+/// `None` when there are none (the filter folds to a constant, no `IN ()`), or when the actor
+/// holds no carried role data.
+pub fn carried_ids<'a, R, ST, DB>(data: RoleData<'_, R>, role: R::Role) -> Option<IdSet<'a, DB>>
+where
+    R: RoleHolder,
+    DB: Backend + HasSqlType<ST> + 'a,
+    R::Id: ToSql<ST, DB>,
+    ST: 'a,
+{
+    let map = data.carried()?;
+    let ids: Vec<R::Id> = map
+        .iter()
+        .filter(|(_, roles)| roles.grants(role))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if ids.is_empty() {
+        return None;
+    }
+    Some(IdSet::bound(Box::new(BoundIds::<ST, R::Id>::new(ids))))
+}
+
+/// `column IN (ids)` or `column NOT IN (ids)`.
 ///
-/// The subquery must select one non-null column of the column's type; the generated code
-/// guarantees it (it selects a primary key or a `NOT NULL` column of a role table).
+/// A subquery must select one non-null column of the column's type; the generated code
+/// guarantees it (it selects a primary key or a `NOT NULL` column of a role table). Bound ids
+/// and a subquery together are `(column IN ($1, ..) OR column IN (subquery))`.
 pub struct InSubquery<'a, C, DB> {
     column: C,
-    query: BoxedQuery<'a, DB>,
+    ids: IdSet<'a, DB>,
     negated: bool,
 }
 
 impl<'a, C, DB> InSubquery<'a, C, DB> {
-    /// `column IN (query)`, or `NOT IN` when `negated`.
-    pub fn new(column: C, query: BoxedQuery<'a, DB>, negated: bool) -> Self {
+    /// `column IN (ids)`, or `NOT IN` when `negated`.
+    pub fn new(column: C, ids: impl Into<IdSet<'a, DB>>, negated: bool) -> Self {
         Self {
             column,
-            query,
+            ids: ids.into(),
             negated,
         }
     }
@@ -54,11 +162,27 @@ impl<C, DB> QueryId for InSubquery<'_, C, DB> {
 
 impl<C: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for InSubquery<'_, C, DB> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("(");
-        self.column.walk_ast(out.reborrow())?;
-        out.push_sql(if self.negated { " NOT IN (" } else { " IN (" });
-        self.query.walk_ast(out.reborrow())?;
-        out.push_sql("))");
+        let parts = [&self.ids.bound, &self.ids.query];
+        let mut parts = parts.iter().filter_map(|p| p.as_ref());
+        let two = self.ids.bound.is_some() && self.ids.query.is_some();
+        if two {
+            out.push_sql("(");
+        }
+        let mut first = true;
+        for part in parts.by_ref() {
+            if !first {
+                out.push_sql(if self.negated { " AND " } else { " OR " });
+            }
+            first = false;
+            out.push_sql("(");
+            self.column.walk_ast(out.reborrow())?;
+            out.push_sql(if self.negated { " NOT IN (" } else { " IN (" });
+            part.walk_ast(out.reborrow())?;
+            out.push_sql("))");
+        }
+        if two {
+            out.push_sql(")");
+        }
         Ok(())
     }
 }
@@ -127,25 +251,31 @@ pub trait Subqueries<DB: Backend>: Keyed {
     ) -> Option<BoxedQuery<'a, DB>>;
 }
 
-/// Role subqueries of a resource that declares `#[roles(.., table = ..)]`. Generated.
+/// Role subqueries of a resource that declares `#[roles(..)]` and has a table. Generated.
 pub trait RoleSubqueries<DB: Backend>: RoleHolder {
-    /// `SELECT resource_id FROM role_table WHERE actor_id = $1 AND role IN (..)`: stored roles
-    /// that grant `role`.
-    fn stored_ids<'a>(actor: &'a Self::Actor, role: Self::Role) -> BoxedQuery<'a, DB>;
-    /// The ids on which the actor holds `role`: the stored roles that grant it (whether or not
-    /// the resource's row exists, as in memory), and the rows whose `#[role]` rules grant it.
+    /// The ids on which the actor's role data grants `role`, before `#[role]` rules:
+    /// `SELECT resource_id FROM role_table WHERE actor_id = $1 AND role IN (..)` for roles of
+    /// a role table, the bound ids of the actor's `RoleMap` for carried roles. `None` when no
+    /// id can be granted (carried roles that grant none, role data not loaded).
+    fn stored_ids<'a>(actor: &'a Self::Actor, role: Self::Role) -> Option<IdSet<'a, DB>>;
+    /// The ids on which the actor holds `role`: those of its role data (whether or not the
+    /// resource's row exists, as in memory), and the rows whose `#[role]` rules grant it.
     fn role_ids<'a>(
         actor: &'a Self::Actor,
         ctx: &'a Self::Context,
         role: Self::Role,
-    ) -> Option<BoxedQuery<'a, DB>>;
+    ) -> Option<IdSet<'a, DB>>;
 }
 
 /// Reads an actor's rows of the role table in one query. Generated for resources with
 /// `#[roles(.., table = ..)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no role table to load roles from",
+    note = "`load_roles` reads the table of `#[roles(.., table = ..)]`; roles declared `carried` are the actor's `RoleMap`, built by the application"
+)]
 pub trait LoadRoles<DB: Backend>: RoleHolder {
-    /// Every `(resource id, role name)` row of the actor.
-    fn role_rows<C>(conn: &mut C, actor: &Self::Actor) -> QueryResult<Vec<(Self::Id, String)>>
+    /// Every `(resource id, role name)` row of the actor with id `actor`.
+    fn role_rows<C>(conn: &mut C, actor: &Self::ActorId) -> QueryResult<Vec<(Self::Id, String)>>
     where
         C: LoadConnection<Backend = DB>;
 }

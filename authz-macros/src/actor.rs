@@ -1,7 +1,8 @@
 //! `#[derive(Actor)]`.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields};
 
 use crate::attr;
@@ -88,7 +89,7 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
             }
         }
     };
-    // #[actor(roles)] pub orgs: RoleMap<Org>, #[actor(grants)] pub photos: Grants<PhotoGrant>
+    // #[actor(roles)] pub orgs: StoredRoles<Org>, #[actor(grants)] pub photos: Grants<PhotoGrant>
     for field in &fields.named {
         let Some(name) = &field.ident else { continue };
         let ty = &field.ty;
@@ -117,15 +118,14 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
         }
         let resource = role_map_resource(ty)
             .unwrap_or_else(|| quote!(<#ty as ::authz_core::__private::RoleStore>::Resource));
-        out.extend(quote! {
+        // Spanned on the field's type: a `RoleMap` for roles read from a role table (or a
+        // `StoredRoles` for carried ones) is an error there, with the fix.
+        out.extend(quote_spanned! {ty.span()=>
             #[automatically_derived]
             impl #impl_generics ::authz_core::__private::HasRoles<#resource> for #ident #ty_generics #where_clause {
                 #[inline]
-                fn roles_on(
-                    &self,
-                    id: &<#resource as ::authz_core::__private::Keyed>::Id,
-                ) -> ::authz_core::__private::RoleSet<<#resource as ::authz_core::__private::RoleHolder>::Role> {
-                    ::authz_core::__private::RoleStore::roles_on(&self.#name, id)
+                fn role_data(&self) -> ::authz_core::__private::RoleData<'_, #resource> {
+                    <#ty as ::authz_core::__private::RoleStore>::role_data(&self.#name)
                 }
             }
         });
@@ -134,9 +134,10 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
     opts.crates.apply(out)
 }
 
-/// `Org` in `RoleMap<Org>`: named directly, so two role fields give two distinct impls.
+/// `Org` in `StoredRoles<Org>` or `RoleMap<Org>`: named directly, so two role fields give two
+/// distinct impls.
 fn role_map_resource(ty: &syn::Type) -> Option<proc_macro2::TokenStream> {
-    type_argument(ty, "RoleMap")
+    type_argument(ty, "StoredRoles").or_else(|| type_argument(ty, "RoleMap"))
 }
 
 /// `T` in `Wrapper<T>` (also `path::Wrapper<T>`).

@@ -35,8 +35,8 @@ fn code_hosting_on_mysql() {
             is_admin: user_id == 7,
             ..User::default()
         };
-        user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user).unwrap();
-        user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user).unwrap();
+        user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user.id).unwrap();
+        user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user.id).unwrap();
         let parents = authz_diesel::load_parents(conn, &issues_all).unwrap();
         for perm in IssuePermission::ALL {
             let sql: Vec<i64> = issues::table

@@ -288,16 +288,8 @@ fn relation_impls(
         }
     };
 
-    if let (Some(roles), Some(role_table)) = (
-        &res.roles,
-        res.roles.as_ref().and_then(|r| r.table.as_ref()),
-    ) {
+    if let Some(roles) = &res.roles {
         let role_enum = crate::naming::role_enum(ident);
-        let (a_col, r_col, ro_col) = (
-            &roles.actor_column,
-            &roles.resource_column,
-            &roles.role_column,
-        );
         // The `#[role]` rules alone: stored roles are added by `UNION`, so that a stored role
         // grants even when the row is missing, as in memory.
         let arms = roles.names.iter().map(|name| {
@@ -309,20 +301,41 @@ fn relation_impls(
                 .unwrap_or_else(|| quote!(Filter::Const(false)));
             quote!(#role_enum::#name => #body,)
         });
+        let d = quote!(::authz_diesel::__private);
+        let role_data = quote!(<#actor as #d::HasRoles<#ident>>::role_data(actor));
+        // One source of role data: the role table, read for the actor id the stored roles
+        // were loaded for; or the carried role map, whose ids are bound.
+        let stored_ids = match &roles.table {
+            Some(role_table) => {
+                let (a_col, r_col, ro_col) = (
+                    &roles.actor_column,
+                    &roles.resource_column,
+                    &roles.role_column,
+                );
+                quote! {
+                    let __actor_id = #role_data.table_actor(#d::Actor::actor_id(actor))?;
+                    ::core::option::Option::Some(#d::IdSet::query(::std::boxed::Box::new(
+                        #role_table::table
+                            .select(#role_table::#r_col)
+                            .filter(#role_table::#a_col.eq(__actor_id))
+                            .filter(#role_table::#ro_col.eq_any(#d::role_names(role))),
+                    )))
+                }
+            }
+            None => quote! {
+                #d::carried_ids::<#ident, #d::diesel::dsl::SqlTypeOf<#table::#id_col>, $db>(#role_data, role)
+            },
+        };
         out.extend(quote! {
             #[automatically_derived]
-            impl ::authz_diesel::__private::RoleSubqueries<$db> for #ident {
+            impl #d::RoleSubqueries<$db> for #ident {
+                #[allow(unused_imports)]
                 fn stored_ids<'__a>(
                     actor: &'__a #actor,
                     role: #role_enum,
-                ) -> ::authz_diesel::__private::BoxedQuery<'__a, $db> {
-                    use ::authz_diesel::__private::diesel::prelude::*;
-                    ::std::boxed::Box::new(
-                        #role_table::table
-                            .select(#role_table::#r_col)
-                            .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
-                            .filter(#role_table::#ro_col.eq_any(::authz_diesel::__private::role_names(role))),
-                    )
+                ) -> ::core::option::Option<#d::IdSet<'__a, $db>> {
+                    use #d::diesel::prelude::*;
+                    #stored_ids
                 }
 
                 #[allow(unused_variables, unused_imports, clippy::nonminimal_bool)]
@@ -330,41 +343,55 @@ fn relation_impls(
                     actor: &'__a #actor,
                     ctx: &'__a #context,
                     role: #role_enum,
-                ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
-                    use ::authz_diesel::__private::diesel::prelude::*;
+                ) -> ::core::option::Option<#d::IdSet<'__a, $db>> {
+                    use #d::diesel::prelude::*;
                     use ::authz_diesel::Filter;
-                    let stored = <Self as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, role);
+                    let stored = <Self as #d::RoleSubqueries<$db>>::stored_ids(actor, role);
                     if !<#ident as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW {
                         // Stored roles alone: no need to read this resource's table.
-                        return ::core::option::Option::Some(stored);
+                        return stored;
                     }
                     let rules: Filter<'__a, #table::table, $db> = match role { #(#arms)* };
                     match rules {
-                        Filter::Const(false) => ::core::option::Option::Some(stored),
-                        rules => ::core::option::Option::Some(::std::boxed::Box::new(
-                            ::authz_diesel::__private::Union::new(
-                                stored,
-                                ::std::boxed::Box::new(
-                                    #table::table.select(#table::#id_col).filter(rules.into_boxed()),
-                                ),
-                            ),
-                        )),
+                        Filter::Const(false) => stored,
+                        rules => {
+                            let rows: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(
+                                #table::table.select(#table::#id_col).filter(rules.into_boxed()),
+                            );
+                            ::core::option::Option::Some(match stored {
+                                ::core::option::Option::Some(stored) => stored.union(rows),
+                                ::core::option::Option::None => #d::IdSet::query(rows),
+                            })
+                        }
                     }
                 }
             }
+        });
+    }
 
+    if let (Some(roles), Some(role_table)) = (
+        &res.roles,
+        res.roles.as_ref().and_then(|r| r.table.as_ref()),
+    ) {
+        let (a_col, r_col, ro_col) = (
+            &roles.actor_column,
+            &roles.resource_column,
+            &roles.role_column,
+        );
+        let actor_id = quote!(<#ident as ::authz_core::__private::RoleHolder>::ActorId);
+        out.extend(quote! {
             #[automatically_derived]
             impl ::authz_diesel::__private::LoadRoles<$db> for #ident {
                 fn role_rows<__C>(
                     conn: &mut __C,
-                    actor: &#actor,
+                    actor: &#actor_id,
                 ) -> ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>
                 where
                     __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
                 {
                     use ::authz_diesel::__private::diesel::prelude::*;
                     #role_table::table
-                        .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
+                        .filter(#role_table::#a_col.eq(actor))
                         .select((#role_table::#r_col, #role_table::#ro_col))
                         .load(conn)
                 }
@@ -374,7 +401,7 @@ fn relation_impls(
                 impl ::authz_diesel::__private::AsyncLoadRoles<$db> for #ident {
                     fn role_rows_async<'__a, __C>(
                         conn: &'__a mut __C,
-                        actor: &'__a #actor,
+                        actor: &'__a #actor_id,
                     ) -> ::authz_diesel::__private::BoxFuture<
                         '__a,
                         ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>,
@@ -384,7 +411,7 @@ fn relation_impls(
                     {
                         use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
                         let query = #role_table::table
-                            .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
+                            .filter(#role_table::#a_col.eq(actor))
                             .select((#role_table::#r_col, #role_table::#ro_col));
                         ::std::boxed::Box::pin(::authz_diesel::__private::diesel_async::RunQueryDsl::load(query, conn))
                     }

@@ -11,7 +11,7 @@ diesel::table! {
 pub struct User {
     pub id: i64,
     #[actor(roles)]
-    pub folders: RoleMap<Folder>,
+    pub folders: StoredRoles<Folder>,
 }
 
 #[derive(Resource)]
