@@ -362,7 +362,7 @@ impl<'a, R: RoleHolder> RoleData<'a, R> {
     /// The actor id whose rows of the role table SQL filters read: `actor` when stored roles
     /// were loaded for it, `None` (no role granted) otherwise.
     #[inline]
-    pub fn table_actor<'b>(self, actor: &'b R::ActorId) -> Option<&'b R::ActorId> {
+    pub fn table_actor(self, actor: &R::ActorId) -> Option<&R::ActorId> {
         match self.source {
             Source::Stored(stored) if stored.loaded_for() == Some(actor) => Some(actor),
             _ => None,

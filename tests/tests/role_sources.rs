@@ -460,6 +460,8 @@ trait NotDeserializable {
 impl<T> NotDeserializable for &Probe<T> {}
 
 #[test]
+// The probe is called through `&`: the fallback impl is on `&Probe<T>`.
+#[allow(clippy::needless_borrow)]
 fn stored_roles_serialize_but_do_not_deserialize() {
     // A token cannot carry roles of a role table: that would be a second source.
     assert!(!(&Probe::<StoredRoles<Org>>(PhantomData)).deserializable());
