@@ -391,7 +391,7 @@ impl<'a, R: RoleHolder> RoleData<'a, R> {
 /// `#[roles(.., carried)]` and held in a [`RoleMap`].
 ///
 /// Tests that decide in memory without a database may build one with
-/// [`StoredRoles::assume_stored`] (authz-core's `test-util` feature, for dev-dependencies).
+/// `StoredRoles::assume_stored` (authz-core's `test-util` feature, for dev-dependencies).
 pub struct StoredRoles<R: RoleHolder> {
     loaded_for: Option<R::ActorId>,
     roles: RoleMap<R>,

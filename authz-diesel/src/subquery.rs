@@ -162,25 +162,23 @@ impl<C, DB> QueryId for InSubquery<'_, C, DB> {
 
 impl<C: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for InSubquery<'_, C, DB> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        let parts = [&self.ids.bound, &self.ids.query];
-        let mut parts = parts.iter().filter_map(|p| p.as_ref());
-        let two = self.ids.bound.is_some() && self.ids.query.is_some();
-        if two {
+        // `(col IN (a))`, or `((col IN (a)) OR (col IN (b)))` (`NOT IN` and `AND` when negated).
+        let both = self.ids.bound.is_some() && self.ids.query.is_some();
+        if both {
             out.push_sql("(");
         }
-        let mut first = true;
-        for part in parts.by_ref() {
-            if !first {
+        let parts = [&self.ids.bound, &self.ids.query];
+        for (i, part) in parts.into_iter().flatten().enumerate() {
+            if i > 0 {
                 out.push_sql(if self.negated { " AND " } else { " OR " });
             }
-            first = false;
             out.push_sql("(");
             self.column.walk_ast(out.reborrow())?;
             out.push_sql(if self.negated { " NOT IN (" } else { " IN (" });
             part.walk_ast(out.reborrow())?;
             out.push_sql("))");
         }
-        if two {
+        if both {
             out.push_sql(")");
         }
         Ok(())

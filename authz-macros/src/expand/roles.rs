@@ -1,5 +1,7 @@
-//! Roles: the role enum, `Keyed`, `RoleHolder`, and the in-memory role predicate that
-//! `role(X)` in this resource's rules and `rel.role(X)` in children's rules call.
+//! Roles: the role enum, `Keyed`, `RoleHolder`, the marker of the declaration's one source of
+//! role data (`TableRoles` or `CarriedRoles`, which the actor's role field is checked against),
+//! and the in-memory role predicate that `role(X)` in this resource's rules and `rel.role(X)`
+//! in children's rules call.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
