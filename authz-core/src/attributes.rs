@@ -233,7 +233,7 @@
 //! | attribute | meaning |
 //! |---|---|
 //! | `#[roles(A > B > C, D, table = t)]` | roles held on this resource, ordered by implication (`A` grants `B` and `C`), read from a role table: `table` is the diesel table of assignments, with columns `actor_column = user_id`, `resource_column = <resource>_id`, `role_column = role` (text) unless renamed; the actor holds them in a `StoredRoles<R>` that only `authz_diesel::load_roles` fills |
-//! | `#[roles(A > B, carried)]` | roles carried by the actor in a `RoleMap<R>` (built by the application, taken from a token): SQL filters bind its ids (`id IN ($1, ..)`), no table is read. A resource with a table names one source, `table` or `carried`, not both; a resource without a table has no SQL, so its roles are carried whether or not it says `carried` |
+//! | `#[roles(A > B, carried)]` | roles carried by the actor in a `RoleMap<R>` (built by the application, taken from a token): SQL filters bind its ids (`id IN (?, ..)`, `id = ANY($1)` on PostgreSQL), no table is read. A resource with a table names one source, `table` or `carried`, not both; a resource without a table has no SQL, so its roles are carried whether or not it says `carried` |
 //! | `#[role(A, if = <condition>)]` | role `A` is also granted by a condition, typically a parent's role |
 //! | `#[relation(name: Parent = field)]` | the parent reached through the foreign key `field` (may be an `Option`) |
 //!

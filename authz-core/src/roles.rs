@@ -8,7 +8,8 @@
 //!   only `authz_diesel::load_roles` builds (from that table, for one actor id); SQL filters
 //!   read the table for the same actor id.
 //! - `carried`: the actor's [`RoleMap`] (built by the application, a test, or taken from a
-//!   token). SQL filters bind the ids it holds (`col IN ($1, $2, ..)`), reading no table.
+//!   token). SQL filters bind the ids it holds (`col IN (?, ?, ..)`, `col = ANY($1)` on
+//!   PostgreSQL), reading no table.
 
 use core::fmt::{self, Debug, Display};
 use core::hash::Hash;

@@ -10,7 +10,7 @@ pub use crate::grants::{
 };
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
 pub use crate::query::CreateQuery;
-pub use crate::subquery::{carried_ids, BoundIds, IdSet, Union};
+pub use crate::subquery::{carried_ids, BoundIds, BoundMembership, BoxedIds, IdSet, Union};
 pub use crate::{
     load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,
     LoadRoles, RoleSubqueries, Subqueries, TableResource,

@@ -10,19 +10,25 @@ use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 use diesel::serialize::ToSql;
-use diesel::sql_types::{Bool, HasSqlType};
+use diesel::sql_types::Bool;
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+use diesel::sql_types::HasSqlType;
 use diesel::QueryResult;
 
 /// A query returning one column of ids, ready to be placed in `IN (..)`.
 pub type BoxedQuery<'a, DB> = Box<dyn QueryFragment<DB> + Send + 'a>;
 
 /// The ids a role or relation lowers to, for `column IN (..)`: a subquery (a role table, a
-/// parent's rule), ids bound from the actor's carried roles (`$1, $2, ..`), or both.
+/// parent's rule), ids bound from the actor's carried roles, or both.
 pub struct IdSet<'a, DB> {
     query: Option<BoxedQuery<'a, DB>>,
-    bound: Option<BoxedQuery<'a, DB>>,
+    bound: Option<BoxedIds<'a, DB>>,
 }
+
+/// Ids bound from the actor, as the right-hand side of a membership test.
+pub type BoxedIds<'a, DB> = Box<dyn BoundMembership<DB> + Send + 'a>;
 
 impl<'a, DB> IdSet<'a, DB> {
     /// The ids a subquery selects.
@@ -33,8 +39,8 @@ impl<'a, DB> IdSet<'a, DB> {
         }
     }
 
-    /// Bound ids (a [`BoundIds`] list).
-    pub fn bound(ids: BoxedQuery<'a, DB>) -> Self {
+    /// Bound ids (a [`BoundIds`]).
+    pub fn bound(ids: BoxedIds<'a, DB>) -> Self {
         Self {
             query: None,
             bound: Some(ids),
@@ -64,11 +70,22 @@ impl<'a, DB> From<BoxedQuery<'a, DB>> for IdSet<'a, DB> {
     }
 }
 
-/// Ids bound one parameter each, `$1, $2, ..`, to be placed in `IN (..)`: the ids on which a
-/// carried role map grants a role. Every backend caps the parameters of one statement
-/// (SQLite 32766, PostgreSQL and MySQL 65535), so a role map large enough to reach the cap
-/// belongs in a role table.
+/// Membership of a column in bound ids, written per backend after the column.
+pub trait BoundMembership<DB: Backend> {
+    /// ` IN ($1, $2, ..)` (` NOT IN` when `negated`), or on PostgreSQL ` = ANY($1)`
+    /// (` <> ALL($1)`), the ids bound as one array.
+    fn walk_membership<'b>(&'b self, out: AstPass<'_, 'b, DB>, negated: bool) -> QueryResult<()>;
+}
+
+/// The ids on which a carried role map grants a role, bound with SQL type `ST`: one parameter
+/// each on SQLite and MySQL (`IN ($1, $2, ..)`), which cap the parameters of one statement
+/// (SQLite 32766, MySQL 65535), so a role map large enough to reach the cap belongs in a role
+/// table; one array parameter on PostgreSQL (`= ANY($1)`), whatever the count.
 pub struct BoundIds<ST, T> {
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "mysql", feature = "postgres")),
+        allow(dead_code)
+    )]
     ids: Vec<T>,
     _sql_type: PhantomData<fn() -> ST>,
 }
@@ -81,20 +98,74 @@ impl<ST, T> BoundIds<ST, T> {
             _sql_type: PhantomData,
         }
     }
-}
 
-impl<ST, T, DB> QueryFragment<DB> for BoundIds<ST, T>
-where
-    DB: Backend + HasSqlType<ST>,
-    T: ToSql<ST, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+    /// ` IN ($1, $2, ..)`: one parameter per id.
+    #[cfg(any(feature = "sqlite", feature = "mysql"))]
+    fn walk_in_list<'b, DB>(
+        &'b self,
+        mut out: AstPass<'_, 'b, DB>,
+        negated: bool,
+    ) -> QueryResult<()>
+    where
+        DB: Backend + HasSqlType<ST>,
+        T: ToSql<ST, DB>,
+    {
+        out.push_sql(if negated { " NOT IN (" } else { " IN (" });
         for (i, id) in self.ids.iter().enumerate() {
             if i > 0 {
                 out.push_sql(", ");
             }
             out.push_bind_param::<ST, T>(id)?;
         }
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<ST, T> BoundMembership<diesel::sqlite::Sqlite> for BoundIds<ST, T>
+where
+    diesel::sqlite::Sqlite: HasSqlType<ST>,
+    T: ToSql<ST, diesel::sqlite::Sqlite>,
+{
+    fn walk_membership<'b>(
+        &'b self,
+        out: AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+        negated: bool,
+    ) -> QueryResult<()> {
+        self.walk_in_list(out, negated)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl<ST, T> BoundMembership<diesel::mysql::Mysql> for BoundIds<ST, T>
+where
+    diesel::mysql::Mysql: HasSqlType<ST>,
+    T: ToSql<ST, diesel::mysql::Mysql>,
+{
+    fn walk_membership<'b>(
+        &'b self,
+        out: AstPass<'_, 'b, diesel::mysql::Mysql>,
+        negated: bool,
+    ) -> QueryResult<()> {
+        self.walk_in_list(out, negated)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl<ST: 'static, T> BoundMembership<diesel::pg::Pg> for BoundIds<ST, T>
+where
+    diesel::pg::Pg: HasSqlType<diesel::sql_types::Array<ST>>,
+    Vec<T>: ToSql<diesel::sql_types::Array<ST>, diesel::pg::Pg>,
+{
+    fn walk_membership<'b>(
+        &'b self,
+        mut out: AstPass<'_, 'b, diesel::pg::Pg>,
+        negated: bool,
+    ) -> QueryResult<()> {
+        out.push_sql(if negated { " <> ALL(" } else { " = ANY(" });
+        out.push_bind_param::<diesel::sql_types::Array<ST>, Vec<T>>(&self.ids)?;
+        out.push_sql(")");
         Ok(())
     }
 }
@@ -105,8 +176,8 @@ where
 pub fn carried_ids<'a, R, ST, DB>(data: RoleData<'_, R>, role: R::Role) -> Option<IdSet<'a, DB>>
 where
     R: RoleHolder,
-    DB: Backend + HasSqlType<ST> + 'a,
-    R::Id: ToSql<ST, DB>,
+    DB: Backend + 'a,
+    BoundIds<ST, R::Id>: BoundMembership<DB>,
     ST: 'a,
 {
     let map = data.carried()?;
@@ -162,20 +233,26 @@ impl<C, DB> QueryId for InSubquery<'_, C, DB> {
 
 impl<C: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for InSubquery<'_, C, DB> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        // `(col IN (a))`, or `((col IN (a)) OR (col IN (b)))` (`NOT IN` and `AND` when negated).
+        // `(col IN (a))`, or `((col IN ($1, ..)) OR (col IN (a)))` (`NOT IN` and `AND` when
+        // negated; `= ANY($1)` for bound ids on PostgreSQL).
         let both = self.ids.bound.is_some() && self.ids.query.is_some();
         if both {
             out.push_sql("(");
         }
-        let parts = [&self.ids.bound, &self.ids.query];
-        for (i, part) in parts.into_iter().flatten().enumerate() {
-            if i > 0 {
+        if let Some(bound) = &self.ids.bound {
+            out.push_sql("(");
+            self.column.walk_ast(out.reborrow())?;
+            bound.walk_membership(out.reborrow(), self.negated)?;
+            out.push_sql(")");
+        }
+        if let Some(query) = &self.ids.query {
+            if both {
                 out.push_sql(if self.negated { " AND " } else { " OR " });
             }
             out.push_sql("(");
             self.column.walk_ast(out.reborrow())?;
             out.push_sql(if self.negated { " NOT IN (" } else { " IN (" });
-            part.walk_ast(out.reborrow())?;
+            query.walk_ast(out.reborrow())?;
             out.push_sql("))");
         }
         if both {

@@ -316,10 +316,53 @@ fn a_token_carries_the_role_map_and_list_and_check_agree() {
 
 #[test]
 fn many_carried_ids_stay_bound_parameters() {
-    // One parameter per id: far below SQLite's cap of 32766 per statement.
+    // One parameter per id on SQLite: below its cap of 32766 per statement.
     let many: Vec<(i64, TeamRole)> = (1..=5_000).map(|id| (id, TeamRole::Writer)).collect();
     let m = member(1, &many, &[]);
     let mut conn = sqlite();
+    let ids: Vec<i64> = teams::table
+        .authorized(&Authz::new(&m), Team::Write)
+        .select(teams::id)
+        .order(teams::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(ids, [1, 2, 3]);
+}
+
+#[test]
+fn on_postgres_carried_ids_are_one_array_parameter() {
+    let m = member(
+        5,
+        &[(2, TeamRole::Writer), (3, TeamRole::Lead)],
+        &[(13, ProjectRole::Owner)],
+    );
+    let sql = diesel::debug_query::<diesel::pg::Pg, _>(
+        &projects::table
+            .filter(Authz::new(&m).permitted(Project::Hide))
+            .select(projects::id),
+    )
+    .to_string();
+    assert!(
+        sql.contains("\"projects\".\"team_id\" <> ALL($1)) AND ("),
+        "{sql}"
+    );
+    // In the role map's order.
+    assert!(
+        sql.contains("binds: [[2, 3]]") || sql.contains("binds: [[3, 2]]"),
+        "{sql}"
+    );
+    let Some(mut conn) = authz_tests::postgres() else {
+        return;
+    };
+    authz_tests::execute_script(&mut conn, SCHEMA).unwrap();
+    let (teams, _) = world();
+    diesel::insert_into(teams::table)
+        .values(&teams)
+        .execute(&mut conn)
+        .unwrap();
+    // More ids than PostgreSQL's 65535 parameters: one array, no cap.
+    let many: Vec<(i64, TeamRole)> = (1..=100_000).map(|id| (id, TeamRole::Writer)).collect();
+    let m = member(1, &many, &[]);
     let ids: Vec<i64> = teams::table
         .authorized(&Authz::new(&m), Team::Write)
         .select(teams::id)
