@@ -71,7 +71,11 @@ pub trait RoleHolder: Keyed {
 }
 
 /// The roles an actor holds on resources of type `R`. `#[derive(Actor)]` implements it for
-/// each field marked `#[actor(roles)]`.
+/// each field marked `#[actor(roles)]`, through [`RoleStore::role_data`] of the field.
+///
+/// A hand-written impl (an actor type the derive does not cover) delegates the same way, or
+/// answers [`RoleData::none`] for an actor that holds no roles on `R`: there is no other way to
+/// make a `RoleData`, so in-memory checks and SQL filters still read one source.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` carries no roles on `{R}`",
     label = "rules of `{R}` read roles, so the actor must hold them",
