@@ -172,9 +172,11 @@ where
     name.parse().map_err(serde::de::Error::custom)
 }
 
+pub use crate::roles::{held_roles, stored_roles_from_table};
 pub use crate::{
-    CreateUnder, Env, HasRoles, Keyed, NoParents, ParentRows, Parents, ReadsContext, ReadsParents,
-    RoleEnum, RoleHolder, RoleRows, RoleSet, RoleStore,
+    CarriedRoles, CreateUnder, Env, HasRoles, Keyed, NoParents, ParentRows, Parents, ReadsContext,
+    ReadsParents, RoleData, RoleEnum, RoleHolder, RoleMap, RoleRows, RoleSet, RoleStore,
+    TableRoles,
 };
 
 /// A foreign key: the parent's id, or an `Option` of it (absent grants nothing).
@@ -201,7 +203,7 @@ pub fn has_role<R: RoleHolder>(
     env: Env<'_, R::Actor, R::Context>,
     role: R::Role,
 ) -> bool {
-    R::stored_roles(env.actor, resource.key()).grants(role)
+    R::held_roles(env.actor, resource.key()).grants(role)
         || (R::ROLE_NEEDS_ROW && resource.rule_grants(env, role))
 }
 
@@ -219,7 +221,7 @@ where
     let Some(env) = env.for_resource::<P>().up() else {
         return false;
     };
-    P::stored_roles(env.actor, id).grants(role)
+    P::held_roles(env.actor, id).grants(role)
         || (P::ROLE_NEEDS_ROW
             && env
                 .parents
@@ -267,16 +269,6 @@ where
     }
 }
 
-/// The roles the actor carries on the resource with id `id` (`#[actor(roles)]` data).
-#[inline(always)]
-pub fn carried_roles<R, A>(actor: &A, id: &R::Id) -> RoleSet<R::Role>
-where
-    R: RoleHolder,
-    A: HasRoles<R> + ?Sized,
-{
-    actor.roles_on(id)
-}
-
 /// Builds the `FromStr` error of a generated role enum.
 #[cold]
 pub fn unknown_role(
@@ -300,7 +292,7 @@ pub use crate::grants::{
 };
 pub use crate::meta::{
     FieldMeta, Grant, PermissionMeta, Policy, ProhibitionMeta, RelationMeta, ResourceMeta,
-    RoleGrant, RoleMeta, RuleMeta,
+    RoleGrant, RoleMeta, RoleSource, RuleMeta,
 };
 #[cfg(feature = "serde")]
 pub use crate::RedactedSerialize;
@@ -498,3 +490,5 @@ pub use crate::relations::{
 };
 
 pub use crate::groups::Group;
+
+pub use crate::roles::ActorKey;

@@ -6,7 +6,7 @@
 //! | attribute | meaning |
 //! |---|---|
 //! | `#[actor(id = field)]` on the struct | the identifier reported in decisions and bound for role tables (default: the `id` field) |
-//! | `#[actor(roles)]` on a field of type `RoleMap<R>` | the actor's roles on resources of type `R` |
+//! | `#[actor(roles)]` on a field of type `StoredRoles<R>` or `RoleMap<R>` | the actor's roles on resources of type `R`: `StoredRoles<R>` when `R` declares `#[roles(.., table = ..)]` (filled by `authz_diesel::load_roles`), `RoleMap<R>` when its roles are carried (`#[roles(.., carried)]`, or `R` has no table); the other type is a compile error at the field |
 //! | `#[actor(crate = path)]` on the struct | where generated code finds `authz_core` (default `::authz_core`), for a re-export or a renamed dependency |
 //!
 //! ```
@@ -22,7 +22,7 @@
 //!
 //! #[derive(Resource)]
 //! #[resource(actor = Caller)]
-//! #[roles(Lead > Member)]
+//! #[roles(Lead > Member, carried)]
 //! #[permission(Read, if = role(Member))]
 //! pub struct Team { pub id: i64 }
 //!
@@ -281,7 +281,8 @@
 //!
 //! | attribute | meaning |
 //! |---|---|
-//! | `#[roles(A > B > C, D, table = t)]` | roles held on this resource, ordered by implication (`A` grants `B` and `C`); `table` is the diesel table of assignments, with columns `actor_column = user_id`, `resource_column = <resource>_id`, `role_column = role` (text) unless renamed |
+//! | `#[roles(A > B > C, D, table = t)]` | roles held on this resource, ordered by implication (`A` grants `B` and `C`), read from a role table: `table` is the diesel table of assignments, with columns `actor_column = user_id`, `resource_column = <resource>_id`, `role_column = role` (text) unless renamed; the actor holds them in a `StoredRoles<R>` that only `authz_diesel::load_roles` fills |
+//! | `#[roles(A > B, carried)]` | roles carried by the actor in a `RoleMap<R>` (built by the application, taken from a token): SQL filters bind its ids (`id IN (?, ..)`, `id = ANY($1)` on PostgreSQL), no table is read. A resource with a table names one source, `table` or `carried`, not both; a resource without a table has no SQL, so its roles are carried whether or not it says `carried` |
 //! | `#[role(A, if = <condition>)]` | role `A` is also granted by a condition, typically a parent's role |
 //! | `#[relation(name: Parent = field)]` | the parent reached through the foreign key `field` (may be an `Option`) |
 //!
@@ -297,14 +298,14 @@
 //!
 //! #[derive(Resource)]
 //! #[resource(actor = User)]
-//! #[roles(Owner > Member)]
+//! #[roles(Owner > Member, carried)]
 //! #[permission(Read, if = role(Member))]
 //! pub struct Org { pub id: i64 }
 //!
 //! #[derive(Resource)]
 //! #[resource(actor = User)]
 //! #[relation(org: Org = org_id)]
-//! #[roles(Admin > Dev)]
+//! #[roles(Admin > Dev, carried)]
 //! #[role(Admin, if = org.role(Owner))]
 //! #[permission(Read, if = role(Dev) || org.allows(Read))]
 //! #[permission(Deploy, if = role(Admin))]

@@ -75,7 +75,10 @@ pub use parents::{AsParents, NoParents, ParentMap, Parents};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};
 #[cfg(feature = "serde")]
 pub use redact::{Redacted, RedactedSerialize};
-pub use roles::{HasRoles, Keyed, RoleEnum, RoleHolder, RoleMap, RoleSet, RoleStore};
+pub use roles::{
+    CarriedRoles, HasRoles, Keyed, RoleData, RoleEnum, RoleHolder, RoleMap, RoleSet, RoleStore,
+    StoredRoles, TableRoles,
+};
 pub use set::{PermissionSet, PermissionSetIter};
 pub use value::{Arith, AttrSet, AttrValue, TextAttr};
 
@@ -87,7 +90,7 @@ pub mod prelude {
     pub use crate::{
         is_allowed, requires, Actor, AttrValue, Authorized, Authz, Denied, FieldEnum, FieldSet,
         Grant, Grants, Group, Groups, ParentMap, Patch, Permission, PermissionEnum, PermissionSet,
-        Resource, RoleMap,
+        Resource, RoleMap, StoredRoles,
     };
 }
 

@@ -45,6 +45,8 @@ pub struct ResourceMeta {
     pub fields: &'static [FieldMeta],
     /// Every role, from the strongest (filled by the roles lowering; empty without roles).
     pub roles: &'static [RoleMeta],
+    /// Where the role data comes from (`None` without roles).
+    pub role_source: Option<RoleSource>,
     /// The relations to parent resources (filled by the roles lowering).
     pub relations: &'static [RelationMeta],
     /// The deny rules (`#[prohibit(..)]`), in declaration order.
@@ -122,6 +124,16 @@ pub struct FieldMeta {
     pub read: Option<&'static str>,
     /// The permission writing it requires (`None`: nothing beyond the write's own check).
     pub write: Option<&'static str>,
+}
+
+/// The one source of a resource's role data, chosen in `#[roles(..)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleSource {
+    /// `table = ..`: rows of this role table, as written; in memory a `StoredRoles` loaded
+    /// from it.
+    Table(&'static str),
+    /// `carried`: the actor's `RoleMap`, whose ids SQL filters bind.
+    Carried,
 }
 
 /// One role of `#[roles(..)]`.

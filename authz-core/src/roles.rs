@@ -1,5 +1,15 @@
-//! Resource-scoped roles: the generated role enums, sets of roles, and the role data an
-//! actor carries (loaded once per request, built by hand, or taken from token claims).
+//! Resource-scoped roles: the generated role enums, sets of roles, and the role data an actor
+//! holds.
+//!
+//! Each `#[roles(..)]` declaration names the one source of its role data, so that a list (SQL)
+//! never disagrees with a check (in memory):
+//!
+//! - `table = org_roles`: the role table. In memory the actor holds a [`StoredRoles`], which
+//!   only `authz_diesel::load_roles` builds (from that table, for one actor id); SQL filters
+//!   read the table for the same actor id.
+//! - `carried`: the actor's [`RoleMap`] (built by the application, a test, or taken from a
+//!   token). SQL filters bind the ids it holds (`col IN (?, ?, ..)`, `col = ANY($1)` on
+//!   PostgreSQL), reading no table.
 
 use core::fmt::{self, Debug, Display};
 use core::hash::Hash;
@@ -45,27 +55,56 @@ pub trait RoleEnum:
 pub trait RoleHolder: Keyed {
     /// The generated role enum.
     type Role: RoleEnum;
+    /// The actor's id type (`<Self::Actor as Actor>::Id`), which [`StoredRoles`] records.
+    type ActorId: Clone + PartialEq + Debug + Send + Sync + 'static;
+    /// Whether the roles are carried by the actor (`#[roles(.., carried)]`) rather than read
+    /// from a role table (`#[roles(.., table = ..)]`).
+    const CARRIED: bool;
     /// Whether deciding a role may need the resource's row (it has `#[role(.., if = ..)]`
     /// rules), so that a child must find it among the parents.
     const ROLE_NEEDS_ROW: bool;
-    /// The roles `actor` holds on the resource with id `id` in its stored role data
+    /// The roles `actor` holds on the resource with id `id` in its role data
     /// (`#[actor(roles)]`), before implication.
-    fn stored_roles(actor: &Self::Actor, id: &Self::Id) -> RoleSet<Self::Role>;
+    fn held_roles(actor: &Self::Actor, id: &Self::Id) -> RoleSet<Self::Role>;
     /// Whether a `#[role(.., if = ..)]` rule grants `role` (or a role above it) on this row.
     fn rule_grants(&self, env: Env<'_, Self::Actor, Self::Context>, role: Self::Role) -> bool;
 }
 
 /// The roles an actor holds on resources of type `R`. `#[derive(Actor)]` implements it for
-/// each field marked `#[actor(roles)]`.
+/// each field marked `#[actor(roles)]`, through [`RoleStore::role_data`] of the field.
+///
+/// A hand-written impl (an actor type the derive does not cover) delegates the same way, or
+/// answers [`RoleData::none`] for an actor that holds no roles on `R`: there is no other way to
+/// make a `RoleData`, so in-memory checks and SQL filters still read one source.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` carries no roles on `{R}`",
-    label = "rules of `{R}` read roles, so the actor must carry them",
-    note = "add a field to the actor: `#[actor(roles)] pub roles: authz_core::RoleMap<{R}>`"
+    label = "rules of `{R}` read roles, so the actor must hold them",
+    note = "add a field to the actor: `#[actor(roles)] pub roles: authz_core::StoredRoles<{R}>` (roles from a role table, `#[roles(.., table = ..)]`) or `authz_core::RoleMap<{R}>` (`#[roles(.., carried)]`)"
 )]
 pub trait HasRoles<R: RoleHolder> {
-    /// The roles held on the resource with id `id` (empty when none).
-    fn roles_on(&self, id: &R::Id) -> RoleSet<R::Role>;
+    /// The actor's role data on resources of type `R`: what in-memory checks read, and what
+    /// SQL filters bind (the actor id a [`StoredRoles`] was loaded for, or the ids of a
+    /// carried [`RoleMap`]).
+    fn role_data(&self) -> RoleData<'_, R>;
 }
+
+/// A resource whose roles are read from its role table (`#[roles(.., table = ..)]`):
+/// implemented by the derive.
+#[diagnostic::on_unimplemented(
+    message = "the roles of `{Self}` are carried by the actor (`#[roles(.., carried)]`), not read from a role table",
+    label = "`{Self}` declares `carried` roles",
+    note = "hold them in a `RoleMap<{Self}>` field, which SQL filters bind; or declare `#[roles(.., table = ..)]` on `{Self}` to read them from a role table"
+)]
+pub trait TableRoles: RoleHolder {}
+
+/// A resource whose roles are carried by the actor (`#[roles(.., carried)]`): implemented by
+/// the derive.
+#[diagnostic::on_unimplemented(
+    message = "the roles of `{Self}` are read from its role table, so the actor cannot carry them in a `RoleMap`",
+    label = "`{Self}` declares `#[roles(.., table = ..)]`",
+    note = "hold them in a `StoredRoles<{Self}>` field, filled by `authz_diesel::load_roles`; or declare `#[roles(.., carried)]` on `{Self}` to make the actor's `RoleMap` the source, which SQL filters then bind"
+)]
+pub trait CarriedRoles: RoleHolder {}
 
 /// A set of roles of one resource type, stored as a bitset.
 pub struct RoleSet<Ro> {
@@ -152,15 +191,19 @@ impl<Ro: RoleEnum> FromIterator<Ro> for RoleSet<Ro> {
     }
 }
 
-/// The roles an actor holds on resources of type `R`, by resource id: what one query on the
-/// role table returns (`authz_diesel::load_roles`), or what a test or a token builds.
+/// The roles an actor holds on resources of type `R`, by resource id.
+///
+/// As an actor's `#[actor(roles)]` field, it is the role data of a resource that declares
+/// `#[roles(.., carried)]`: built by the application, a test, or taken from a token
+/// (`{"7": ["Owner"]}` with the `serde` feature), and bound by SQL filters. The roles of a
+/// resource with a role table are held in a [`StoredRoles`] instead.
 ///
 /// ```
 /// # use authz_core::prelude::*;
 /// # #[derive(Actor)] pub struct User { pub id: i64, #[actor(roles)] pub orgs: RoleMap<Org> }
 /// # #[derive(Resource)]
 /// # #[resource(actor = User)]
-/// # #[roles(Owner > Member)]
+/// # #[roles(Owner > Member, carried)]
 /// # #[permission(Read, if = role(Member))]
 /// # pub struct Org { pub id: i64 }
 /// let mut orgs = RoleMap::<Org>::new();
@@ -238,28 +281,224 @@ impl<R: RoleHolder> FromIterator<(R::Id, R::Role)> for RoleMap<R> {
     }
 }
 
-/// A field type that stores an actor's roles on one resource type; `#[actor(roles)]` fields
-/// must implement it.
+/// A field type that holds an actor's roles on one resource type; `#[actor(roles)]` fields
+/// must implement it. [`StoredRoles<R>`] does when `R`'s roles come from its role table,
+/// [`RoleMap<R>`] when they are carried: the field's type follows the declaration's source.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold roles",
-    note = "an `#[actor(roles)]` field has type `authz_core::RoleMap<Resource>`"
+    note = "an `#[actor(roles)]` field has type `authz_core::StoredRoles<Resource>` (`#[roles(.., table = ..)]`) or `authz_core::RoleMap<Resource>` (`#[roles(.., carried)]`)"
 )]
 pub trait RoleStore {
     /// The resource type the roles are held on.
     type Resource: RoleHolder;
-    /// The roles held on the resource with id `id`.
-    fn roles_on(
-        &self,
-        id: &<Self::Resource as Keyed>::Id,
-    ) -> RoleSet<<Self::Resource as RoleHolder>::Role>;
+    /// The role data this field holds.
+    fn role_data(&self) -> RoleData<'_, Self::Resource>;
 }
 
-impl<R: RoleHolder> RoleStore for RoleMap<R> {
+impl<R: CarriedRoles> RoleStore for RoleMap<R> {
     type Resource = R;
     #[inline]
-    fn roles_on(&self, id: &R::Id) -> RoleSet<R::Role> {
-        self.get(id)
+    fn role_data(&self) -> RoleData<'_, R> {
+        RoleData {
+            source: Source::Carried(self),
+        }
     }
+}
+
+impl<R: TableRoles> RoleStore for StoredRoles<R> {
+    type Resource = R;
+    #[inline]
+    fn role_data(&self) -> RoleData<'_, R> {
+        RoleData {
+            source: Source::Stored(self),
+        }
+    }
+}
+
+/// An actor's role data on resources of type `R`, as [`HasRoles::role_data`] returns it: a
+/// [`StoredRoles`] (roles of a role table), a carried [`RoleMap`], or none. In-memory checks
+/// and SQL filters both read it, so they answer alike.
+pub struct RoleData<'a, R: RoleHolder> {
+    source: Source<'a, R>,
+}
+
+enum Source<'a, R: RoleHolder> {
+    None,
+    Stored(&'a StoredRoles<R>),
+    Carried(&'a RoleMap<R>),
+}
+
+impl<R: RoleHolder> Clone for RoleData<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R: RoleHolder> Copy for RoleData<'_, R> {}
+impl<R: RoleHolder> Clone for Source<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R: RoleHolder> Copy for Source<'_, R> {}
+
+impl<'a, R: RoleHolder> RoleData<'a, R> {
+    /// No role data: every role of `R` is denied, in memory and in SQL. For an actor type (or a
+    /// kind of actor) that holds no roles on `R`.
+    pub const fn none() -> Self {
+        Self {
+            source: Source::None,
+        }
+    }
+
+    /// The roles held on the resource with id `id` by the actor whose id is `actor`, before
+    /// implication. Stored roles count only for the actor they were loaded for.
+    #[inline]
+    pub fn roles_on(self, actor: &R::ActorId, id: &R::Id) -> RoleSet<R::Role> {
+        match self.source {
+            Source::None => RoleSet::empty(),
+            Source::Stored(stored) => match stored.loaded_for() {
+                Some(loaded) if loaded == actor => stored.roles.get(id),
+                _ => RoleSet::empty(),
+            },
+            Source::Carried(map) => map.get(id),
+        }
+    }
+
+    /// The actor id whose rows of the role table SQL filters read: `actor` when stored roles
+    /// were loaded for it, `None` (no role granted) otherwise.
+    #[inline]
+    pub fn table_actor(self, actor: &R::ActorId) -> Option<&R::ActorId> {
+        match self.source {
+            Source::Stored(stored) if stored.loaded_for() == Some(actor) => Some(actor),
+            _ => None,
+        }
+    }
+
+    /// The carried role map that SQL filters bind, if the data is carried.
+    #[inline]
+    pub fn carried(self) -> Option<&'a RoleMap<R>> {
+        match self.source {
+            Source::Carried(map) => Some(map),
+            _ => None,
+        }
+    }
+}
+
+/// An actor's roles on resources of type `R` read from `R`'s role table
+/// (`#[roles(.., table = ..)]`), for one actor id.
+///
+/// Only `authz_diesel::load_roles` (and `load_roles_async`) build one with roles in it, so
+/// in-memory checks see the rows SQL filters read: there is no second source to disagree
+/// with. The roles count only for the actor whose id they were loaded for; the
+/// [`Default`] value (not loaded) grants no role, in memory and in SQL alike. It serializes
+/// (`{"7": ["Owner"]}`, with the `serde` feature) but does not deserialize: roles read from
+/// a token would be a second source. Roles that travel in a token are declared
+/// `#[roles(.., carried)]` and held in a [`RoleMap`].
+///
+/// Tests that decide in memory without a database may build one with
+/// `StoredRoles::assume_stored` (authz-core's `test-util` feature, for dev-dependencies).
+pub struct StoredRoles<R: RoleHolder> {
+    loaded_for: Option<R::ActorId>,
+    roles: RoleMap<R>,
+}
+
+impl<R: RoleHolder> StoredRoles<R> {
+    /// No role data loaded: grants no role.
+    pub fn not_loaded() -> Self {
+        Self {
+            loaded_for: None,
+            roles: RoleMap::new(),
+        }
+    }
+
+    /// The rows read for `actor` (what the loaders build).
+    pub(crate) fn loaded(actor: R::ActorId, roles: RoleMap<R>) -> Self {
+        Self {
+            loaded_for: Some(actor),
+            roles,
+        }
+    }
+
+    /// Stored roles for `actor` as a test states them, without reading the role table: the
+    /// test vouches that the table holds exactly these rows (or that nothing reads it).
+    #[cfg(feature = "test-util")]
+    pub fn assume_stored(actor: R::ActorId, roles: RoleMap<R>) -> Self {
+        Self::loaded(actor, roles)
+    }
+
+    /// The actor id the roles were loaded for, `None` when not loaded.
+    pub fn loaded_for(&self) -> Option<&R::ActorId> {
+        self.loaded_for.as_ref()
+    }
+
+    /// The roles read, by resource id.
+    pub fn roles(&self) -> &RoleMap<R> {
+        &self.roles
+    }
+
+    /// The roles held on the resource with id `id`, as read.
+    #[inline]
+    pub fn get(&self, id: &R::Id) -> RoleSet<R::Role> {
+        self.roles.get(id)
+    }
+}
+
+impl<R: RoleHolder> Default for StoredRoles<R> {
+    fn default() -> Self {
+        Self::not_loaded()
+    }
+}
+
+impl<R: RoleHolder> Clone for StoredRoles<R> {
+    fn clone(&self) -> Self {
+        Self {
+            loaded_for: self.loaded_for.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+}
+
+impl<R: RoleHolder> Debug for StoredRoles<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredRoles")
+            .field("loaded_for", &self.loaded_for)
+            .field("roles", &self.roles)
+            .finish()
+    }
+}
+
+/// The roles of one actor read from a role table, as the loaders build them; not a public API.
+#[doc(hidden)]
+pub fn stored_roles_from_table<R: RoleHolder>(
+    actor: R::ActorId,
+    roles: RoleMap<R>,
+) -> StoredRoles<R> {
+    StoredRoles::loaded(actor, roles)
+}
+
+/// The roles `actor` holds on the resource with id `id`, from its one source of role data.
+#[doc(hidden)]
+#[inline(always)]
+pub fn held_roles<R, A>(actor: &A, id: &R::Id) -> RoleSet<R::Role>
+where
+    R: RoleHolder,
+    A: HasRoles<R> + ActorKey<Key = R::ActorId> + ?Sized,
+{
+    match actor.actor_key() {
+        Some(key) => actor.role_data().roles_on(key, id),
+        None => RoleSet::empty(),
+    }
+}
+
+/// The id an actor's role data is keyed by: the id stored roles were loaded for, and the actor
+/// column a role table is read for. Implemented by `#[derive(Actor)]`: a struct's id; for an
+/// enum of kinds, the id of the kind (`None` for a kind without one, a guest, which holds no
+/// role).
+pub trait ActorKey {
+    /// The key's type.
+    type Key: Clone + PartialEq + Debug + Send + Sync + 'static;
+    /// The key, `None` when the actor has none.
+    fn actor_key(&self) -> Option<&Self::Key>;
 }
 
 impl<Ro: RoleEnum> Display for RoleSet<Ro> {
@@ -297,5 +536,17 @@ where
             }
         }
         Ok(map)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<R: RoleHolder> serde::Serialize for StoredRoles<R>
+where
+    R::Id: serde::Serialize,
+{
+    /// The roles read, as a [`RoleMap`] serializes (`{ id: ["Owner", ..], .. }`), for responses
+    /// and logs. There is no `Deserialize`: stored roles come from the role table only.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.roles.serialize(serializer)
     }
 }

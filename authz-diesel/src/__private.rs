@@ -9,17 +9,17 @@ pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantCol, GrantExists, GrantRows, GrantSelection, Outer,
 };
 pub use crate::groups::{GroupClosure, Ids, LoadGroups};
-pub use crate::hierarchy::{hierarchy_ids, BoxedColumn};
+pub use crate::hierarchy::{hierarchy_ids, hierarchy_role_ids, BoxedColumn};
 pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
 pub use crate::paths::{path_ids, relation_permitted_ids, relation_role_ids, RelationColumn};
 pub use crate::query::CreateQuery;
-pub use crate::subquery::Union;
+pub use crate::subquery::{carried_ids, BoundIds, BoundMembership, BoxedIds, IdSet, Union};
 pub use crate::{
     load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,
     LoadRoles, RoleSubqueries, Subqueries, TableResource,
 };
 pub use authz_core::__private::ForeignKey;
-pub use authz_core::{Actor, Keyed, ParentMap, RoleMap};
+pub use authz_core::{Actor, HasRoles, Keyed, ParentMap, RoleMap};
 pub use diesel;
 pub use diesel::internal::table_macro::NoFromClause;
 #[cfg(feature = "async")]

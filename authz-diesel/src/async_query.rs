@@ -12,7 +12,7 @@ use core::pin::Pin;
 
 use authz_core::{
     Actor, AsParents, Authz, Grant, Grants, ParentMap, Permission, PermissionEnum, ReadsContext,
-    RoleMap,
+    StoredRoles,
 };
 use diesel::backend::Backend;
 use diesel::QueryResult;
@@ -50,7 +50,7 @@ pub trait AsyncLoadRoles<DB: Backend>: LoadRoles<DB> {
     /// As [`LoadRoles::role_rows`].
     fn role_rows_async<'a, C>(
         conn: &'a mut C,
-        actor: &'a Self::Actor,
+        actor: &'a Self::ActorId,
     ) -> BoxFuture<'a, QueryResult<RoleRows<Self::Id>>>
     where
         C: AsyncConnection<Backend = DB> + Send;
@@ -80,13 +80,13 @@ pub trait AsyncGrantRows<DB: Backend>: GrantRows<DB> {
 }
 
 /// [`load_roles`](crate::load_roles) on an async connection.
-pub async fn load_roles_async<R, C>(conn: &mut C, actor: &R::Actor) -> QueryResult<RoleMap<R>>
+pub async fn load_roles_async<R, C>(conn: &mut C, actor: &R::ActorId) -> QueryResult<StoredRoles<R>>
 where
     C: AsyncConnection + Send,
     R: AsyncLoadRoles<C::Backend>,
 {
     let rows = R::role_rows_async(conn, actor).await?;
-    Ok(crate::load::role_map(rows))
+    Ok(crate::load::stored_roles(actor, rows))
 }
 
 /// [`load_parents`](crate::load_parents) on an async connection.

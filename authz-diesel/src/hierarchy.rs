@@ -28,7 +28,7 @@ use diesel::query_source::QuerySource;
 use diesel::QueryResult;
 
 use crate::filter::{BoxedFilter, Filter};
-use crate::subquery::BoxedQuery;
+use crate::subquery::{BoxedQuery, IdSet};
 
 /// The name of the recursive table; its columns are the row id and the depth.
 const CTE: &str = "__authz_r";
@@ -184,4 +184,30 @@ impl<T: QuerySource, I, DB: Backend> Hierarchy<'_, T, I, DB> {
         out.push_sql(".");
         out.push_identifier(column)
     }
+}
+
+/// A role's ids ([`hierarchy_ids`] for a role): the recursive query, and the ids of the actor's
+/// role data in `stored` whether or not their rows exist — its subquery appended to the
+/// recursive one (`.. SELECT id FROM __authz_r UNION <stored>`), its bound ids (carried roles)
+/// kept beside it.
+pub fn hierarchy_role_ids<'a, T, I, DB>(
+    table: T,
+    id: I,
+    anchors: Vec<(Filter<'a, T, DB>, u32)>,
+    steps: Vec<(BoxedColumn<'a, DB>, Filter<'a, T, DB>)>,
+    stored: Option<IdSet<'a, DB>>,
+    max_depth: u32,
+) -> Option<IdSet<'a, DB>>
+where
+    T: QuerySource + 'a,
+    T::FromClause: QueryFragment<DB> + Send,
+    I: QueryFragment<DB> + Send + 'a,
+    DB: Backend + 'a,
+{
+    let (query, bound) = match stored {
+        Some(stored) => stored.into_parts(),
+        None => (None, None),
+    };
+    let query = hierarchy_ids(table, id, anchors, steps, query, max_depth);
+    IdSet::from_parts(query, bound)
 }

@@ -42,7 +42,7 @@ pub use groups::{load_groups, LoadGroups};
 pub use load::{load_parents, load_relation, load_roles};
 pub use query::{AuthorizedDsl, AuthzQuery, CreateQuery};
 pub use subquery::{
-    role_names, BoxedQuery, InSubquery, KeyedTable, LoadParents, LoadRoles, RoleSubqueries,
+    role_names, BoxedQuery, IdSet, InSubquery, KeyedTable, LoadParents, LoadRoles, RoleSubqueries,
     Subqueries, TableResource,
 };
 

@@ -2,7 +2,7 @@
 //! stored roles, and the parent rows that rules read. The queries are generated (they name
 //! the tables); the algorithms are here.
 
-use authz_core::{Keyed, ParentMap, RoleMap};
+use authz_core::{Keyed, ParentMap, RoleHolder, RoleMap, StoredRoles};
 use diesel::connection::LoadConnection;
 use diesel::QueryResult;
 
@@ -13,26 +13,32 @@ use crate::{LoadParents, LoadRoles};
 #[doc(hidden)]
 pub const IDS_PER_QUERY: usize = 10_000;
 
-/// Loads `actor`'s roles on resources of type `R` from `R`'s role table, in one query: put the
-/// result in the actor's `#[actor(roles)]` field once per request. A role name this version
-/// does not know grants nothing.
-pub fn load_roles<R, C>(conn: &mut C, actor: &R::Actor) -> QueryResult<RoleMap<R>>
+/// Loads the roles of the actor with id `actor` on resources of type `R` from `R`'s role table
+/// (`#[roles(.., table = ..)]`), in one query: the only way to fill a [`StoredRoles`], the
+/// actor's `#[actor(roles)]` field, once per request. A role name this version does not know
+/// grants nothing. The roles count for that actor id only: in memory, and in SQL filters,
+/// which read the same table for the same id.
+pub fn load_roles<R, C>(conn: &mut C, actor: &R::ActorId) -> QueryResult<StoredRoles<R>>
 where
     C: LoadConnection,
     R: LoadRoles<C::Backend>,
 {
-    Ok(role_map(R::role_rows(conn, actor)?))
+    Ok(stored_roles(actor, R::role_rows(conn, actor)?))
 }
 
-/// The role map of an actor's role rows; a role name this version does not know grants nothing.
-pub(crate) fn role_map<R: authz_core::RoleHolder>(rows: Vec<(R::Id, String)>) -> RoleMap<R> {
+/// The stored roles of an actor's role rows; a role name this version does not know grants
+/// nothing.
+pub(crate) fn stored_roles<R: RoleHolder>(
+    actor: &R::ActorId,
+    rows: Vec<(R::Id, String)>,
+) -> StoredRoles<R> {
     let mut roles = RoleMap::new();
     for (id, name) in rows {
         if let Ok(role) = name.parse() {
             roles.insert(id, role);
         }
     }
-    roles
+    authz_core::__private::stored_roles_from_table(actor.clone(), roles)
 }
 
 /// The ids of the parents of type `T` that `items` point to through `fk` and that `into` does

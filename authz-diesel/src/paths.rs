@@ -13,7 +13,7 @@ use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::query_source::QuerySource;
 use diesel::QueryResult;
 
-use crate::subquery::{BoxedQuery, KeyedTable, RoleSubqueries, Subqueries};
+use crate::subquery::{BoxedQuery, IdSet, InSubquery, KeyedTable, RoleSubqueries, Subqueries};
 
 /// The foreign key column of a relation of a resource with a table. Generated beside the
 /// relation's marker.
@@ -28,16 +28,16 @@ pub trait RelationColumn: Relation {
 struct Sources<'a, F, I, C, DB> {
     from: F,
     id: I,
-    fk: C,
-    targets: BoxedQuery<'a, DB>,
+    fk_in_targets: InSubquery<'a, C, DB>,
 }
 
-impl<F, I, C, DB> QueryFragment<DB> for Sources<'_, F, I, C, DB>
+impl<'a, F, I, C, DB> QueryFragment<DB> for Sources<'a, F, I, C, DB>
 where
     F: QueryFragment<DB>,
     I: QueryFragment<DB>,
     C: QueryFragment<DB>,
     DB: Backend,
+    InSubquery<'a, C, DB>: QueryFragment<DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("SELECT ");
@@ -45,21 +45,20 @@ where
         out.push_sql(" FROM ");
         self.from.walk_ast(out.reborrow())?;
         out.push_sql(" WHERE ");
-        self.fk.walk_ast(out.reborrow())?;
-        out.push_sql(" IN (");
-        self.targets.walk_ast(out.reborrow())?;
-        out.push_sql(")");
-        Ok(())
+        self.fk_in_targets.walk_ast(out.reborrow())
     }
 }
 
 /// One hop back down a path: the ids of `M`'s resource whose parent through `M` is among
 /// `targets`. `None` (no row) stays `None`.
-pub fn path_ids<'a, M, DB>(_: M, targets: Option<BoxedQuery<'a, DB>>) -> Option<BoxedQuery<'a, DB>>
+pub fn path_ids<'a, M, DB>(
+    _: M,
+    targets: Option<impl Into<IdSet<'a, DB>>>,
+) -> Option<BoxedQuery<'a, DB>>
 where
     M: RelationColumn,
     M::From: KeyedTable,
-    M::Column: QueryFragment<DB>,
+    M::Column: QueryFragment<DB> + Send + 'a,
     <M::From as KeyedTable>::IdColumn: QueryFragment<DB> + Send + 'static,
     <<M::From as crate::TableResource>::Table as QuerySource>::FromClause:
         QueryFragment<DB> + Send + 'static,
@@ -70,8 +69,7 @@ where
     Some(Box::new(Sources {
         from: <M::From as crate::TableResource>::TABLE.from_clause(),
         id: <M::From as KeyedTable>::ID,
-        fk: M::COLUMN,
-        targets,
+        fk_in_targets: InSubquery::new(M::COLUMN, targets, false),
     }))
 }
 
@@ -96,7 +94,7 @@ pub fn relation_role_ids<'a, M, DB>(
     actor: &'a <M::To as Resource>::Actor,
     ctx: &'a <M::To as Resource>::Context,
     role: <M::To as RoleHolder>::Role,
-) -> Option<BoxedQuery<'a, DB>>
+) -> Option<IdSet<'a, DB>>
 where
     M: Relation,
     M::To: RoleSubqueries<DB>,

@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident};
 
 use crate::attr;
@@ -82,8 +83,16 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
                 &self.#id_name
             }
         }
+        #[automatically_derived]
+        impl #impl_generics ::authz_core::__private::ActorKey for #ident #ty_generics #where_clause {
+            type Key = #id_ty;
+            #[inline]
+            fn actor_key(&self) -> ::core::option::Option<&#id_ty> {
+                ::core::option::Option::Some(&self.#id_name)
+            }
+        }
     };
-    // #[actor(roles)] pub orgs: RoleMap<Org>, #[actor(grants)] pub photos: Grants<PhotoGrant>
+    // #[actor(roles)] pub orgs: StoredRoles<Org>, #[actor(grants)] pub photos: Grants<PhotoGrant>
     for field in &fields.named {
         let Some(name) = &field.ident else { continue };
         let ty = &field.ty;
@@ -112,15 +121,14 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
         }
         let resource = role_map_resource(ty)
             .unwrap_or_else(|| quote!(<#ty as ::authz_core::__private::RoleStore>::Resource));
-        out.extend(quote! {
+        // Spanned on the field's type: a `RoleMap` for roles read from a role table (or a
+        // `StoredRoles` for carried ones) is an error there, with the fix.
+        out.extend(quote_spanned! {ty.span()=>
             #[automatically_derived]
             impl #impl_generics ::authz_core::__private::HasRoles<#resource> for #ident #ty_generics #where_clause {
                 #[inline]
-                fn roles_on(
-                    &self,
-                    id: &<#resource as ::authz_core::__private::Keyed>::Id,
-                ) -> ::authz_core::__private::RoleSet<<#resource as ::authz_core::__private::RoleHolder>::Role> {
-                    ::authz_core::__private::RoleStore::roles_on(&self.#name, id)
+                fn role_data(&self) -> ::authz_core::__private::RoleData<'_, #resource> {
+                    <#ty as ::authz_core::__private::RoleStore>::role_data(&self.#name)
                 }
             }
         });
@@ -129,9 +137,10 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
     opts.crates.apply(out)
 }
 
-/// `Org` in `RoleMap<Org>`: named directly, so two role fields give two distinct impls.
+/// `Org` in `StoredRoles<Org>` or `RoleMap<Org>`: named directly, so two role fields give two
+/// distinct impls.
 fn role_map_resource(ty: &syn::Type) -> Option<proc_macro2::TokenStream> {
-    type_argument(ty, "RoleMap")
+    type_argument(ty, "StoredRoles").or_else(|| type_argument(ty, "RoleMap"))
 }
 
 /// `T` in `Wrapper<T>` (also `path::Wrapper<T>`).
@@ -237,7 +246,7 @@ fn derive_enum_actor(
                         resource,
                         quote! {
                             Self::#kind { #name: __authz_roles, .. } => {
-                                ::authz_core::__private::RoleStore::roles_on(__authz_roles, id)
+                                ::authz_core::__private::RoleStore::role_data(__authz_roles)
                             }
                         },
                     ));
@@ -305,6 +314,34 @@ fn derive_enum_actor(
             _ => quote!(Self::#kind { .. } => &::authz_core::__private::KindName(#name),),
         }
     });
+    // The key roles are held under: the kind's id; a kind without one holds no role.
+    let key_impl = {
+        let (key_ty, arms) = match id_field {
+            Some(f) => {
+                let ty = f.ty;
+                let arms = kinds.iter().map(|kind| {
+                    if f.kinds.contains(kind) {
+                        quote!(Self::#kind { #id_name: __authz_id, .. } => ::core::option::Option::Some(__authz_id),)
+                    } else {
+                        quote!(Self::#kind { .. } => ::core::option::Option::None,)
+                    }
+                });
+                (quote!(#ty), quote!(#(#arms)*))
+            }
+            None => (quote!(()), quote!(_ => ::core::option::Option::None,)),
+        };
+        quote! {
+            #[automatically_derived]
+            impl ::authz_core::__private::ActorKey for #ident {
+                type Key = #key_ty;
+                #[inline]
+                #[allow(unreachable_patterns)]
+                fn actor_key(&self) -> ::core::option::Option<&#key_ty> {
+                    match self { #arms }
+                }
+            }
+        }
+    };
     let readers = fields
         .iter()
         .filter(|f| !mismatched.contains(&f.name))
@@ -350,6 +387,7 @@ fn derive_enum_actor(
                 ::core::option::Option::Some(::authz_core::__private::ActorKinds::kind_name(self))
             }
         }
+        #key_impl
         const _: () = {
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
@@ -404,13 +442,10 @@ fn derive_enum_actor(
             impl ::authz_core::__private::HasRoles<#resource> for #ident {
                 #[inline]
                 #[allow(unreachable_patterns)]
-                fn roles_on(
-                    &self,
-                    id: &<#resource as ::authz_core::__private::Keyed>::Id,
-                ) -> ::authz_core::__private::RoleSet<<#resource as ::authz_core::__private::RoleHolder>::Role> {
+                fn role_data(&self) -> ::authz_core::__private::RoleData<'_, #resource> {
                     match self {
                         #(#arms)*
-                        _ => ::authz_core::__private::RoleSet::empty(),
+                        _ => ::authz_core::__private::RoleData::none(),
                     }
                 }
             }

@@ -108,9 +108,23 @@ pub struct RolesDef {
     /// `(a, b)`: `a > b`.
     pub implies: Vec<(Ident, Ident)>,
     pub table: Option<Path>,
+    /// `carried`: the actor's `RoleMap` is the source, and SQL filters bind its ids.
+    pub carried: Option<Ident>,
+    /// The first column key written (`actor_column = ..`), for errors.
+    pub column_key: Option<Ident>,
     pub actor_column: Ident,
     pub resource_column: Ident,
     pub role_column: Ident,
+}
+
+impl RolesDef {
+    /// Whether the roles are carried by the actor: there is no role table (declared
+    /// `carried`; or a resource without a table, which has no SQL, so its actor's `RoleMap` is
+    /// the only source). With both `table` and `carried` (an error) the table wins, so the
+    /// actor's `StoredRoles` field raises no second error.
+    pub fn is_carried(&self) -> bool {
+        self.table.is_none()
+    }
 }
 
 impl RolesDef {
@@ -223,6 +237,8 @@ impl<'a> Resource<'a> {
                     names: r.names,
                     implies: r.implies,
                     table: r.table,
+                    carried: r.carried,
+                    column_key: r.column_key,
                     actor_column: r
                         .actor_column
                         .unwrap_or_else(|| Ident::new("user_id", a.span())),

@@ -634,7 +634,13 @@ fn parse_rule(cx: &mut Ctxt, attr: &Attribute, rule: &'static Rule) -> Option<Ru
 const ROLES: Grammar = Grammar {
     name: "roles",
     place: "",
-    keys: &["table", "actor_column", "resource_column", "role_column"],
+    keys: &[
+        "table",
+        "carried",
+        "actor_column",
+        "resource_column",
+        "role_column",
+    ],
     example: "#[roles(Owner > Member, table = org_roles)]",
     item: "role names ordered by `>`",
 };
@@ -646,9 +652,14 @@ pub struct RolesAttr {
     /// `(a, b)`: `a > b`, holding `a` grants `b`.
     pub implies: Vec<(Ident, Ident)>,
     pub table: Option<Path>,
+    /// `carried`: the actor's `RoleMap` is the source of role data, not a table.
+    pub carried: Option<Ident>,
+    /// The column keys given, for errors when they have no table to name.
     pub actor_column: Option<Ident>,
     pub resource_column: Option<Ident>,
     pub role_column: Option<Ident>,
+    /// The first column key given (`actor_column`, ..), for errors.
+    pub column_key: Option<Ident>,
     /// No mistake in the attribute.
     pub clean: bool,
 }
@@ -663,7 +674,19 @@ pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
     let mut actor_column = Attr::none(&ROLES);
     let mut resource_column = Attr::none(&ROLES);
     let mut role_column = Attr::none(&ROLES);
+    let mut carried = Attr::none(&ROLES);
+    let mut column_key: Option<Ident> = None;
     let clean = ROLES.parse(cx, attr, |cx, input, _| {
+        // carried
+        if input.peek(Ident) && !input.peek2(Token![>]) && !input.peek2(Token![=]) {
+            let fork = input.fork();
+            let flag: Ident = fork.parse()?;
+            if flag == "carried" {
+                input.parse::<Ident>()?;
+                carried.set(cx, &flag, flag.clone());
+                return Ok(());
+            }
+        }
         if input.peek(Ident) && input.peek2(Token![=]) {
             let key = ROLES.key(input)?;
             let slot = match key.to_string().as_str() {
@@ -672,6 +695,12 @@ pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
                     let value = ROLES.value(input, &key, "a diesel table", "org_roles")?;
                     table.set(cx, &key, value);
                     return Ok(());
+                }
+                "carried" => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "`carried` takes no value: `#[roles(Owner > Member, carried)]`",
+                    ))
                 }
                 // actor_column = user_id
                 "actor_column" => &mut actor_column,
@@ -682,6 +711,7 @@ pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
                 _ => return Err(ROLES.unknown_key(&key)),
             };
             let value = ROLES.value(input, &key, "a column name", roles_column_example(&key))?;
+            column_key.get_or_insert_with(|| key.clone());
             slot.set(cx, &key, value);
             return Ok(());
         }
@@ -730,9 +760,11 @@ pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
         names,
         implies,
         table: table.get(),
+        carried: carried.get(),
         actor_column: actor_column.get(),
         resource_column: resource_column.get(),
         role_column: role_column.get(),
+        column_key,
         clean,
     })
 }

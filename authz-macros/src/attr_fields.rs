@@ -137,14 +137,14 @@ const ACTOR_FIELD: Grammar = Grammar {
     name: "actor",
     place: " on a field",
     keys: &["roles", "grants"],
-    example: "#[actor(roles)] pub orgs: RoleMap<Org>",
+    example: "#[actor(roles)] pub orgs: StoredRoles<Org>",
     item: "a key",
 };
 
 /// What an `#[actor(..)]` field holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ActorField {
-    /// `#[actor(roles)] pub orgs: RoleMap<Org>`.
+    /// `#[actor(roles)] pub orgs: StoredRoles<Org>` (or `RoleMap<Org>`).
     Roles,
     /// `#[actor(grants)] pub photo_grants: Grants<PhotoGrant>`.
     Grants,
@@ -177,7 +177,7 @@ pub fn actor_field(cx: &mut Ctxt, field: &syn::Field) -> Option<ActorField> {
         (Some(_), Some(second)) => {
             cx.error_spanned(
                 &second,
-                "a field holds roles (`RoleMap<R>`) or grants (`Grants<G>`), not both",
+                "a field holds roles (`StoredRoles<R>` or `RoleMap<R>`) or grants (`Grants<G>`), not both",
             );
             None
         }

@@ -150,6 +150,18 @@ snapshot!(resource_table, resource(with_table()));
 snapshot!(resource_roles_org, resource(hosting_org()));
 snapshot!(resource_roles_relation_repo, resource(hosting_repo()));
 snapshot!(resource_relation_issue, resource(hosting_issue()));
+// Carried roles: no role table, no `LoadRoles`; SQL binds the ids of the actor's `RoleMap`.
+snapshot!(
+    resource_roles_carried,
+    resource(quote! {
+        #[resource(table = teams, actor = User)]
+        #[roles(Lead > Member, carried)]
+        #[role(Member, if = self.is_open)]
+        #[permission(Read, if = role(Member))]
+        #[permission(Manage, if = role(Lead))]
+        pub struct Team { pub id: i64, pub is_open: bool }
+    })
+);
 snapshot!(resource_field_guards, resource(field_guards()));
 snapshot!(
     resource_hierarchy,

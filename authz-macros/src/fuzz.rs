@@ -193,12 +193,23 @@ fn seeds() -> Vec<Seed> {
             },
         ),
         seed(
+            Entry::Resource,
+            quote! {
+                #[resource(table = teams, actor = User)]
+                #[relation(org: Org = org_id)]
+                #[roles(Lead > Writer > Reader, carried)]
+                #[role(Reader, if = self.is_open || org.role(Member))]
+                #[permission(Read, if = role(Reader) && !org.role(Billing))]
+                pub struct Team { pub id: i64, pub org_id: Option<i64>, pub is_open: bool }
+            },
+        ),
+        seed(
             Entry::Actor,
             quote! {
                 #[actor(id = uid, crate = ::my::authz_core)]
                 pub struct User {
                     pub uid: i64,
-                    #[actor(roles)] pub orgs: RoleMap<Org>,
+                    #[actor(roles)] pub orgs: StoredRoles<Org>,
                     #[actor(roles)] pub r#type: RoleMap<r#Repo>,
                     pub is_admin: bool,
                 }

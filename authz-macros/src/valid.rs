@@ -322,17 +322,49 @@ fn check_roles(cx: &mut Ctxt, res: &Resource<'_>) {
             ),
         );
     }
-    if res.table.is_some() && roles.table.is_none() && !res.malformed {
-        cx.error_at(
-            roles.span,
-            format_args!(
-                "missing `table = ..` in `#[roles(..)]`: `{}` has a table, and its SQL filters read roles from a role table, e.g. `#[roles(Owner > Member, table = org_roles)]`",
-                res.ident
-            ),
-        );
-    }
+    check_role_source(cx, res, roles);
     for d in &res.derived_roles {
         check_role_name(cx, res, &d.role);
+    }
+}
+
+/// One source of role data per declaration: a role table (`table = ..`) or the actor's
+/// `RoleMap` (`carried`), never both; a resource with a table must choose.
+fn check_role_source(cx: &mut Ctxt, res: &Resource<'_>, roles: &crate::ast::RolesDef) {
+    if res.malformed {
+        return;
+    }
+    let ident = res.ident;
+    match (&roles.table, &roles.carried) {
+        (Some(_), Some(carried)) => cx.error_spanned(
+            carried,
+            format_args!(
+                "`#[roles(..)]` names two sources of role data, `table = ..` and `carried`; choose one: `table = ..` (rows of a role table, which in-memory checks load with `authz_diesel::load_roles`) or `carried` (the actor's `RoleMap`, which SQL filters bind)"
+            ),
+        ),
+        (None, None) if res.table.is_some() => cx.error_at(
+            roles.span,
+            format_args!(
+                "`#[roles(..)]` of `{ident}` names no source of role data; add `table = ..` (rows of a role table, e.g. `#[roles(Owner > Member, table = org_roles)]`) or `carried` (the actor's `RoleMap`, bound by SQL filters: `#[roles(Owner > Member, carried)]`)"
+            ),
+        ),
+        (Some(table), None) if res.table.is_none() => cx.error_spanned(
+            table,
+            format_args!(
+                "`{ident}` has no table, so its roles cannot come from a role table: no SQL filter reads them and `load_roles` cannot load them; remove `table = ..` (its roles are carried by the actor, `#[roles(.., carried)]`) or give `{ident}` a table: `#[resource(table = .., ..)]`"
+            ),
+        ),
+        (None, Some(_)) => {
+            if let Some(key) = &roles.column_key {
+                cx.error_spanned(
+                    key,
+                    format_args!(
+                        "`{key}` names a column of the role table, but `carried` roles have no table; remove it"
+                    ),
+                );
+            }
+        }
+        _ => {}
     }
 }
 

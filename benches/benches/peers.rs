@@ -174,10 +174,10 @@ impl Cedar {
         }
         for u in &world.users {
             let mut roles = Vec::new();
-            for (org, set) in u.org_roles.iter() {
+            for (org, set) in u.org_roles.roles().iter() {
                 roles.extend(set.iter().map(|role: OrgRole| role_uid("org", *org, role)));
             }
-            for (repo, set) in u.repo_roles.iter() {
+            for (repo, set) in u.repo_roles.roles().iter() {
                 roles.extend(
                     set.iter()
                         .map(|role: RepoRole| role_uid("repo", *repo, role)),
@@ -339,12 +339,12 @@ impl Casbin {
         }
         for u in &world.users {
             let user = format!("user:{}", u.id);
-            for (org, set) in u.org_roles.iter() {
+            for (org, set) in u.org_roles.roles().iter() {
                 for role in set.iter() {
                     g.push(edge(user.clone(), format!("org:{org}/{role}")));
                 }
             }
-            for (repo, set) in u.repo_roles.iter() {
+            for (repo, set) in u.repo_roles.roles().iter() {
                 for role in set.iter() {
                     g.push(edge(user.clone(), format!("repo:{repo}/{role}")));
                 }
@@ -411,8 +411,8 @@ fn main() {
         world.repos.len(),
         world.issues.len(),
         world.users.len(),
-        world.users.iter().map(|u| u.org_roles.len()).sum::<usize>(),
-        world.users.iter().map(|u| u.repo_roles.len()).sum::<usize>(),
+        world.users.iter().map(|u| u.org_roles.roles().len()).sum::<usize>(),
+        world.users.iter().map(|u| u.repo_roles.roles().len()).sum::<usize>(),
         queries.len(),
         setup.elapsed()
     );

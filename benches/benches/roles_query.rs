@@ -88,12 +88,12 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
         id,
         ..User::default()
     };
-    actor.org_roles = authz_diesel::load_roles::<Org, _>(conn, &actor)?;
-    actor.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &actor)?;
+    actor.org_roles = authz_diesel::load_roles::<Org, _>(conn, &actor.id)?;
+    actor.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &actor.id)?;
     eprintln!(
         "postgres: actor {id}: org roles {:?}, {} repo roles",
-        actor.org_roles,
-        actor.repo_roles.len()
+        actor.org_roles.roles(),
+        actor.repo_roles.roles().len()
     );
     let a = &actor;
 

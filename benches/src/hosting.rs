@@ -208,28 +208,32 @@ impl World {
             .collect();
         let users: Vec<User> = (1..=size.users)
             .map(|id| {
-                let mut u = User {
-                    id,
-                    is_admin: rng.pct(2),
-                    ..User::default()
-                };
+                let mut org_roles = RoleMap::new();
                 for _ in 0..rng.upto(3) - 1 {
                     let role = if rng.pct(20) {
                         OrgRole::Owner
                     } else {
                         OrgRole::Member
                     };
-                    u.org_roles.insert(rng.upto(size.orgs as u64), role);
+                    org_roles.insert(rng.upto(size.orgs as u64), role);
                 }
+                let mut repo_roles = RoleMap::new();
                 for _ in 0..rng.upto(7) - 1 {
                     let role = match rng.upto(10) {
                         1..=2 => RepoRole::Maintainer,
                         3..=5 => RepoRole::Contributor,
                         _ => RepoRole::Reader,
                     };
-                    u.repo_roles.insert(rng.upto(size.repos as u64), role);
+                    repo_roles.insert(rng.upto(size.repos as u64), role);
                 }
-                u
+                // The in-memory benchmarks state each user's stored roles rather than load
+                // them from a database (authz-core's `test-util`).
+                User {
+                    id,
+                    is_admin: rng.pct(2),
+                    org_roles: StoredRoles::assume_stored(id, org_roles),
+                    repo_roles: StoredRoles::assume_stored(id, repo_roles),
+                }
             })
             .collect();
         let mut org_repos = vec![Vec::new(); orgs.len()];
@@ -275,10 +279,11 @@ impl World {
                 let related_repo = |rng: &mut Rng| -> Option<usize> {
                     let mut candidates: Vec<usize> = user
                         .repo_roles
+                        .roles()
                         .iter()
                         .map(|(id, _)| *id as usize - 1)
                         .collect();
-                    for (org, _) in user.org_roles.iter() {
+                    for (org, _) in user.org_roles.roles().iter() {
                         candidates.extend(&self.org_repos[*org as usize - 1]);
                     }
                     candidates.sort_unstable();
@@ -288,6 +293,7 @@ impl World {
                     0 => {
                         let mut orgs: Vec<usize> = user
                             .org_roles
+                            .roles()
                             .iter()
                             .map(|(id, _)| *id as usize - 1)
                             .collect();
@@ -375,6 +381,7 @@ impl World {
                     is_admin: u.is_admin,
                     org_roles: u
                         .org_roles
+                        .roles()
                         .iter()
                         .map(|(id, set)| {
                             let mut bits = 0;
@@ -389,6 +396,7 @@ impl World {
                         .collect(),
                     repo_roles: u
                         .repo_roles
+                        .roles()
                         .iter()
                         .map(|(id, set)| {
                             let mut bits = 0;

@@ -93,13 +93,13 @@ macro_rules! check_backend {
                     is_admin: user_id == 7,
                     ..User::default()
                 };
-                user.org_roles = authz_diesel::load_roles_async::<Org, _>(conn, &user)
+                user.org_roles = authz_diesel::load_roles_async::<Org, _>(conn, &user.id)
                     .await
                     .unwrap();
-                user.repo_roles = authz_diesel::load_roles_async::<Repo, _>(conn, &user)
+                user.repo_roles = authz_diesel::load_roles_async::<Repo, _>(conn, &user.id)
                     .await
                     .unwrap();
-                let sync_roles = authz_diesel::load_roles::<Org, _>(sync, &user).unwrap();
+                let sync_roles = authz_diesel::load_roles::<Org, _>(sync, &user.id).unwrap();
                 assert_eq!(format!("{:?}", user.org_roles), format!("{sync_roles:?}"));
                 let parents = authz_diesel::load_parents_async(conn, &issues_all)
                     .await

@@ -48,7 +48,7 @@ pub struct Member {
     pub id: i64,
     pub is_admin: bool,
     #[actor(roles)]
-    pub companies: RoleMap<Company>,
+    pub companies: StoredRoles<Company>,
 }
 
 #[derive(Resource, Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
@@ -98,7 +98,7 @@ fn member(conn: &mut SqliteConnection, id: i64) -> Member {
         id,
         ..Member::default()
     };
-    m.companies = authz_diesel::load_roles::<Company, _>(conn, &m).unwrap();
+    m.companies = authz_diesel::load_roles::<Company, _>(conn, &m.id).unwrap();
     m
 }
 
@@ -259,7 +259,7 @@ macro_rules! check_world {
                 is_admin: w.actor.1,
                 ..Member::default()
             };
-            m.companies = authz_diesel::load_roles::<Company, _>(conn, &m).map_err(db)?;
+            m.companies = authz_diesel::load_roles::<Company, _>(conn, &m.id).map_err(db)?;
             for a in &w.drafts {
                 let parents =
                     authz_diesel::load_parents(conn, std::slice::from_ref(a)).map_err(db)?;

@@ -62,7 +62,7 @@ CREATE TEMP TABLE hotel_roles (user_id BIGINT NOT NULL, hotel_id BIGINT NOT NULL
 pub struct User {
     pub id: i64,
     #[actor(roles)]
-    pub hotel_roles: RoleMap<Hotel>,
+    pub hotel_roles: StoredRoles<Hotel>,
 }
 
 /// Readable when public, owned, or inside a readable folder that is not archived; writable by
@@ -247,7 +247,7 @@ macro_rules! check_world {
                 id: w.user,
                 ..User::default()
             };
-            user.hotel_roles = authz_diesel::load_roles::<Hotel, _>(conn, &user).map_err(db)?;
+            user.hotel_roles = authz_diesel::load_roles::<Hotel, _>(conn, &user.id).map_err(db)?;
             // The parents as the loader finds them: cyclic data terminates.
             let mut parents = authz_diesel::load_parents(conn, &w.folders).map_err(db)?;
             authz_diesel::LoadParents::load_parents(conn, &w.documents, &mut parents)
@@ -379,7 +379,7 @@ fn a_deep_chain_stops_at_the_same_level_in_sql() {
         .execute(&mut conn)
         .unwrap();
     let mut user = user;
-    user.hotel_roles = authz_diesel::load_roles::<Hotel, _>(&mut conn, &user).unwrap();
+    user.hotel_roles = authz_diesel::load_roles::<Hotel, _>(&mut conn, &user.id).unwrap();
     let mut parents = ParentMap::new();
     parents.extend(hotels.iter().cloned());
     let authz = Authz::new(&user).parents(&parents);

@@ -1,5 +1,6 @@
 //! The code-hosting model on MySQL/MariaDB: list filters, `authorize_by_id` and the in-memory
-//! check agree for every user and permission. Run with
+//! check agree for every user and permission; and so do carried roles (`#[roles(.., carried)]`,
+//! the actor's role map bound as parameters). Run with
 //! `cargo test -p authz-tests --features mysql --test mysql` (needs libmysqlclient).
 #![cfg(feature = "mysql")]
 
@@ -35,8 +36,8 @@ fn code_hosting_on_mysql() {
             is_admin: user_id == 7,
             ..User::default()
         };
-        user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user).unwrap();
-        user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user).unwrap();
+        user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user.id).unwrap();
+        user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user.id).unwrap();
         let parents = authz_diesel::load_parents(conn, &issues_all).unwrap();
         for perm in IssuePermission::ALL {
             let sql: Vec<i64> = issues::table
@@ -220,5 +221,131 @@ mod conditions {
             }
         }
         eprintln!("mysql conditions: {checked} lists agree");
+    }
+}
+
+// ---- carried roles: the actor's role map, bound ----
+
+mod carried {
+    use authz_core::prelude::*;
+    use authz_core::ParentMap;
+    use authz_diesel::prelude::*;
+    use diesel::prelude::*;
+
+    diesel::table! {
+        teams (id) {
+            id -> BigInt,
+            is_open -> Bool,
+        }
+    }
+
+    diesel::table! {
+        projects (id) {
+            id -> BigInt,
+            team_id -> Nullable<BigInt>,
+            is_public -> Bool,
+        }
+    }
+
+    #[derive(Actor, Clone, Debug)]
+    pub struct Member {
+        pub id: i64,
+        #[actor(roles)]
+        pub teams: RoleMap<Team>,
+    }
+
+    #[derive(Resource, Queryable, Selectable, Clone, Debug)]
+    #[diesel(table_name = teams)]
+    #[resource(table = teams, actor = Member)]
+    #[roles(Lead > Writer > Reader, carried)]
+    #[role(Reader, if = self.is_open)]
+    #[permission(Read, if = role(Reader))]
+    #[permission(Write, if = role(Writer))]
+    #[permission(Observe, if = !role(Writer))]
+    pub struct Team {
+        pub id: i64,
+        pub is_open: bool,
+    }
+
+    #[derive(Resource, Queryable, Selectable, Clone, Debug)]
+    #[diesel(table_name = projects)]
+    #[resource(table = projects, actor = Member)]
+    #[relation(team: Team = team_id)]
+    #[permission(Read, if = self.is_public || team.role(Reader))]
+    #[permission(Edit, if = team.role(Writer))]
+    #[permission(Hide, if = !team.role(Reader))]
+    pub struct Project {
+        pub id: i64,
+        pub team_id: Option<i64>,
+        pub is_public: bool,
+    }
+
+    #[test]
+    fn carried_roles_on_mysql() {
+        let Some(mut db) = authz_tests::mysql() else {
+            return;
+        };
+        let conn = &mut db.conn;
+        authz_tests::execute_script(
+            conn,
+            "CREATE TABLE teams (id BIGINT PRIMARY KEY NOT NULL, is_open BOOLEAN NOT NULL);
+             CREATE TABLE projects (id BIGINT PRIMARY KEY NOT NULL, team_id BIGINT, is_public BOOLEAN NOT NULL);
+             INSERT INTO teams VALUES (1, FALSE), (2, TRUE), (3, FALSE);
+             INSERT INTO projects VALUES (10, 1, FALSE), (11, 2, FALSE), (12, 3, TRUE), (13, NULL, FALSE), (14, 9, FALSE);",
+        )
+        .unwrap();
+        let teams_all: Vec<Team> = teams::table.order(teams::id).load(conn).unwrap();
+        let projects_all: Vec<Project> = projects::table.order(projects::id).load(conn).unwrap();
+        let mut parents = ParentMap::new();
+        parents.extend(teams_all.iter().cloned());
+        let members = [
+            vec![],
+            vec![(1, TeamRole::Lead)],
+            vec![(3, TeamRole::Reader), (9, TeamRole::Writer)],
+            vec![
+                (1, TeamRole::Writer),
+                (2, TeamRole::Reader),
+                (3, TeamRole::Lead),
+            ],
+        ];
+        for (i, roles) in members.into_iter().enumerate() {
+            let m = Member {
+                id: i as i64 + 1,
+                teams: roles.into_iter().collect(),
+            };
+            let authz = Authz::new(&m).parents(&parents);
+            for perm in TeamPermission::ALL {
+                let sql: Vec<i64> = teams::table
+                    .authorized(&authz, perm)
+                    .select(teams::id)
+                    .order(teams::id)
+                    .load(conn)
+                    .unwrap();
+                let mem: Vec<i64> = teams_all
+                    .iter()
+                    .filter(|t| authz.is_allowed(perm, *t))
+                    .map(|t| t.id)
+                    .collect();
+                assert_eq!(sql, mem, "member {} Team::{perm}", m.id);
+            }
+            for perm in ProjectPermission::ALL {
+                let sql: Vec<i64> = projects::table
+                    .authorized(&authz, perm)
+                    .select(projects::id)
+                    .order(projects::id)
+                    .load(conn)
+                    .unwrap();
+                let mem: Vec<i64> = projects_all
+                    .iter()
+                    .filter(|p| authz.is_allowed(perm, *p))
+                    .map(|p| p.id)
+                    .collect();
+                assert_eq!(sql, mem, "member {} Project::{perm}", m.id);
+                for p in &projects_all {
+                    let by_id = authz.authorize_by_id(conn, perm, &p.id).is_ok();
+                    assert_eq!(by_id, mem.contains(&p.id), "by id {} Project::{perm}", p.id);
+                }
+            }
+        }
     }
 }

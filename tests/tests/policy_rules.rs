@@ -54,7 +54,7 @@ pub struct Member {
     pub is_admin: bool,
     pub clearance: i32,
     #[actor(roles)]
-    pub roles: RoleMap<Team>,
+    pub roles: StoredRoles<Team>,
 }
 
 /// A team carries roles and nothing else: no permission of its own.
@@ -100,8 +100,14 @@ fn member(id: i64) -> Member {
         suspended: false,
         is_admin: false,
         clearance: 1,
-        roles: RoleMap::new(),
+        roles: StoredRoles::default(),
     }
+}
+
+/// `member` holding `roles`, as if read from `team_roles` (the test states the rows).
+fn with_roles(mut m: Member, roles: &[(i64, TeamRole)]) -> Member {
+    m.roles = StoredRoles::assume_stored(m.id, roles.iter().copied().collect());
+    m
 }
 
 /// Team 10, closed: its members are those with a stored role.
@@ -182,8 +188,7 @@ fn a_prohibition_overrides_every_allow() {
 
 #[test]
 fn permissions_sharing_a_rule_and_named_rules() {
-    let mut writer = member(2);
-    writer.roles.insert(10, TeamRole::Writer);
+    let writer = with_roles(member(2), &[(10, TeamRole::Writer)]);
     let d = Doc {
         public: false,
         level: 1,
@@ -212,8 +217,7 @@ fn a_resource_with_roles_and_no_permissions() {
     assert!(meta.permissions.is_empty());
     assert_eq!(meta.roles.len(), 3);
     // Its roles are read through relations.
-    let mut lead = member(3);
-    lead.roles.insert(10, TeamRole::Lead);
+    let lead = with_roles(member(3), &[(10, TeamRole::Lead)]);
     let d = Doc {
         public: false,
         ..doc()
@@ -359,18 +363,21 @@ fn world() -> impl Strategy<Value = World> {
                 for (i, d) in docs.iter_mut().enumerate() {
                     d.id = i as i64 + 1;
                 }
-                let mut actor = Member {
-                    id,
-                    suspended,
-                    is_admin,
-                    clearance,
-                    roles: RoleMap::new(),
-                };
-                for &(user, team, role) in &grants {
-                    if user == id {
-                        actor.roles.insert(team, role);
-                    }
-                }
+                let held: Vec<(i64, TeamRole)> = grants
+                    .iter()
+                    .filter(|g| g.0 == id)
+                    .map(|&(_, team, role)| (team, role))
+                    .collect();
+                let actor = with_roles(
+                    Member {
+                        id,
+                        suspended,
+                        is_admin,
+                        clearance,
+                        roles: StoredRoles::default(),
+                    },
+                    &held,
+                );
                 World {
                     teams,
                     grants,

@@ -58,9 +58,9 @@ pub struct r#User {
     pub r#type: i32,
     pub r#ref: Option<i64>,
     #[actor(roles)]
-    pub r#in: RoleMap<r#Crate>,
+    pub r#in: StoredRoles<r#Crate>,
     #[actor(roles)]
-    pub items: RoleMap<r#Item>,
+    pub items: StoredRoles<r#Item>,
 }
 
 pub struct r#Ctx {
@@ -109,8 +109,8 @@ fn user(id: i64, r#type: i32) -> r#User {
         id,
         r#type,
         r#ref: Some(7),
-        r#in: RoleMap::new(),
-        items: RoleMap::new(),
+        r#in: StoredRoles::default(),
+        items: StoredRoles::default(),
     }
 }
 
@@ -147,9 +147,10 @@ fn items() -> Vec<r#Item> {
 
 /// User 1 administers crate 2 and is a member of item 3; user 2 has no role.
 fn actors() -> Vec<r#User> {
+    // The rows the SQL test inserts into `crate_roles` and `item_roles`.
     let mut admin = user(1, 3);
-    admin.r#in.insert(2, CrateRole::Admin);
-    admin.items.insert(3, ItemRole::Member);
+    admin.r#in = StoredRoles::assume_stored(1, [(2, CrateRole::Admin)].into_iter().collect());
+    admin.items = StoredRoles::assume_stored(1, [(3, ItemRole::Member)].into_iter().collect());
     vec![admin, user(2, 1)]
 }
 

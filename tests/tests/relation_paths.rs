@@ -86,9 +86,9 @@ CREATE TEMP TABLE ward_roles (user_id BIGINT NOT NULL, ward_id BIGINT NOT NULL, 
 pub struct User {
     pub id: i64,
     #[actor(roles)]
-    pub hospital_roles: RoleMap<Hospital>,
+    pub hospital_roles: StoredRoles<Hospital>,
     #[actor(roles)]
-    pub ward_roles: RoleMap<Ward>,
+    pub ward_roles: StoredRoles<Ward>,
 }
 
 pub struct Clock {
@@ -319,8 +319,8 @@ macro_rules! check_clinic {
                 ..User::default()
             };
             user.hospital_roles =
-                authz_diesel::load_roles::<Hospital, _>(conn, &user).map_err(db)?;
-            user.ward_roles = authz_diesel::load_roles::<Ward, _>(conn, &user).map_err(db)?;
+                authz_diesel::load_roles::<Hospital, _>(conn, &user.id).map_err(db)?;
+            user.ward_roles = authz_diesel::load_roles::<Ward, _>(conn, &user.id).map_err(db)?;
             // Every parent a path walks, as the loader finds them from the records.
             let mut parents = authz_diesel::load_parents(conn, &w.records).map_err(db)?;
             authz_diesel::LoadParents::load_parents(conn, &w.patients, &mut parents).map_err(db)?;
@@ -387,7 +387,8 @@ fn a_clinic() -> (ParentMap, User) {
         id: 7,
         ..User::default()
     };
-    user.hospital_roles.insert(1, HospitalRole::Staff);
+    user.hospital_roles =
+        StoredRoles::assume_stored(7, [(1, HospitalRole::Staff)].into_iter().collect());
     (parents, user)
 }
 
@@ -451,8 +452,10 @@ fn explain_names_the_path() {
 /// The SQL of a path is nested semi-joins, one per hop, every value bound.
 #[test]
 fn a_path_is_nested_semi_joins() {
+    // Roles loaded (none stored): the role table is read for user 7.
     let user = User {
         id: 7,
+        hospital_roles: StoredRoles::assume_stored(7, RoleMap::new()),
         ..User::default()
     };
     let clock = Clock { now: 1 };
@@ -462,7 +465,7 @@ fn a_path_is_nested_semi_joins() {
         .select(records::id);
     let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
     assert!(
-        sql.contains("`records`.`patient_id` IN (SELECT `patients`.`id` FROM `patients` WHERE `patients`.`ward_id` IN (SELECT `wards`.`id` FROM `wards` WHERE `wards`.`hospital_id` IN ("),
+        sql.contains("`records`.`patient_id` IN (SELECT `patients`.`id` FROM `patients` WHERE (`patients`.`ward_id` IN (SELECT `wards`.`id` FROM `wards` WHERE (`wards`.`hospital_id` IN (SELECT `hospital_roles`.`hospital_id` FROM `hospital_roles`"),
         "{sql}"
     );
     assert!(!sql.contains("JOIN"), "{sql}");

@@ -174,17 +174,29 @@ fn world() -> impl Strategy<Value = World> {
     })
 }
 
-/// Roles built by hand from the rows, as a test or a token would: unknown names are skipped.
-fn hand_roles<R: RoleHolder<Id = i64>>(rows: &[(i64, i64, String)], user: i64) -> RoleMap<R> {
-    rows.iter()
+/// Roles built by hand from the rows (`assume_stored`, the test states what the table holds):
+/// unknown names are skipped.
+fn hand_roles<R: RoleHolder<Id = i64, ActorId = i64>>(
+    rows: &[(i64, i64, String)],
+    user: i64,
+) -> StoredRoles<R> {
+    let map: RoleMap<R> = rows
+        .iter()
         .filter(|(u, _, _)| *u == user)
         .filter_map(|(_, id, name)| Some((*id, name.parse::<R::Role>().ok()?)))
-        .collect()
+        .collect();
+    StoredRoles::assume_stored(user, map)
 }
 
-/// A role map as comparable data: id → role bits.
-fn bits<R: RoleHolder<Id = i64>>(map: &RoleMap<R>) -> BTreeMap<i64, u64> {
-    map.iter().map(|(id, set)| (*id, set.bits())).collect()
+/// Stored roles as comparable data: the actor id, and id → role bits.
+fn bits<R: RoleHolder<Id = i64, ActorId = i64>>(
+    stored: &StoredRoles<R>,
+) -> (Option<i64>, BTreeMap<i64, u64>) {
+    let map = stored.roles().iter();
+    (
+        stored.loaded_for().copied(),
+        map.map(|(id, set)| (*id, set.bits())).collect(),
+    )
 }
 
 /// Each user with roles built by hand.
@@ -432,8 +444,9 @@ macro_rules! check_world {
                     is_admin: hand.is_admin,
                     ..User::default()
                 };
-                user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user).map_err(db)?;
-                user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user).map_err(db)?;
+                user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user.id).map_err(db)?;
+                user.repo_roles =
+                    authz_diesel::load_roles::<Repo, _>(conn, &user.id).map_err(db)?;
                 prop_assert_eq!(
                     bits(&user.org_roles),
                     bits(&hand.org_roles),

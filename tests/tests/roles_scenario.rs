@@ -32,8 +32,8 @@ fn code_hosting_on_sqlite() {
             id: user_id,
             ..User::default()
         };
-        user.org_roles = authz_diesel::load_roles::<Org, _>(&mut conn, &user).unwrap();
-        user.repo_roles = authz_diesel::load_roles::<Repo, _>(&mut conn, &user).unwrap();
+        user.org_roles = authz_diesel::load_roles::<Org, _>(&mut conn, &user.id).unwrap();
+        user.repo_roles = authz_diesel::load_roles::<Repo, _>(&mut conn, &user.id).unwrap();
         let parents = authz_diesel::load_parents(&mut conn, &issues_all).unwrap();
         let parents_of_repos = authz_diesel::load_parents(&mut conn, &repos_all).unwrap();
 
@@ -88,7 +88,7 @@ fn code_hosting_on_sqlite() {
     // Spot checks of the model.
     let owner = User {
         id: 1,
-        org_roles: [(1, OrgRole::Owner)].into_iter().collect(),
+        org_roles: StoredRoles::assume_stored(1, [(1, OrgRole::Owner)].into_iter().collect()),
         ..User::default()
     };
     let parents = authz_diesel::load_parents(&mut conn, &issues_all).unwrap();
@@ -101,7 +101,7 @@ fn code_hosting_on_sqlite() {
     // A reader of repo 10 may read its issue but not close it (unless the creator).
     let reader = User {
         id: 5,
-        repo_roles: [(10, RepoRole::Reader)].into_iter().collect(),
+        repo_roles: StoredRoles::assume_stored(5, [(10, RepoRole::Reader)].into_iter().collect()),
         ..User::default()
     };
     assert!(Authz::new(&reader)
@@ -175,7 +175,10 @@ fn requires_with_parents() {
     parents.insert(repo);
     let contributor = User {
         id: 3,
-        repo_roles: [(10, RepoRole::Contributor)].into_iter().collect(),
+        repo_roles: StoredRoles::assume_stored(
+            3,
+            [(10, RepoRole::Contributor)].into_iter().collect(),
+        ),
         ..User::default()
     };
     assert_eq!(close(&contributor, &issue, &parents), Ok(100));

@@ -7,14 +7,18 @@ use authz_diesel::prelude::*;
 use authz_tests::hosting::*;
 use diesel::prelude::*;
 
+/// User 7 with stored roles: SQL reads the role tables for its id (the rows themselves are
+/// not in the SQL).
 fn user() -> User {
-    let mut user = User {
+    User {
         id: 7,
+        org_roles: StoredRoles::assume_stored(7, [(1, OrgRole::Member)].into_iter().collect()),
+        repo_roles: StoredRoles::assume_stored(
+            7,
+            [(2, RepoRole::Contributor)].into_iter().collect(),
+        ),
         ..User::default()
-    };
-    user.org_roles.insert(1, OrgRole::Member);
-    user.repo_roles.insert(2, RepoRole::Contributor);
-    user
+    }
 }
 
 /// Every permission's filter over its table, then the permission bits, on backend `$DB`.

@@ -87,6 +87,18 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
         })
     });
     let roles = quote!(&[#(#roles),*]);
+    let role_source = match &res.roles {
+        None => quote!(::core::option::Option::None),
+        Some(r) => match &r.table {
+            Some(t) => {
+                let t = tokens_text(t);
+                quote!(::core::option::Option::Some(::authz_core::__private::RoleSource::Table(#t)))
+            }
+            _ => quote!(::core::option::Option::Some(
+                ::authz_core::__private::RoleSource::Carried
+            )),
+        },
+    };
     let relations = res.relations.iter().map(|r| {
         let name = text(&r.name);
         let target = tokens_text(&r.target);
@@ -123,6 +135,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
                     permissions: &[#(#permissions),*],
                     fields: &[#(#fields),*],
                     roles: #roles,
+                    role_source: #role_source,
                     relations: #relations,
                     prohibitions: &[#(#prohibitions),*],
                     rules: &[#(#rules),*],

@@ -361,16 +361,8 @@ fn relation_impls(
         }
     };
 
-    if let (Some(roles), Some(role_table)) = (
-        &res.roles,
-        res.roles.as_ref().and_then(|r| r.table.as_ref()),
-    ) {
+    if let Some(roles) = &res.roles {
         let role_enum = crate::naming::role_enum(ident);
-        let (a_col, r_col, ro_col) = (
-            &roles.actor_column,
-            &roles.resource_column,
-            &roles.role_column,
-        );
         // The `#[role]` rules alone: stored roles are added by `UNION`, so that a stored role
         // grants even when the row is missing, as in memory.
         let arms = roles.names.iter().map(|name| {
@@ -382,7 +374,32 @@ fn relation_impls(
                 .unwrap_or_else(|| quote!(Filter::Const(false)));
             quote!(#role_enum::#name => #body,)
         });
-        let stored = quote!(<Self as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, role));
+        let d = quote!(::authz_diesel::__private);
+        let role_data = quote!(<#actor as #d::HasRoles<#ident>>::role_data(actor));
+        // One source of role data: the role table, read for the actor id the stored roles
+        // were loaded for; or the carried role map, whose ids are bound.
+        let stored_ids = match &roles.table {
+            Some(role_table) => {
+                let (a_col, r_col, ro_col) = (
+                    &roles.actor_column,
+                    &roles.resource_column,
+                    &roles.role_column,
+                );
+                quote! {
+                    let __actor_id = #role_data.table_actor(::authz_core::__private::ActorKey::actor_key(actor)?)?;
+                    ::core::option::Option::Some(#d::IdSet::query(::std::boxed::Box::new(
+                        #role_table::table
+                            .select(#role_table::#r_col)
+                            .filter(#role_table::#a_col.eq(__actor_id))
+                            .filter(#role_table::#ro_col.eq_any(#d::role_names(role))),
+                    )))
+                }
+            }
+            None => quote! {
+                #d::carried_ids::<#ident, #d::diesel::dsl::SqlTypeOf<#table::#id_col>, $db>(#role_data, role)
+            },
+        };
+        let stored = quote!(<Self as #d::RoleSubqueries<$db>>::stored_ids(actor, role));
         let recursive_roles: Vec<TokenStream> = res
             .recursions
             .iter()
@@ -396,18 +413,14 @@ fn relation_impls(
             .collect();
         out.extend(quote! {
             #[automatically_derived]
-            impl ::authz_diesel::__private::RoleSubqueries<$db> for #ident {
+            impl #d::RoleSubqueries<$db> for #ident {
+                #[allow(unused_imports)]
                 fn stored_ids<'__a>(
                     actor: &'__a #actor,
                     role: #role_enum,
-                ) -> ::authz_diesel::__private::BoxedQuery<'__a, $db> {
-                    use ::authz_diesel::__private::diesel::prelude::*;
-                    ::std::boxed::Box::new(
-                        #role_table::table
-                            .select(#role_table::#r_col)
-                            .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
-                            .filter(#role_table::#ro_col.eq_any(::authz_diesel::__private::role_names(role))),
-                    )
+                ) -> ::core::option::Option<#d::IdSet<'__a, $db>> {
+                    use #d::diesel::prelude::*;
+                    #stored_ids
                 }
 
                 #[allow(unused_variables, unused_imports, unreachable_patterns, clippy::nonminimal_bool)]
@@ -415,45 +428,59 @@ fn relation_impls(
                     actor: &'__a #actor,
                     ctx: &'__a #context,
                     role: #role_enum,
-                ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
-                    use ::authz_diesel::__private::diesel::prelude::*;
+                ) -> ::core::option::Option<#d::IdSet<'__a, $db>> {
+                    use #d::diesel::prelude::*;
                     use ::authz_diesel::Filter;
                     match role {
                         #(#recursive_roles)*
                         _ => {}
                     }
-                    let stored = <Self as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, role);
+                    let stored = <Self as #d::RoleSubqueries<$db>>::stored_ids(actor, role);
                     if !<#ident as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW {
                         // Stored roles alone: no need to read this resource's table.
-                        return ::core::option::Option::Some(stored);
+                        return stored;
                     }
                     let rules: Filter<'__a, #table::table, $db> = match role { #(#arms)* };
                     match rules {
-                        Filter::Const(false) => ::core::option::Option::Some(stored),
-                        rules => ::core::option::Option::Some(::std::boxed::Box::new(
-                            ::authz_diesel::__private::Union::new(
-                                stored,
-                                ::std::boxed::Box::new(
-                                    #table::table.select(#table::#id_col).filter(rules.into_boxed()),
-                                ),
-                            ),
-                        )),
+                        Filter::Const(false) => stored,
+                        rules => {
+                            let rows: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(
+                                #table::table.select(#table::#id_col).filter(rules.into_boxed()),
+                            );
+                            ::core::option::Option::Some(match stored {
+                                ::core::option::Option::Some(stored) => stored.union(rows),
+                                ::core::option::Option::None => #d::IdSet::query(rows),
+                            })
+                        }
                     }
                 }
             }
+        });
+    }
 
+    if let (Some(roles), Some(role_table)) = (
+        &res.roles,
+        res.roles.as_ref().and_then(|r| r.table.as_ref()),
+    ) {
+        let (a_col, r_col, ro_col) = (
+            &roles.actor_column,
+            &roles.resource_column,
+            &roles.role_column,
+        );
+        let actor_id = quote!(<#ident as ::authz_core::__private::RoleHolder>::ActorId);
+        out.extend(quote! {
             #[automatically_derived]
             impl ::authz_diesel::__private::LoadRoles<$db> for #ident {
                 fn role_rows<__C>(
                     conn: &mut __C,
-                    actor: &#actor,
+                    actor: &#actor_id,
                 ) -> ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>
                 where
                     __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
                 {
                     use ::authz_diesel::__private::diesel::prelude::*;
                     #role_table::table
-                        .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
+                        .filter(#role_table::#a_col.eq(actor))
                         .select((#role_table::#r_col, #role_table::#ro_col))
                         .load(conn)
                 }
@@ -463,7 +490,7 @@ fn relation_impls(
                 impl ::authz_diesel::__private::AsyncLoadRoles<$db> for #ident {
                     fn role_rows_async<'__a, __C>(
                         conn: &'__a mut __C,
-                        actor: &'__a #actor,
+                        actor: &'__a #actor_id,
                     ) -> ::authz_diesel::__private::BoxFuture<
                         '__a,
                         ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>,
@@ -473,7 +500,7 @@ fn relation_impls(
                     {
                         use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
                         let query = #role_table::table
-                            .filter(#role_table::#a_col.eq(::authz_diesel::__private::Actor::actor_id(actor)))
+                            .filter(#role_table::#a_col.eq(actor))
                             .select((#role_table::#r_col, #role_table::#ro_col));
                         ::std::boxed::Box::pin(::authz_diesel::__private::diesel_async::RunQueryDsl::load(query, conn))
                     }
@@ -576,17 +603,26 @@ fn hierarchy(
         return quote!(::core::option::Option::None);
     };
     let id_col = &id.column;
-
+    let d = quote!(::authz_diesel::__private);
     let base = lowering.lower(&r.base, false);
-    let mut anchors = vec![match stored {
-        Some(stored) => {
-            let id = lowering.value_column(&lowering.field_ref(id.ident));
-            quote! {
-                (Filter::expr(::authz_diesel::__private::InSubquery::new(#id, #stored, false)).or(#base), 0)
-            }
-        }
-        None => quote!((#base, 0)),
-    }];
+    // `filter`, or with a role's stored ids (`Option<IdSet>`) `col IN (stored) <op> filter`.
+    let with_stored =
+        |col: TokenStream, op: TokenStream, filter: &TokenStream, none: TokenStream| match stored {
+            Some(stored) => quote! {
+                match #stored {
+                    ::core::option::Option::Some(__stored) => Filter::expr(
+                        #d::InSubquery::new(#col, __stored, false),
+                    )
+                    .#op(#filter),
+                    ::core::option::Option::None => #none,
+                }
+            },
+            None => filter.clone(),
+        };
+    // The rows whose stored role holds, and those that hold on their own.
+    let id_value = lowering.value_column(&lowering.field_ref(id.ident));
+    let first = with_stored(id_value, quote!(or), &base, base.clone());
+    let mut anchors = vec![quote!((#first, 0))];
     let mut steps = Vec::new();
     for (name, rest) in &r.steps {
         let Some(rel) = crate::valid::relation(res, name) else {
@@ -596,25 +632,25 @@ fn hierarchy(
         let column = lowering.column(&fk);
         let rest = lowering.lower(rest, false);
         steps.push(quote! {
-                (
-                    ::std::boxed::Box::new(#column) as ::authz_diesel::__private::BoxedColumn<'__a, $db>,
-                    { let __rest: Filter<'__a, #table::table, $db> = #rest; __rest },
-                )
-            });
-        if let Some(stored) = stored {
+            (
+                ::std::boxed::Box::new(#column) as #d::BoxedColumn<'__a, $db>,
+                { let __rest: Filter<'__a, #table::table, $db> = #rest; __rest },
+            )
+        });
+        if stored.is_some() {
             // A stored role on a parent whose row may be missing: one level down.
             let fk = lowering.value_column(&fk);
-            anchors.push(quote! {
-                    (Filter::expr(::authz_diesel::__private::InSubquery::new(#fk, #stored, false)).and(#rest), 1)
-                });
+            let below = with_stored(fk, quote!(and), &rest, quote!(Filter::Const(false)));
+            anchors.push(quote!((#below, 1)));
         }
     }
-    let also = match stored {
-        Some(stored) => quote!(::core::option::Option::Some(#stored)),
-        None => quote!(::core::option::Option::None),
+    let (function, also) = match stored {
+        // A role's ids: the recursive query and its stored ids, some of them bound.
+        Some(stored) => (quote!(hierarchy_role_ids), quote!(#stored)),
+        None => (quote!(hierarchy_ids), quote!(::core::option::Option::None)),
     };
     quote! {
-        ::authz_diesel::__private::hierarchy_ids::<#table::table, _, $db>(
+        #d::#function::<#table::table, _, $db>(
             #table::table,
             #table::#id_col,
             ::std::vec![#(#anchors),*],

@@ -1,5 +1,7 @@
-//! Roles: the role enum, `Keyed`, `RoleHolder`, and the in-memory role predicate that
-//! `role(X)` in this resource's rules and `rel.role(X)` in children's rules call.
+//! Roles: the role enum, `Keyed`, `RoleHolder`, the marker of the declaration's one source of
+//! role data (`TableRoles` or `CarriedRoles`, which the actor's role field is checked against),
+//! and the in-memory role predicate that `role(X)` in this resource's rules and `rel.role(X)`
+//! in children's rules call.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -220,8 +222,13 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         quote!(false #(|| #rules)*)
     });
     let needs_row = !res.derived_roles.is_empty();
+    let carried = roles.is_carried();
     let role_docs = names.iter().map(|n| {
-        let mut doc = String::from("Stored in the role table");
+        let mut doc = String::from(if carried {
+            "Carried by the actor (its `RoleMap`)"
+        } else {
+            "Stored in the role table"
+        });
         for d in res.derived_roles.iter().filter(|d| d.role == *n) {
             doc.push_str(&format!(", or granted `if = {}`", d.source));
         }
@@ -269,8 +276,14 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         }
     });
     // Spanned on the actor type, so "`User` carries no roles on `Org`" points at `actor = User`.
-    let carried_roles =
-        quote_spanned!(actor.span()=> ::authz_core::__private::carried_roles::<#ident, _>);
+    let held_roles =
+        quote_spanned!(actor.span()=> ::authz_core::__private::held_roles::<#ident, _>);
+    // The one source of role data, as a marker the actor's role field is checked against.
+    let source = if carried {
+        quote!(::authz_core::__private::CarriedRoles)
+    } else {
+        quote!(::authz_core::__private::TableRoles)
+    };
     let row_bound = if needs_row {
         quote!(__P: ::authz_core::__private::ParentRows)
     } else {
@@ -320,14 +333,16 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         #[automatically_derived]
         impl ::authz_core::__private::RoleHolder for #ident {
             type Role = #role_enum;
+            type ActorId = <#actor as ::authz_core::__private::ActorKey>::Key;
+            const CARRIED: bool = #carried;
             const ROLE_NEEDS_ROW: bool = #needs_row;
 
             #[inline]
-            fn stored_roles(
+            fn held_roles(
                 actor: &#actor,
                 id: &#id_ty,
             ) -> ::authz_core::__private::RoleSet<#role_enum> {
-                #carried_roles(actor, id)
+                #held_roles(actor, id)
             }
 
             #[inline]
@@ -343,6 +358,9 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
                 }
             }
         }
+
+        #[automatically_derived]
+        impl #source for #ident {}
 
         #[automatically_derived]
         impl<__P: ?::core::marker::Sized> ::authz_core::__private::RoleRows<__P> for #ident

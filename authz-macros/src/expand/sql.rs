@@ -330,7 +330,8 @@ impl Lowering<'_, '_> {
                 chain
             }
             Cond::Cmp { op, lhs, rhs, .. } => self.compare(*op, lhs, rhs, negated),
-            // role(X): the id among the stored grants, or a `#[role]` rule.
+            // role(X): the id among the actor's role data (a role table, or the ids of a
+            // carried role map, bound), or a `#[role]` rule. No id at all folds to a constant.
             Cond::Role { role } => {
                 let Some(id) = self.id_ref() else {
                     return quote!(Filter::Const(false));
@@ -338,17 +339,18 @@ impl Lowering<'_, '_> {
                 let ident = self.res.ident;
                 let role_enum = crate::naming::role_enum(ident);
                 let col = self.value_column(&id);
-                let subquery = quote! {
-                    ::authz_diesel::__private::InSubquery::new(
-                        #col,
-                        <#ident as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, #role_enum::#role),
-                        #negated,
-                    )
-                };
-                let mut acc = if negated {
+                let subquery =
+                    quote!(::authz_diesel::__private::InSubquery::new(#col, __ids, #negated));
+                let present = if negated {
                     self.or_null(&[&id], subquery)
                 } else {
                     quote!(Filter::expr(#subquery))
+                };
+                let mut acc = quote! {
+                    match <#ident as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, #role_enum::#role) {
+                        ::core::option::Option::Some(__ids) => #present,
+                        ::core::option::Option::None => Filter::Const(#negated),
+                    }
                 };
                 let method = if negated { quote!(and) } else { quote!(or) };
                 for rule in self.rules_granting(role) {

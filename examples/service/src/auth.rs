@@ -459,8 +459,8 @@ impl authz_axum::Authenticate for ServiceAuth {
                 is_admin,
                 ..User::default()
             };
-            user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user)?;
-            user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user)?;
+            user.org_roles = authz_diesel::load_roles::<Org, _>(conn, &user.id)?;
+            user.repo_roles = authz_diesel::load_roles::<Repo, _>(conn, &user.id)?;
             user.photo_grants = authz_diesel::load_grants(conn, &id)?;
             Ok(user)
         })?;

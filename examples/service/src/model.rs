@@ -83,10 +83,12 @@ pub struct User {
     pub id: i64,
     pub name: String,
     pub is_admin: bool,
+    /// Read from `org_roles` (`authz_diesel::load_roles`), the table SQL filters read; the
+    /// guest's are not loaded and grant nothing.
     #[actor(roles)]
-    pub org_roles: RoleMap<Org>,
+    pub org_roles: StoredRoles<Org>,
     #[actor(roles)]
-    pub repo_roles: RoleMap<Repo>,
+    pub repo_roles: StoredRoles<Repo>,
     /// The photos this user may see beyond its own (`crate::photos`).
     #[actor(grants)]
     #[serde(skip)]

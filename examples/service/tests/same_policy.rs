@@ -26,6 +26,7 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
         permissions,
         fields,
         roles,
+        role_source,
         relations,
         prohibitions,
         rules,
@@ -36,6 +37,7 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
     assert_eq!(id, fixture.id, "{name}: id field");
     assert_eq!(permissions, fixture.permissions, "{name}: permissions");
     assert_eq!(roles, fixture.roles, "{name}: roles");
+    assert_eq!(role_source, fixture.role_source, "{name}: role source");
     assert_eq!(relations, fixture.relations, "{name}: relations");
     assert_eq!(prohibitions, fixture.prohibitions, "{name}: prohibitions");
     assert_eq!(rules, fixture.rules, "{name}: rules");

@@ -8,7 +8,7 @@ pub mod deps {
     pub use policy_sql as authz_sql;
 }
 
-use deps::authz::{Actor, Denied, Patch, Resource, RoleMap};
+use deps::authz::{Actor, Denied, Patch, Resource, StoredRoles};
 use diesel::prelude::*;
 
 diesel::table! {
@@ -31,7 +31,7 @@ diesel::table! {
 pub struct User {
     pub id: i64,
     #[actor(roles)]
-    pub teams: RoleMap<Team>,
+    pub teams: StoredRoles<Team>,
 }
 
 #[derive(Resource, Queryable, Selectable, Clone, Debug, PartialEq)]
@@ -78,7 +78,7 @@ mod tests {
             id: 7,
             ..User::default()
         };
-        user.teams = deps::authz_sql::load_roles::<Team, _>(&mut conn, &user).unwrap();
+        user.teams = deps::authz_sql::load_roles::<Team, _>(&mut conn, &user.id).unwrap();
         let authz = Authz::new(&user);
 
         let visible: Vec<i64> = teams::table

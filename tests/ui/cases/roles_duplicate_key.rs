@@ -18,7 +18,7 @@ diesel::table! {
 pub struct User {
     pub id: i64,
     #[actor(roles)]
-    pub orgs: RoleMap<Org>,
+    pub orgs: StoredRoles<Org>,
 }
 
 #[derive(Resource)]
