@@ -57,6 +57,9 @@ pub trait RoleHolder: Keyed {
     type Role: RoleEnum;
     /// The actor's id type (`<Self::Actor as Actor>::Id`), which [`StoredRoles`] records.
     type ActorId: Clone + PartialEq + Debug + Send + Sync + 'static;
+    /// The id of the groups that hold roles on this resource (`#[roles(.., group = Team, ..)]`),
+    /// `()` when groups hold none.
+    type GroupId: Clone + PartialEq + Debug + Send + Sync + 'static;
     /// Whether the roles are carried by the actor (`#[roles(.., carried)]`) rather than read
     /// from a role table (`#[roles(.., table = ..)]`).
     const CARRIED: bool;
@@ -374,6 +377,16 @@ impl<'a, R: RoleHolder> RoleData<'a, R> {
         }
     }
 
+    /// The groups whose rows of the group role table SQL filters read: those loaded with the
+    /// stored roles of `actor`, none otherwise.
+    #[inline]
+    pub fn table_groups(self, actor: &R::ActorId) -> &'a [R::GroupId] {
+        match self.source {
+            Source::Stored(stored) if stored.loaded_for() == Some(actor) => &stored.groups,
+            _ => &[],
+        }
+    }
+
     /// The carried role map that SQL filters bind, if the data is carried.
     #[inline]
     pub fn carried(self) -> Option<&'a RoleMap<R>> {
@@ -399,6 +412,8 @@ impl<'a, R: RoleHolder> RoleData<'a, R> {
 /// `StoredRoles::assume_stored` (authz-core's `test-util` feature, for dev-dependencies).
 pub struct StoredRoles<R: RoleHolder> {
     loaded_for: Option<R::ActorId>,
+    /// The groups whose rows were read too: SQL filters read the group role table for these.
+    groups: Vec<R::GroupId>,
     roles: RoleMap<R>,
 }
 
@@ -407,6 +422,7 @@ impl<R: RoleHolder> StoredRoles<R> {
     pub fn not_loaded() -> Self {
         Self {
             loaded_for: None,
+            groups: Vec::new(),
             roles: RoleMap::new(),
         }
     }
@@ -415,8 +431,14 @@ impl<R: RoleHolder> StoredRoles<R> {
     pub(crate) fn loaded(actor: R::ActorId, roles: RoleMap<R>) -> Self {
         Self {
             loaded_for: Some(actor),
+            groups: Vec::new(),
             roles,
         }
+    }
+
+    /// The groups whose role rows were read with the actor's.
+    pub fn groups(&self) -> &[R::GroupId] {
+        &self.groups
     }
 
     /// Stored roles for `actor` as a test states them, without reading the role table: the
@@ -453,6 +475,7 @@ impl<R: RoleHolder> Clone for StoredRoles<R> {
     fn clone(&self) -> Self {
         Self {
             loaded_for: self.loaded_for.clone(),
+            groups: self.groups.clone(),
             roles: self.roles.clone(),
         }
     }
@@ -462,6 +485,7 @@ impl<R: RoleHolder> Debug for StoredRoles<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoredRoles")
             .field("loaded_for", &self.loaded_for)
+            .field("groups", &self.groups)
             .field("roles", &self.roles)
             .finish()
     }
@@ -474,6 +498,20 @@ pub fn stored_roles_from_table<R: RoleHolder>(
     roles: RoleMap<R>,
 ) -> StoredRoles<R> {
     StoredRoles::loaded(actor, roles)
+}
+
+/// The roles of one actor and of its groups read from the role tables; not a public API.
+#[doc(hidden)]
+pub fn stored_roles_with_groups<R: RoleHolder>(
+    actor: R::ActorId,
+    groups: Vec<R::GroupId>,
+    roles: RoleMap<R>,
+) -> StoredRoles<R> {
+    StoredRoles {
+        loaded_for: Some(actor),
+        groups,
+        roles,
+    }
 }
 
 /// The roles `actor` holds on the resource with id `id`, from its one source of role data.

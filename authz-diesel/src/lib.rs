@@ -39,7 +39,7 @@ pub use grants::{
     GrantSelection,
 };
 pub use groups::{load_groups, LoadGroups};
-pub use load::{load_parents, load_relation, load_roles};
+pub use load::{load_parents, load_relation, load_roles, load_roles_with_groups};
 pub use query::{AuthorizedDsl, AuthzQuery, CreateQuery};
 pub use subquery::{
     role_names, BoxedQuery, IdSet, InSubquery, KeyedTable, LoadParents, LoadRoles, RoleSubqueries,

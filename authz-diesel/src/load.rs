@@ -2,7 +2,7 @@
 //! stored roles, and the parent rows that rules read. The queries are generated (they name
 //! the tables); the algorithms are here.
 
-use authz_core::{Keyed, ParentMap, RoleHolder, RoleMap, StoredRoles};
+use authz_core::{Group, Groups, Keyed, ParentMap, RoleHolder, RoleMap, StoredRoles};
 use diesel::connection::LoadConnection;
 use diesel::QueryResult;
 
@@ -24,6 +24,35 @@ where
     R: LoadRoles<C::Backend>,
 {
     Ok(stored_roles(actor, R::role_rows(conn, actor)?))
+}
+
+/// The roles the actor with id `actor` holds on resources of type `R`, read from the role
+/// table, and those of the groups it belongs to, read from the group role table
+/// (`#[roles(.., group = Team, group_table = ..)]`): one query per table. SQL filters then read
+/// both tables, for this actor and these groups.
+pub fn load_roles_with_groups<R, G, C>(
+    conn: &mut C,
+    actor: &R::ActorId,
+    groups: &Groups<G>,
+) -> QueryResult<StoredRoles<R>>
+where
+    C: LoadConnection,
+    R: LoadRoles<C::Backend>,
+    G: Group<Id = R::GroupId>,
+{
+    let mut rows = R::role_rows(conn, actor)?;
+    rows.extend(R::group_role_rows(conn, groups.ids())?);
+    let mut roles = RoleMap::new();
+    for (id, name) in rows {
+        if let Ok(role) = name.parse() {
+            roles.insert(id, role);
+        }
+    }
+    Ok(authz_core::__private::stored_roles_with_groups(
+        actor.clone(),
+        groups.ids().to_vec(),
+        roles,
+    ))
 }
 
 /// The stored roles of an actor's role rows; a role name this version does not know grants

@@ -379,6 +379,19 @@ pub trait LoadRoles<DB: Backend>: RoleHolder {
     fn role_rows<C>(conn: &mut C, actor: &Self::ActorId) -> QueryResult<Vec<(Self::Id, String)>>
     where
         C: LoadConnection<Backend = DB>;
+
+    /// Every `(resource id, role name)` row of the groups `groups` in the group role table
+    /// (`#[roles(.., group = .., group_table = ..)]`); none without one.
+    fn group_role_rows<C>(
+        conn: &mut C,
+        groups: &[Self::GroupId],
+    ) -> QueryResult<Vec<(Self::Id, String)>>
+    where
+        C: LoadConnection<Backend = DB>,
+    {
+        let _ = (conn, groups);
+        Ok(Vec::new())
+    }
 }
 
 /// Loads the parents that rules read (`repo.allows(..)`), transitively, one query per

@@ -115,6 +115,16 @@ pub struct RolesDef {
     pub actor_column: Ident,
     pub resource_column: Ident,
     pub role_column: Ident,
+    /// `group = Team, group_table = team_org_roles`: roles held by the actor's groups.
+    pub groups: Option<GroupRoles>,
+}
+
+/// Roles held by groups: the group type, its role table, and the table's group column (the
+/// resource and role columns are named as in the actor's role table).
+pub struct GroupRoles {
+    pub group: Path,
+    pub table: Path,
+    pub column: Ident,
 }
 
 impl RolesDef {
@@ -147,6 +157,53 @@ impl RolesDef {
             .filter(|(_, n)| found.contains(n))
             .map(|(i, _)| i)
             .collect()
+    }
+}
+
+/// `group`, `group_table` and `group_column` of `#[roles(..)]`: the first two go together.
+fn group_roles(
+    cx: &mut Ctxt,
+    attr: &syn::Attribute,
+    group: Option<Path>,
+    table: Option<Path>,
+    column: Option<Ident>,
+) -> Option<GroupRoles> {
+    match (group, table) {
+        (Some(group), Some(table)) => {
+            let column = column.unwrap_or_else(|| {
+                let last = group.segments.last().map(|s| s.ident.clone());
+                let name = last.unwrap_or_else(|| Ident::new("group", attr.span()));
+                naming::resource_column(&name, attr.span())
+            });
+            Some(GroupRoles {
+                group,
+                table,
+                column,
+            })
+        }
+        (Some(group), None) => {
+            cx.error_spanned(
+                &group,
+                "roles held by groups are stored in a table of their own: add `group_table = <table>` (rows: group, resource, role)",
+            );
+            None
+        }
+        (None, Some(table)) => {
+            cx.error_spanned(
+                &table,
+                "`group_table` holds the roles of groups: name the group type with `group = <Group>`",
+            );
+            None
+        }
+        (None, None) => {
+            if let Some(column) = column {
+                cx.error_spanned(
+                    &column,
+                    "`group_column` names a column of `group_table`: add `group = <Group>, group_table = <table>`",
+                );
+            }
+            None
+        }
     }
 }
 
@@ -248,6 +305,7 @@ impl<'a> Resource<'a> {
                     role_column: r
                         .role_column
                         .unwrap_or_else(|| Ident::new("role", a.span())),
+                    groups: group_roles(cx, a, r.group, r.group_table, r.group_column),
                 });
             } else if a.path().is_ident("role") {
                 // #[role(Maintainer, if = org.role(Owner))]

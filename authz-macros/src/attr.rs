@@ -640,6 +640,9 @@ const ROLES: Grammar = Grammar {
         "actor_column",
         "resource_column",
         "role_column",
+        "group",
+        "group_table",
+        "group_column",
     ],
     example: "#[roles(Owner > Member, table = org_roles)]",
     item: "role names ordered by `>`",
@@ -660,6 +663,11 @@ pub struct RolesAttr {
     pub role_column: Option<Ident>,
     /// The first column key given (`actor_column`, ..), for errors.
     pub column_key: Option<Ident>,
+    /// `group = Team, group_table = team_org_roles, group_column = team_id`: roles held by the
+    /// groups the actor belongs to, in a table of their own.
+    pub group: Option<Path>,
+    pub group_table: Option<Path>,
+    pub group_column: Option<Ident>,
     /// No mistake in the attribute.
     pub clean: bool,
 }
@@ -675,6 +683,9 @@ pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
     let mut resource_column = Attr::none(&ROLES);
     let mut role_column = Attr::none(&ROLES);
     let mut carried = Attr::none(&ROLES);
+    let mut group = Attr::none(&ROLES);
+    let mut group_table = Attr::none(&ROLES);
+    let mut group_column = Attr::none(&ROLES);
     let mut column_key: Option<Ident> = None;
     let clean = ROLES.parse(cx, attr, |cx, input, _| {
         // carried
@@ -701,6 +712,22 @@ pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
                         key.span(),
                         "`carried` takes no value: `#[roles(Owner > Member, carried)]`",
                     ))
+                }
+                // group = Team, group_table = team_org_roles, group_column = team_id
+                "group" => {
+                    let value = ROLES.value(input, &key, "a `#[derive(Group)]` type", "Team")?;
+                    group.set(cx, &key, value);
+                    return Ok(());
+                }
+                "group_table" => {
+                    let value = ROLES.value(input, &key, "a diesel table", "team_org_roles")?;
+                    group_table.set(cx, &key, value);
+                    return Ok(());
+                }
+                "group_column" => {
+                    let value = ROLES.value(input, &key, "a column name", "team_id")?;
+                    group_column.set(cx, &key, value);
+                    return Ok(());
                 }
                 // actor_column = user_id
                 "actor_column" => &mut actor_column,
@@ -765,6 +792,9 @@ pub fn parse_roles(cx: &mut Ctxt, attr: &Attribute) -> Option<RolesAttr> {
         resource_column: resource_column.get(),
         role_column: role_column.get(),
         column_key,
+        group: group.get(),
+        group_table: group_table.get(),
+        group_column: group_column.get(),
         clean,
     })
 }

@@ -190,6 +190,17 @@ snapshot!(
 );
 
 snapshot!(
+    resource_roles_held_by_groups,
+    resource(quote! {
+        #[resource(table = projects, actor = User)]
+        #[roles(Admin > Viewer, table = project_roles, group = Team, group_table = team_project_roles)]
+        #[permission(Read, if = role(Viewer))]
+        pub struct Project {
+            pub id: i64,
+        }
+    })
+);
+snapshot!(
     group_nested,
     pretty(crate::group::derive_group_inner(quote! {
         #[group(actor = User, members = team_members, parents = team_parents)]

@@ -366,6 +366,14 @@ fn check_role_source(cx: &mut Ctxt, res: &Resource<'_>, roles: &crate::ast::Role
         }
         _ => {}
     }
+    if let (Some(groups), None) = (&roles.groups, &roles.table) {
+        cx.error_spanned(
+            &groups.group,
+            format_args!(
+                "roles held by groups are read from `group_table` beside the role table; they need `table = ..`: carried roles are the actor's own `RoleMap`"
+            ),
+        );
+    }
 }
 
 /// Checks that only hold once `rule(..)`s are inlined (`rules::resolve`), so that a rule

@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 
 use authz_core::prelude::*;
-use authz_diesel::load_groups;
 use authz_diesel::prelude::*;
+use authz_diesel::{load_groups, load_roles_with_groups};
 use diesel::prelude::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -36,20 +36,86 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(team_members, team_parents, docs);
+diesel::table! {
+    projects (id) {
+        id -> BigInt,
+        public -> Bool,
+    }
+}
+
+diesel::table! {
+    project_roles (user_id, project_id, role) {
+        user_id -> BigInt,
+        project_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    team_project_roles (team_id, project_id, role) {
+        team_id -> BigInt,
+        project_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    team_members,
+    team_parents,
+    docs,
+    projects,
+    project_roles,
+    team_project_roles
+);
 
 const SCHEMA: &str = "
 CREATE TEMP TABLE team_members (user_id BIGINT NOT NULL, team_id BIGINT NOT NULL,
     PRIMARY KEY (user_id, team_id));
 CREATE TEMP TABLE team_parents (team_id BIGINT NOT NULL, parent_id BIGINT NOT NULL,
     PRIMARY KEY (team_id, parent_id));
-CREATE TEMP TABLE docs (id BIGINT PRIMARY KEY NOT NULL, team_id BIGINT, public BOOLEAN NOT NULL)";
+CREATE TEMP TABLE docs (id BIGINT PRIMARY KEY NOT NULL, team_id BIGINT, public BOOLEAN NOT NULL);
+CREATE TEMP TABLE projects (id BIGINT PRIMARY KEY NOT NULL, public BOOLEAN NOT NULL);
+CREATE TEMP TABLE project_roles (user_id BIGINT NOT NULL, project_id BIGINT NOT NULL,
+    role VARCHAR(32) NOT NULL, PRIMARY KEY (user_id, project_id, role));
+CREATE TEMP TABLE team_project_roles (team_id BIGINT NOT NULL, project_id BIGINT NOT NULL,
+    role VARCHAR(32) NOT NULL, PRIMARY KEY (team_id, project_id, role))";
 
 #[derive(Actor, Debug, Clone, Default)]
 pub struct User {
     pub id: i64,
     /// Every team the user is in, directly or through enclosing teams.
     pub teams: Groups<Team>,
+    /// The user's roles on projects and those of its teams.
+    #[actor(roles)]
+    pub projects: StoredRoles<Project>,
+}
+
+/// Roles held by users (`project_roles`) and by teams (`team_project_roles`).
+#[derive(Resource, Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = projects)]
+#[resource(table = projects, actor = User)]
+#[roles(Admin > Viewer, table = project_roles, group = Team, group_table = team_project_roles)]
+#[permission(Read, if = role(Viewer) || self.public)]
+#[permission(Manage, if = role(Admin))]
+pub struct Project {
+    pub id: i64,
+    pub public: bool,
+}
+
+#[derive(Insertable, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[diesel(table_name = project_roles)]
+struct UserRole {
+    user_id: i64,
+    project_id: i64,
+    role: String,
+}
+
+#[derive(Insertable, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[diesel(table_name = team_project_roles)]
+struct TeamRole {
+    team_id: i64,
+    project_id: i64,
+    role: String,
 }
 
 /// A team: members in `team_members`, nested in other teams through `team_parents`.
@@ -89,6 +155,9 @@ struct World {
     members: Vec<Member>,
     nesting: Vec<Nesting>,
     docs: Vec<Doc>,
+    projects: Vec<Project>,
+    user_roles: Vec<UserRole>,
+    team_roles: Vec<TeamRole>,
     user: i64,
 }
 
@@ -123,12 +192,47 @@ fn world() -> impl Strategy<Value = World> {
                 })
                 .collect::<Vec<_>>()
         });
-        (members, nesting, docs).prop_map(move |(members, nesting, docs)| World {
-            members,
-            nesting,
-            docs,
-            user,
-        })
+        let projects = proptest::collection::vec(prop::bool::weighted(0.1), 1..6).prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, public)| Project {
+                    id: i as i64 + 1,
+                    public,
+                })
+                .collect::<Vec<_>>()
+        });
+        let role = || prop::sample::select(&["Admin", "Viewer", "admin"][..]);
+        let user_roles = proptest::collection::btree_set((1..4i64, 1..7i64, role()), 0..4)
+            .prop_map(|s| {
+                s.into_iter()
+                    .map(|(user_id, project_id, role)| UserRole {
+                        user_id,
+                        project_id,
+                        role: role.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+            });
+        let team_roles = proptest::collection::btree_set((1..=teams + 1, 1..7i64, role()), 0..8)
+            .prop_map(|s| {
+                s.into_iter()
+                    .map(|(team_id, project_id, role)| TeamRole {
+                        team_id,
+                        project_id,
+                        role: role.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+            });
+        (members, nesting, docs, projects, user_roles, team_roles).prop_map(
+            move |(members, nesting, docs, projects, user_roles, team_roles)| World {
+                members,
+                nesting,
+                docs,
+                projects,
+                user_roles,
+                team_roles,
+                user,
+            },
+        )
     })
 }
 
@@ -178,9 +282,32 @@ macro_rules! check_world {
                 .values(&w.docs)
                 .execute(conn)
                 .map_err(db)?;
+            diesel::delete(projects::table).execute(conn).map_err(db)?;
+            diesel::delete(project_roles::table)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::delete(team_project_roles::table)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(projects::table)
+                .values(&w.projects)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(project_roles::table)
+                .values(&w.user_roles)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(team_project_roles::table)
+                .values(&w.team_roles)
+                .execute(conn)
+                .map_err(db)?;
+            let teams = load_groups::<Team, _>(conn, &w.user).map_err(db)?;
+            let projects =
+                load_roles_with_groups::<Project, _, _>(conn, &w.user, &teams).map_err(db)?;
             let user = User {
                 id: w.user,
-                teams: load_groups::<Team, _>(conn, &w.user).map_err(db)?,
+                teams,
+                projects,
             };
             let loaded: BTreeSet<i64> = user.teams.ids().iter().copied().collect();
             prop_assert_eq!(
@@ -192,6 +319,31 @@ macro_rules! check_world {
             prop_assert_eq!(&loaded, &closure(w), "{}: the teams of {}", backend, w.user);
             let authz = Authz::new(&user);
             authz_tests::agree!(conn, authz, backend, db, Doc, docs, w.docs);
+            // Roles held by the user's teams count, in memory (as written here) and in SQL.
+            for p in &w.projects {
+                let held = |role: &str| {
+                    w.user_roles
+                        .iter()
+                        .any(|r| r.user_id == w.user && r.project_id == p.id && r.role == role)
+                        || w.team_roles.iter().any(|r| {
+                            loaded.contains(&r.team_id) && r.project_id == p.id && r.role == role
+                        })
+                };
+                prop_assert_eq!(authz.is_allowed(Project::Manage, p), held("Admin"));
+                prop_assert_eq!(
+                    authz.is_allowed(Project::Read, p),
+                    p.public || held("Admin") || held("Viewer")
+                );
+            }
+            authz_tests::agree!(conn, authz, backend, db, Project, projects, w.projects);
+            // Without the groups, only the user's own rows count, in both.
+            let alone = User {
+                id: w.user,
+                teams: Groups::new(),
+                projects: authz_diesel::load_roles::<Project, _>(conn, &w.user).map_err(db)?,
+            };
+            let alone = Authz::new(&alone);
+            authz_tests::agree!(conn, alone, backend, db, Project, projects, w.projects);
             Ok(())
         }
     };
@@ -215,11 +367,11 @@ fn groups_agree_on_mysql() {
     let Some(mut db) = authz_tests::mysql() else {
         return;
     };
-    authz_tests::execute_script(
-        &mut db.conn,
-        &SCHEMA.replace("CREATE TEMP TABLE", "CREATE TABLE"),
-    )
-    .unwrap();
+    // Role names compare byte by byte, as in Rust (`utf8mb4_nopad_bin`).
+    let schema = SCHEMA
+        .replace("CREATE TEMP TABLE", "CREATE TABLE")
+        .replace("VARCHAR(32)", "VARCHAR(32) COLLATE utf8mb4_nopad_bin");
+    authz_tests::execute_script(&mut db.conn, &schema).unwrap();
     let conn = std::cell::RefCell::new(db);
     let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
         cases: authz_tests::differential_cases(32),
@@ -271,6 +423,7 @@ fn groups_by_hand() {
     let user = User {
         id: 5,
         teams: Groups::from_ids([3, 4, 3]),
+        ..User::default()
     };
     assert_eq!(user.teams.len(), 2);
     let doc = |team_id| Doc {

@@ -344,7 +344,7 @@ fn an_unknown_key_lists_the_expected_ones_and_does_not_cascade() {
         (
             "#[resource(actor = User, table = repos)] #[roles(Owner, tabel = a)] #[permission(Read, if = role(Owner))]",
             bare_resource_errors,
-            "unknown key `tabel` in `#[roles]`, expected one of `table`, `carried`, `actor_column`, `resource_column`, `role_column`",
+            "unknown key `tabel` in `#[roles]`, expected one of `table`, `carried`, `actor_column`, `resource_column`, `role_column`, `group`, `group_table`, `group_column`",
         ),
         (
             "#[permission(Edit, when = true)]",

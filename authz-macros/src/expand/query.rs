@@ -385,14 +385,36 @@ fn relation_impls(
                     &roles.resource_column,
                     &roles.role_column,
                 );
+                // With roles held by groups: the group role table's rows of the groups the
+                // stored roles were loaded with, bound.
+                let groups = roles.groups.as_ref().map(|g| {
+                    let (g_table, g_col) = (&g.table, &g.column);
+                    quote! {
+                        let __groups = #role_data.table_groups(__actor_id);
+                        if !__groups.is_empty() {
+                            __query = ::std::boxed::Box::new(#d::Union::new(
+                                __query,
+                                ::std::boxed::Box::new(
+                                    #g_table::table
+                                        .select(#g_table::#r_col)
+                                        .filter(#g_table::#g_col.eq_any(__groups.to_vec()))
+                                        .filter(#g_table::#ro_col.eq_any(#d::role_names(role))),
+                                ),
+                            ));
+                        }
+                    }
+                });
                 quote! {
                     let __actor_id = #role_data.table_actor(::authz_core::__private::ActorKey::actor_key(actor)?)?;
-                    ::core::option::Option::Some(#d::IdSet::query(::std::boxed::Box::new(
+                    #[allow(unused_mut)]
+                    let mut __query: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(
                         #role_table::table
                             .select(#role_table::#r_col)
                             .filter(#role_table::#a_col.eq(__actor_id))
                             .filter(#role_table::#ro_col.eq_any(#d::role_names(role))),
-                    )))
+                    );
+                    #groups
+                    ::core::option::Option::Some(#d::IdSet::query(__query))
                 }
             }
             None => quote! {
@@ -468,6 +490,27 @@ fn relation_impls(
             &roles.role_column,
         );
         let actor_id = quote!(<#ident as ::authz_core::__private::RoleHolder>::ActorId);
+        let group_rows = roles.groups.as_ref().map(|g| {
+            let (g_table, g_col) = (&g.table, &g.column);
+            quote! {
+                fn group_role_rows<__C>(
+                    conn: &mut __C,
+                    groups: &[<#ident as ::authz_core::__private::RoleHolder>::GroupId],
+                ) -> ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>
+                where
+                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
+                {
+                    use ::authz_diesel::__private::diesel::prelude::*;
+                    if groups.is_empty() {
+                        return ::core::result::Result::Ok(::std::vec::Vec::new());
+                    }
+                    #g_table::table
+                        .filter(#g_table::#g_col.eq_any(groups.to_vec()))
+                        .select((#g_table::#r_col, #g_table::#ro_col))
+                        .load(conn)
+                }
+            }
+        });
         out.extend(quote! {
             #[automatically_derived]
             impl ::authz_diesel::__private::LoadRoles<$db> for #ident {
@@ -484,6 +527,7 @@ fn relation_impls(
                         .select((#role_table::#r_col, #role_table::#ro_col))
                         .load(conn)
                 }
+                #group_rows
             }
             ::authz_diesel::__private::if_async! {
                 #[automatically_derived]

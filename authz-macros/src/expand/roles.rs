@@ -276,6 +276,13 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         }
     });
     // Spanned on the actor type, so "`User` carries no roles on `Org`" points at `actor = User`.
+    let group_id = match roles.groups.as_ref() {
+        Some(g) => {
+            let group = &g.group;
+            quote!(<#group as ::authz_core::__private::Group>::Id)
+        }
+        None => quote!(()),
+    };
     let held_roles =
         quote_spanned!(actor.span()=> ::authz_core::__private::held_roles::<#ident, _>);
     // The one source of role data, as a marker the actor's role field is checked against.
@@ -334,6 +341,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         impl ::authz_core::__private::RoleHolder for #ident {
             type Role = #role_enum;
             type ActorId = <#actor as ::authz_core::__private::ActorKey>::Key;
+            type GroupId = #group_id;
             const CARRIED: bool = #carried;
             const ROLE_NEEDS_ROW: bool = #needs_row;
 
