@@ -10,10 +10,11 @@ use crate::attr_fields;
 use crate::ctxt::{one_of, Ctxt};
 
 pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
+    let mut input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
+    crate::naming::clean_field_types(&mut input);
     let mut cx = Ctxt::default();
     // #[actor(id = user_id)]
     let opts = attr::parse_actor(&mut cx, &input.attrs);

@@ -109,6 +109,27 @@ impl Grammar {
     }
 
     /// `= <value>` after `key`; `what` (`a diesel table`) and `example` (`repos`) make the hints.
+    /// `key = <type>`: a type, not a bound list left open (`User +`).
+    pub fn type_value(
+        &self,
+        input: ParseStream<'_>,
+        key: &Ident,
+        what: &str,
+        example: &str,
+    ) -> syn::Result<syn::Type> {
+        let ty: syn::Type = self.value(input, key, what, example)?;
+        if crate::naming::ends_in_plus(&ty) {
+            return Err(syn::Error::new_spanned(
+                &ty,
+                format_args!(
+                    "expected {what} after `{key} =`, found a `+` with no bound after it: `#[{}({key} = {example})]`",
+                    self.name
+                ),
+            ));
+        }
+        Ok(ty)
+    }
+
     pub fn value<T: Parse>(
         &self,
         input: ParseStream<'_>,
@@ -332,12 +353,13 @@ pub fn parse_resource(cx: &mut Ctxt, attrs: &[Attribute]) -> ResourceAttr {
                 }
                 // actor = User
                 "actor" => {
-                    let value = RESOURCE.value(input, &key, "the actor type", "User")?;
+                    let value = RESOURCE.type_value(input, &key, "the actor type", "User")?;
                     actor.set(cx, &key, value);
                 }
                 // context = RequestCtx
                 "context" => {
-                    let value = RESOURCE.value(input, &key, "the context type", "RequestCtx")?;
+                    let value =
+                        RESOURCE.type_value(input, &key, "the context type", "RequestCtx")?;
                     context.set(cx, &key, value);
                 }
                 // read = Read

@@ -1076,7 +1076,12 @@ fn single_ident_arg<T: quote::ToTokens>(
     example: &str,
 ) -> Option<Ident> {
     let ident = match args.iter().collect::<Vec<_>>().as_slice() {
-        [Expr::Path(p)] if p.qself.is_none() => p.path.get_ident().cloned(),
+        [Expr::Path(p)] if p.qself.is_none() => p
+            .path
+            .get_ident()
+            // A path keyword (`super`, `self`, `crate`, `Self`) names no role or permission.
+            .filter(|i| !["super", "self", "crate", "Self"].iter().any(|k| *i == k))
+            .cloned(),
         _ => None,
     };
     if ident.is_none() {

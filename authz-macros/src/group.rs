@@ -130,10 +130,11 @@ fn parse(cx: &mut Ctxt, input: &DeriveInput) -> GroupAttr {
 }
 
 pub fn derive_group_inner(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
+    let mut input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
+    crate::naming::clean_field_types(&mut input);
     let mut cx = Ctxt::default();
     let named = match &input.data {
         Data::Struct(s) => match &s.fields {

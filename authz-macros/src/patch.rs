@@ -17,10 +17,11 @@ use crate::naming;
 const EXAMPLE: &str = "#[patch(resource = Repo)]";
 
 pub fn derive_patch_inner(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
+    let mut input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
+    crate::naming::clean_field_types(&mut input);
     let mut cx = Ctxt::default();
     let crates = attr::parse_patch(&mut Ctxt::default(), &input.attrs).crates;
     let out = expand(&mut cx, &input);

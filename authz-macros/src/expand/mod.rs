@@ -23,10 +23,11 @@ use crate::ctxt::Ctxt;
 use crate::valid;
 
 pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
+    let mut input: DeriveInput = match syn::parse2(crate::naming::plain_idents(input)) {
         Ok(input) => input,
         Err(err) => return err.to_compile_error(),
     };
+    crate::naming::clean_field_types(&mut input);
     let mut cx = Ctxt::default();
     let Some(mut res) = Resource::from_ast(&mut cx, &input) else {
         return cx.to_compile_errors();
