@@ -185,6 +185,50 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// Whether `ty` is a bound list that ends in `+` with nothing after it (`User +`): syn reads it,
+/// but printed back before `;` or `as` it no longer parses.
+pub fn ends_in_plus(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::TraitObject(t) => t.bounds.trailing_punct(),
+        syn::Type::ImplTrait(t) => t.bounds.trailing_punct(),
+        syn::Type::Paren(p) => ends_in_plus(&p.elem),
+        syn::Type::Group(g) => ends_in_plus(&g.elem),
+        _ => false,
+    }
+}
+
+/// `ty` without a trailing `+` (`Roles<Org> +` → `Roles<Org>`), for a field type the derive
+/// prints back: rustc reports the field itself.
+pub fn without_trailing_plus(ty: &syn::Type) -> syn::Type {
+    let mut ty = ty.clone();
+    match &mut ty {
+        syn::Type::TraitObject(t) => {
+            t.bounds.pop_punct();
+        }
+        syn::Type::ImplTrait(t) => {
+            t.bounds.pop_punct();
+        }
+        _ => {}
+    }
+    ty
+}
+
+/// Every field type of `input` without a trailing `+` ([`without_trailing_plus`]).
+pub fn clean_field_types(input: &mut syn::DeriveInput) {
+    let fields: Vec<&mut syn::Field> = match &mut input.data {
+        syn::Data::Struct(s) => s.fields.iter_mut().collect(),
+        syn::Data::Enum(e) => e
+            .variants
+            .iter_mut()
+            .flat_map(|v| v.fields.iter_mut())
+            .collect(),
+        syn::Data::Union(u) => u.fields.named.iter_mut().collect(),
+    };
+    for f in fields {
+        f.ty = without_trailing_plus(&f.ty);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,49 +299,5 @@ mod tests {
             quote::quote!(#suffixed).to_string(),
             "crate :: m :: OrgRole"
         );
-    }
-}
-
-/// Whether `ty` is a bound list that ends in `+` with nothing after it (`User +`): syn reads it,
-/// but printed back before `;` or `as` it no longer parses.
-pub fn ends_in_plus(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::TraitObject(t) => t.bounds.trailing_punct(),
-        syn::Type::ImplTrait(t) => t.bounds.trailing_punct(),
-        syn::Type::Paren(p) => ends_in_plus(&p.elem),
-        syn::Type::Group(g) => ends_in_plus(&g.elem),
-        _ => false,
-    }
-}
-
-/// `ty` without a trailing `+` (`Roles<Org> +` → `Roles<Org>`), for a field type the derive
-/// prints back: rustc reports the field itself.
-pub fn without_trailing_plus(ty: &syn::Type) -> syn::Type {
-    let mut ty = ty.clone();
-    match &mut ty {
-        syn::Type::TraitObject(t) => {
-            t.bounds.pop_punct();
-        }
-        syn::Type::ImplTrait(t) => {
-            t.bounds.pop_punct();
-        }
-        _ => {}
-    }
-    ty
-}
-
-/// Every field type of `input` without a trailing `+` ([`without_trailing_plus`]).
-pub fn clean_field_types(input: &mut syn::DeriveInput) {
-    let fields: Vec<&mut syn::Field> = match &mut input.data {
-        syn::Data::Struct(s) => s.fields.iter_mut().collect(),
-        syn::Data::Enum(e) => e
-            .variants
-            .iter_mut()
-            .flat_map(|v| v.fields.iter_mut())
-            .collect(),
-        syn::Data::Union(u) => u.fields.named.iter_mut().collect(),
-    };
-    for f in fields {
-        f.ty = without_trailing_plus(&f.ty);
     }
 }
