@@ -67,7 +67,7 @@ pub use explain::{Explain, ExplainNode, Explanation, NodeKind};
 pub use fields::{FieldEnum, FieldSet, FieldSetIter, HasFields, Patch, WrittenFields};
 pub use grants::{AnchoredGrant, Grant, Grants, HoldsGrants, UnanchoredGrant};
 pub use meta::{policy, Policy, ResourceMeta};
-pub use parents::{AsParents, NoParents, ParentMap, Parents};
+pub use parents::{AsParents, NoParents, ParentMap, Parents, SetRelation};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};
 #[cfg(feature = "serde")]
 pub use redact::{Redacted, RedactedSerialize};

@@ -9,7 +9,9 @@ pub use crate::grants::{
     non_null, AnchoredGrantRows, GrantCol, GrantExists, GrantRows, GrantSelection, Outer,
 };
 pub use crate::hierarchy::{hierarchy_ids, BoxedColumn};
-pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
+pub use crate::load::{
+    insert_set_rows, load_set, missing_parent_ids, missing_set_keys, IDS_PER_QUERY,
+};
 pub use crate::paths::{path_ids, relation_permitted_ids, relation_role_ids, RelationColumn};
 pub use crate::query::CreateQuery;
 pub use crate::subquery::Union;
@@ -18,7 +20,7 @@ pub use crate::{
     LoadRoles, RoleSubqueries, Subqueries, TableResource,
 };
 pub use authz_core::__private::ForeignKey;
-pub use authz_core::{Actor, Keyed, ParentMap, RoleMap};
+pub use authz_core::{Actor, Keyed, ParentMap, RoleMap, SetRelation};
 pub use diesel;
 pub use diesel::internal::table_macro::NoFromClause;
 #[cfg(feature = "async")]

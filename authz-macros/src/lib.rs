@@ -42,6 +42,7 @@ use proc_macro::TokenStream;
         roles,
         role,
         relation,
+        set,
         field_guard
     )
 )]

@@ -107,6 +107,12 @@ pub fn grant_rows_macro(grant: &Ident) -> Ident {
     format_ident!("__authz_grant_rows_{}", grant.unraw())
 }
 
+/// `Document` → `document_sets`, the module of `Document`'s set markers (one type per
+/// `#[set(..)]`, named as the set).
+pub fn sets_mod(resource: &Ident) -> Ident {
+    format_ident!("{}_sets", snake_case(&resource.unraw().to_string()))
+}
+
 /// `Repo` → `__authz_filters_Repo`, the macro of SQL filters.
 pub fn filters_macro(resource: &Ident) -> Ident {
     format_ident!("__authz_filters_{}", resource)

@@ -511,6 +511,7 @@ fn relation_impls(
             }
         }
     });
+    let (set_loads, async_set_loads) = super::sets::loads(res);
     out.extend(quote! {
         ::authz_diesel::__private::if_async! {
             #[automatically_derived]
@@ -527,6 +528,7 @@ fn relation_impls(
                     ::std::boxed::Box::pin(async move {
                         use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
                         #(#async_loads)*
+                        #async_set_loads
                         ::core::result::Result::Ok(())
                     })
                 }
@@ -545,6 +547,7 @@ fn relation_impls(
             {
                 use ::authz_diesel::__private::diesel::prelude::*;
                 #(#loads)*
+                #set_loads
                 ::core::result::Result::Ok(())
             }
         }

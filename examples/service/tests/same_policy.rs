@@ -27,6 +27,7 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
         fields,
         roles,
         relations,
+        sets,
         prohibitions,
         rules,
     } = *service;
@@ -37,6 +38,7 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
     assert_eq!(permissions, fixture.permissions, "{name}: permissions");
     assert_eq!(roles, fixture.roles, "{name}: roles");
     assert_eq!(relations, fixture.relations, "{name}: relations");
+    assert_eq!(sets, fixture.sets, "{name}: sets");
     assert_eq!(prohibitions, fixture.prohibitions, "{name}: prohibitions");
     assert_eq!(rules, fixture.rules, "{name}: rules");
     for f in fixture.fields {
