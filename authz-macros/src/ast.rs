@@ -643,6 +643,8 @@ struct Printer {
     last_text: Option<String>,
     /// Open `<` of generic arguments.
     generics: usize,
+    /// Inside the parameters of a closure (`|t| ..`), whose closing `|` is tight.
+    closure_params: bool,
 }
 
 impl Printer {
@@ -730,6 +732,13 @@ impl Printer {
             last,
             Last::Operand | Last::Literal | Last::Close | Last::GenericClose
         ) || (last == Last::Tight && self.last_text.as_deref() == Some("?"));
+        if op == "|" && self.closure_params {
+            // `|t|`: the closing bar of a closure's parameters.
+            self.closure_params = false;
+            self.push(false, op, Last::Separator);
+            self.last_text = Some(op.to_owned());
+            return;
+        }
         let kind = match op {
             "." | "::" | ".." | "..=" | "..." | "?" | "'" => Last::Tight,
             "," | ";" | ":" => Last::Separator,
@@ -763,6 +772,9 @@ impl Printer {
         };
         if kind == Last::GenericOpen {
             self.generics += 1;
+        }
+        if op == "|" && kind == Last::Prefix {
+            self.closure_params = true;
         }
         self.push(space, op, kind);
         self.last_text = Some(op.to_owned());
@@ -831,6 +843,8 @@ mod tests {
             "role(Member)",
             "org.role(Owner)",
             "[\"a\", \"b\"].contains(&self.x)",
+            "self.tags.all(|t| actor.tags.contains(t)) || !self.tags.any(|t| t == \"x\" || t < 2)",
+            "grant(G, Read, |g| g.a <= self.b)",
             "a || (b && c)",
             "-1",
             "x.is_some()",

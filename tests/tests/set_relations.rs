@@ -44,11 +44,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        document_id -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     documents,
     document_viewers,
     document_tags,
-    user_blocks
+    user_blocks,
+    comments
 );
 
 const SCHEMA: &str = "
@@ -59,7 +67,8 @@ CREATE TEMP TABLE document_viewers (document_id BIGINT NOT NULL, user_id BIGINT 
 CREATE TEMP TABLE document_tags (document_id BIGINT NOT NULL, tag TEXT NOT NULL,
     PRIMARY KEY (document_id, tag));
 CREATE TEMP TABLE user_blocks (user_id BIGINT NOT NULL, blocked_id BIGINT NOT NULL,
-    PRIMARY KEY (user_id, blocked_id))";
+    PRIMARY KEY (user_id, blocked_id));
+CREATE TEMP TABLE comments (id BIGINT PRIMARY KEY NOT NULL, document_id BIGINT NOT NULL)";
 
 #[derive(Actor, Debug, Clone, Default)]
 pub struct User {
@@ -89,6 +98,18 @@ pub struct Document {
     pub owner_id: i64,
     pub reviewer_id: Option<i64>,
     pub public: bool,
+}
+
+/// A comment is read where its document is: the document's sets are loaded with it.
+#[derive(Resource, Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = comments)]
+#[resource(table = comments, actor = User)]
+#[relation(document: Document = document_id)]
+#[permission(Read, if = document.allows(Read))]
+#[permission(Tagged, if = document.allows(TagRead) && !document.allows(Untagged))]
+pub struct Comment {
+    pub id: i64,
+    pub document_id: i64,
 }
 
 #[derive(Insertable, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,6 +259,18 @@ macro_rules! check_world {
             diesel::delete(user_blocks::table)
                 .execute(conn)
                 .map_err(db)?;
+            diesel::delete(comments::table).execute(conn).map_err(db)?;
+            // One comment per document, and one on a document that does not exist.
+            let comments: Vec<Comment> = (1..=w.documents.len() as i64 + 1)
+                .map(|id| Comment {
+                    id,
+                    document_id: id,
+                })
+                .collect();
+            diesel::insert_into(comments::table)
+                .values(&comments)
+                .execute(conn)
+                .map_err(db)?;
             diesel::insert_into(documents::table)
                 .values(&w.documents)
                 .execute(conn)
@@ -277,6 +310,10 @@ macro_rules! check_world {
                 SHARED.fetch_add(shared, Ordering::Relaxed);
             }
             authz_tests::agree!(conn, authz, backend, db, Document, documents, w.documents);
+            // Through a relation: the documents and their sets loaded from the comments.
+            let through = authz_diesel::load_parents(conn, &comments).map_err(db)?;
+            let authz = Authz::new(&w.user).parents(&through);
+            authz_tests::agree!(conn, authz, backend, db, Comment, comments, comments);
             Ok(())
         }
     };
@@ -504,4 +541,74 @@ fn create_requests_read_the_sets() {
             allowed
         );
     }
+}
+
+/// The async loader loads the same sets as the sync one (`--features async`).
+#[cfg(feature = "async")]
+#[tokio::test]
+async fn async_load_parents_loads_the_sets() {
+    use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    use diesel_async::AsyncConnection;
+    let dir = std::env::temp_dir().join(format!("authz-sets-{}.db", std::process::id()));
+    let url = dir.to_str().unwrap().to_owned();
+    let _ = std::fs::remove_file(&dir);
+    let mut sync = SqliteConnection::establish(&url).unwrap();
+    authz_tests::execute_script(&mut sync, &SCHEMA.replace("TEMP ", "")).unwrap();
+    let documents = vec![doc(1, 2), doc(2, 3), doc(3, 2)];
+    diesel::insert_into(documents::table)
+        .values(&documents)
+        .execute(&mut sync)
+        .unwrap();
+    diesel::insert_into(document_viewers::table)
+        .values(&[
+            ViewerRow {
+                document_id: 1,
+                user_id: 7,
+            },
+            ViewerRow {
+                document_id: 3,
+                user_id: 8,
+            },
+        ])
+        .execute(&mut sync)
+        .unwrap();
+    diesel::insert_into(user_blocks::table)
+        .values(&BlockRow {
+            user_id: 2,
+            blocked_id: 8,
+        })
+        .execute(&mut sync)
+        .unwrap();
+    let loaded = authz_diesel::load_parents(&mut sync, &documents).unwrap();
+    let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(&url)
+        .await
+        .unwrap();
+    let loaded_async = authz_diesel::load_parents_async(&mut conn, &documents)
+        .await
+        .unwrap();
+    for d in &documents {
+        assert_eq!(
+            loaded.set::<document_sets::viewers>(&d.id),
+            loaded_async.set::<document_sets::viewers>(&d.id)
+        );
+        assert_eq!(
+            loaded.set::<document_sets::owner_blocks>(&d.owner_id),
+            loaded_async.set::<document_sets::owner_blocks>(&d.owner_id)
+        );
+    }
+    assert_eq!(
+        loaded_async.set::<document_sets::viewers>(&2),
+        Some(&[][..])
+    );
+    assert_eq!(
+        loaded_async.set::<document_sets::owner_blocks>(&2),
+        Some(&[8][..])
+    );
+    assert_eq!(
+        loaded_async.set::<document_sets::viewers>(&4),
+        None,
+        "not asked for"
+    );
+    drop(conn);
+    let _ = std::fs::remove_file(&dir);
 }
