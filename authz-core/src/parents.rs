@@ -81,7 +81,8 @@ impl Parents for NoParents {
     }
 }
 
-/// Parent resources held in memory, by type and id.
+/// Parent resources held in memory, by type and id, and the values of set-valued relations
+/// (`#[set(..)]`), by marker type and key.
 ///
 /// The types are few (one per parent resource type), so they are found by a linear scan of
 /// `TypeId`s; only the id is hashed.
