@@ -415,7 +415,7 @@ pub fn check_inlined(cx: &mut Ctxt, res: &Resource<'_>) {
             }) {
                 cx.error_at(
                     span,
-                    "a quantifier over a set or a `grant(..)` inside another one (through `rule(..)`); one subquery level is supported: write them side by side, `self.a.any(..) && self.b.all(..)`",
+                    "a quantifier over a set, or a `grant(..)`, reached through `rule(..)` inside another quantifier or `grant(..)`; one subquery level is supported: write them side by side, `self.tags.any(..) && rule(shared)`",
                 );
             }
         });

@@ -211,11 +211,14 @@ impl Lowering<'_, '_> {
     /// the body is false. Negated, `EXISTS` and `NOT EXISTS` swap. An empty set: `any` false,
     /// `all` true, as in memory.
     fn set_exists(&self, s: &crate::cond::SetCond, negated: bool) -> TokenStream {
-        let (Some((def, on)), false) = (super::sets::def(self.res, &s.set), self.elem.is_some())
-        else {
+        // An unknown or incomplete set is reported by `valid`; a quantifier inside another
+        // one is refused while parsing and in `valid::check_inlined`.
+        let Some((def, on)) = super::sets::def(self.res, &s.set) else {
             return quote!(Filter::Const(#negated));
         };
-        let (Some(table), Some(key), Some(value)) = (&def.table, &def.key, &def.value) else {
+        let (Some(table), Some(key), Some(value), None) =
+            (&def.table, &def.key, &def.value, &self.elem)
+        else {
             return quote!(Filter::Const(#negated));
         };
         let all = s.quant == crate::cond::Quant::All;
