@@ -358,6 +358,11 @@ pub fn check_inlined(cx: &mut Ctxt, res: &Resource<'_>) {
                         d.role
                     ),
                 ),
+                // Written out or through `rule(..)`.
+                Cond::Set(s) => cx.error_at(
+                    s.span,
+                    format_args!("a `#[role]` rule cannot read set `{}`; a role is also read under `!`, where a set that was not loaded would grant: write the test in the permission, `#[permission(Read, if = role(Viewer) || self.{}.contains(&actor.id))]`", s.set, s.set),
+                ),
                 _ => {}
             }
         });
@@ -615,9 +620,8 @@ fn unknown_relation(cx: &mut Ctxt, res: &Resource<'_>, relation: &Ident) {
 }
 
 /// `#[set(..)]` declarations, and the sets conditions read: a set's name is not a field's or a
-/// relation's; with a table it names where its rows are; a quantifier names a declared set;
-/// a `#[role]` rule reads none (a role is also read under `!`, where a set that was not loaded
-/// would grant).
+/// relation's; with a table it names where its rows are; a quantifier names a declared set.
+/// (A `#[role]` rule reading a set is refused in `check_inlined`.)
 fn check_sets(cx: &mut Ctxt, res: &Resource<'_>) {
     for set in &res.sets {
         let name = &set.name;
@@ -674,16 +678,6 @@ fn check_sets(cx: &mut Ctxt, res: &Resource<'_>) {
                 format!("expected one of {}", one_of(res.sets.iter().map(|s| &s.name)))
             };
             cx.error_spanned(&s.set, format_args!("{what}; {declared}"));
-        });
-    }
-    for rule in &res.derived_roles {
-        rule.cond.walk(&mut |c| {
-            if let Cond::Set(s) = c {
-                cx.error_at(
-                    s.span,
-                    format_args!("a `#[role]` rule cannot read set `{}`; a role is also read under `!`, where a set that was not loaded would grant: write the test in the permission, `#[permission(Read, if = role(Viewer) || self.{}.contains(&actor.id))]`", s.set, s.set),
-                );
-            }
         });
     }
 }
