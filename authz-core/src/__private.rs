@@ -176,7 +176,7 @@ pub use crate::roles::{held_roles, stored_roles_from_table, stored_roles_with_gr
 pub use crate::{
     CarriedRoles, CreateUnder, Env, HasRoles, Keyed, NoParents, ParentRows, Parents, ReadsContext,
     ReadsParents, RoleData, RoleEnum, RoleHolder, RoleMap, RoleRows, RoleSet, RoleStore,
-    TableRoles,
+    SetRelation, TableRoles,
 };
 
 /// A foreign key: the parent's id, or an `Option` of it (absent grants nothing).
@@ -269,6 +269,52 @@ where
     }
 }
 
+/// `self.tags.any(|t| ..)` (and `self.viewers.contains(&x)`): some value of set `S` under
+/// `key` satisfies `f`. An absent key (a `NULL` `on` column) has no rows: false. A set that
+/// was not loaded decides `unknown`, the value that grants nothing where the test stands
+/// (`false`, or `true` under a `!`).
+#[inline(always)]
+pub fn set_any<S, K>(
+    parents: &dyn Parents,
+    key: &K,
+    unknown: bool,
+    f: impl FnMut(&S::Value) -> bool,
+) -> bool
+where
+    S: SetRelation,
+    K: ForeignKey<S::Key> + ?Sized,
+{
+    let Some(key) = key.foreign_key() else {
+        return false;
+    };
+    match parents.set::<S>(key) {
+        Some(values) => values.iter().any(f),
+        None => unknown,
+    }
+}
+
+/// `self.tags.all(|t| ..)`: every value of set `S` under `key` satisfies `f`; true for an
+/// empty set and an absent key, `unknown` for a set that was not loaded (see [`set_any`]).
+#[inline(always)]
+pub fn set_all<S, K>(
+    parents: &dyn Parents,
+    key: &K,
+    unknown: bool,
+    f: impl FnMut(&S::Value) -> bool,
+) -> bool
+where
+    S: SetRelation,
+    K: ForeignKey<S::Key> + ?Sized,
+{
+    let Some(key) = key.foreign_key() else {
+        return true;
+    };
+    match parents.set::<S>(key) {
+        Some(values) => values.iter().all(f),
+        None => unknown,
+    }
+}
+
 /// Builds the `FromStr` error of a generated role enum.
 #[cold]
 pub fn unknown_role(
@@ -292,7 +338,7 @@ pub use crate::grants::{
 };
 pub use crate::meta::{
     FieldMeta, Grant, PermissionMeta, Policy, ProhibitionMeta, RelationMeta, ResourceMeta,
-    RoleGrant, RoleMeta, RoleSource, RuleMeta,
+    RoleGrant, RoleMeta, RoleSource, RuleMeta, SetMeta,
 };
 #[cfg(feature = "serde")]
 pub use crate::RedactedSerialize;

@@ -320,6 +320,45 @@
 //! assert!(Authz::new(&owner).parents(&parents).is_allowed(Project::Read, &project));
 //! ```
 //!
+//! ## `#[set(name: Type, table = .., key = .., value = .., on = ..)]`
+//!
+//! A set of values held in rows `(key, value)` of another table, whose `key` is this row's id
+//! (or the field `on = ..` names). With a resource table, `table`, `key` and `value` are
+//! required; without one the set is filled by hand. Conditions read it as
+//! `self.name.contains(&x)`, `self.name.any(|v| ..)` and `self.name.all(|v| ..)` (true for an
+//! empty set). In memory the values come from the parents attached to the authorizer
+//! (`authz_diesel::load_parents`, or `ParentMap::insert_set::<doc_sets::name>(key, values)`);
+//! a set neither loaded nor inserted grants nothing.
+//!
+//! ```
+//! use authz_core::prelude::*;
+//! use authz_core::ParentMap;
+//!
+//! #[derive(Actor)]
+//! pub struct User { pub id: i64, pub tags: Vec<String> }
+//!
+//! #[derive(Resource)]
+//! #[resource(actor = User)]
+//! #[set(viewers: i64)]
+//! #[set(tags: String)]
+//! #[set(blocked: i64, on = owner_id)]
+//! #[permission(Read, if = self.owner_id == actor.id || self.viewers.contains(&actor.id))]
+//! #[permission(Tagged, if = self.tags.all(|t| actor.tags.contains(t)))]
+//! #[prohibit(Read, if = self.blocked.contains(&actor.id))]
+//! pub struct Doc { pub id: i64, pub owner_id: i64 }
+//!
+//! let mut parents = ParentMap::new();
+//! parents.insert_set::<doc_sets::viewers>(1, [7]);
+//! parents.insert_set::<doc_sets::blocked>(2, [8]);
+//! parents.insert_set::<doc_sets::tags>(1, []);
+//! let doc = Doc { id: 1, owner_id: 2 };
+//! let viewer = User { id: 7, tags: vec![] };
+//! assert!(Authz::new(&viewer).parents(&parents).is_allowed(Doc::Read, &doc));
+//! assert!(Authz::new(&viewer).parents(&parents).is_allowed(Doc::Tagged, &doc));
+//! let blocked = User { id: 8, tags: vec![] };
+//! assert!(!Authz::new(&blocked).parents(&parents).is_allowed(Doc::Read, &doc));
+//! ```
+//!
 //! ## `#[field_guard(read = P, write = Q)]` on a field
 //!
 //! Reading or writing the field needs `P` / `Q` (either key alone). See

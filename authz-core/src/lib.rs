@@ -71,7 +71,7 @@ pub use grants::{AnchoredGrant, Grant, Grants, HoldsGrants, UnanchoredGrant};
 pub use groups::{Group, Groups};
 pub use kinds::ActorKinds;
 pub use meta::{policy, Policy, ResourceMeta};
-pub use parents::{AsParents, NoParents, ParentMap, Parents};
+pub use parents::{AsParents, NoParents, ParentMap, Parents, SetRelation};
 pub use permission::{Actor, Permission, PermissionEnum, Resource};
 #[cfg(feature = "serde")]
 pub use redact::{Redacted, RedactedSerialize};

@@ -49,6 +49,8 @@ pub struct ResourceMeta {
     pub role_source: Option<RoleSource>,
     /// The relations to parent resources (filled by the roles lowering).
     pub relations: &'static [RelationMeta],
+    /// The set-valued relations (`#[set(..)]`), in declaration order.
+    pub sets: &'static [SetMeta],
     /// The deny rules (`#[prohibit(..)]`), in declaration order.
     pub prohibitions: &'static [ProhibitionMeta],
     /// The named conditions (`#[rule(..)]`), in declaration order.
@@ -215,6 +217,23 @@ pub struct RelationMeta {
     pub target: &'static str,
     /// The foreign key field (`org_id`).
     pub field: &'static str,
+}
+
+/// `#[set(viewers: i64, table = document_viewers, key = document_id, value = user_id)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetMeta {
+    /// The set's name in conditions (`viewers`).
+    pub name: &'static str,
+    /// The type of its values (`i64`), as written.
+    pub value_type: &'static str,
+    /// The table holding its rows, as written (`None` on a resource without a table).
+    pub table: Option<&'static str>,
+    /// The column holding the key (`document_id`).
+    pub key: Option<&'static str>,
+    /// The column holding the values (`user_id`).
+    pub value: Option<&'static str>,
+    /// The field of the resource the key matches (`id`, or `on = ..`).
+    pub on: &'static str,
 }
 
 /// A resource whose policy can be read as data. Implemented by `#[derive(Resource)]`.

@@ -22,6 +22,31 @@ impl dyn Parents + '_ {
     pub fn get<R: Keyed>(&self, id: &R::Id) -> Option<&R> {
         self.get_erased(TypeId::of::<R>(), id)?.downcast_ref::<R>()
     }
+
+    /// The values of set `S` under `key`: `None` when they were not loaded (which grants
+    /// nothing), an empty slice when loaded and empty.
+    #[inline]
+    pub fn set<S: SetRelation>(&self, key: &S::Key) -> Option<&[S::Value]> {
+        self.get_erased(TypeId::of::<S>(), key)?
+            .downcast_ref::<Vec<S::Value>>()
+            .map(Vec::as_slice)
+    }
+}
+
+/// A set-valued relation of a resource (`#[set(viewers: i64, table = document_viewers, ..)]`):
+/// values held in rows `(key, value)` of a table, not in the resource's row. The derive
+/// generates one marker type per set (`document_sets::viewers`); [`ParentMap`] holds the
+/// values by marker and key, loaded by `authz_diesel::load_parents` or filled by hand with
+/// [`ParentMap::insert_set`].
+pub trait SetRelation: 'static {
+    /// The resource the set belongs to.
+    type Owner;
+    /// The key the rows are found by: the resource's id, or the column named by `on = ..`.
+    type Key: Eq + core::hash::Hash + Clone + core::fmt::Debug + Send + Sync + 'static;
+    /// One element.
+    type Value: Send + Sync + 'static;
+    /// The set's name, as declared.
+    const NAME: &'static str;
 }
 
 /// A parent resolver as `&dyn Parents`, sized or not: what an [`Authz`](crate::Authz) holds,
@@ -56,7 +81,8 @@ impl Parents for NoParents {
     }
 }
 
-/// Parent resources held in memory, by type and id.
+/// Parent resources held in memory, by type and id, and the values of set-valued relations
+/// (`#[set(..)]`), by marker type and key.
 ///
 /// The types are few (one per parent resource type), so they are found by a linear scan of
 /// `TypeId`s; only the id is hashed.
@@ -93,6 +119,33 @@ impl ParentMap {
         (self as &dyn Parents).get::<R>(id)
     }
 
+    /// Sets the values of set `S` under `key` (the resource's id, or its `on = ..` column),
+    /// replacing what was there: the set is then known, even when `values` is empty. A set
+    /// never inserted nor loaded is unknown, and a rule reading it grants nothing.
+    pub fn insert_set<S: SetRelation>(
+        &mut self,
+        key: S::Key,
+        values: impl IntoIterator<Item = S::Value>,
+    ) {
+        self.entry_mut::<S::Key, Vec<S::Value>>(TypeId::of::<S>())
+            .insert(key, values.into_iter().collect());
+    }
+
+    /// The values of set `S` under `key`, if known.
+    pub fn set<S: SetRelation>(&self, key: &S::Key) -> Option<&[S::Value]> {
+        (self as &dyn Parents).set::<S>(key)
+    }
+
+    /// Whether a load should fetch the values of set `S` under `key`: not known, and not
+    /// asked for yet by this load. Marks it asked for.
+    #[doc(hidden)]
+    pub fn request_set<S: SetRelation>(&mut self, key: &S::Key) -> bool {
+        if self.set::<S>(key).is_some() {
+            return false;
+        }
+        self.mark_requested::<S::Key>(TypeId::of::<S>(), key)
+    }
+
     /// Whether a resource of type `R` with id `id` is present.
     pub fn contains<R: Keyed>(&self, id: &R::Id) -> bool {
         self.get::<R>(id).is_some()
@@ -105,18 +158,25 @@ impl ParentMap {
         if self.contains::<R>(id) {
             return false;
         }
-        let ty = TypeId::of::<R>();
+        self.mark_requested::<R::Id>(TypeId::of::<R>(), id)
+    }
+
+    /// Marks `id` asked for under `ty`; whether it was not yet.
+    fn mark_requested<K>(&mut self, ty: TypeId, id: &K) -> bool
+    where
+        K: Eq + core::hash::Hash + Clone + Send + Sync + 'static,
+    {
         let index = match self.requested.iter().position(|(t, _)| *t == ty) {
             Some(index) => index,
             None => {
                 self.requested
-                    .push((ty, Box::new(std::collections::HashSet::<R::Id>::new())));
+                    .push((ty, Box::new(std::collections::HashSet::<K>::new())));
                 self.requested.len() - 1
             }
         };
         match self.requested[index]
             .1
-            .downcast_mut::<std::collections::HashSet<R::Id>>()
+            .downcast_mut::<std::collections::HashSet<K>>()
         {
             Some(set) => set.insert(id.clone()),
             None => unreachable!("requested set of the wrong type"),
@@ -136,21 +196,29 @@ impl ParentMap {
     }
 
     fn typed_mut<R: Keyed + Send + Sync>(&mut self) -> &mut HashMap<R::Id, R> {
-        let ty = TypeId::of::<R>();
+        self.entry_mut::<R::Id, R>(TypeId::of::<R>())
+    }
+
+    /// The map under `ty`, created empty if missing; only ever created with these types.
+    fn entry_mut<K, V>(&mut self, ty: TypeId) -> &mut HashMap<K, V>
+    where
+        K: Eq + core::hash::Hash + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+    {
         let index = match self.maps.iter().position(|(t, _)| *t == ty) {
             Some(index) => index,
             None => {
-                self.maps.push((ty, Box::new(HashMap::<R::Id, R>::new())));
+                self.maps.push((ty, Box::new(HashMap::<K, V>::new())));
                 self.maps.len() - 1
             }
         };
         match self.maps[index]
             .1
             .as_any_mut()
-            .downcast_mut::<HashMap<R::Id, R>>()
+            .downcast_mut::<HashMap<K, V>>()
         {
             Some(map) => map,
-            // The entry for `TypeId::of::<R>()` is only ever created with this type.
+            // The entry for a `TypeId` is only ever created with one pair of types.
             None => unreachable!("parent map entry of the wrong type"),
         }
     }

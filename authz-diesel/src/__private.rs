@@ -10,7 +10,9 @@ pub use crate::grants::{
 };
 pub use crate::groups::{GroupClosure, Ids, LoadGroups};
 pub use crate::hierarchy::{hierarchy_ids, hierarchy_role_ids, BoxedColumn};
-pub use crate::load::{missing_parent_ids, IDS_PER_QUERY};
+pub use crate::load::{
+    insert_set_rows, load_set, missing_parent_ids, missing_set_keys, IDS_PER_QUERY,
+};
 pub use crate::paths::{path_ids, relation_permitted_ids, relation_role_ids, RelationColumn};
 pub use crate::query::CreateQuery;
 pub use crate::subquery::{carried_ids, BoundIds, BoundMembership, BoxedIds, IdSet, Union};
@@ -19,7 +21,7 @@ pub use crate::{
     LoadRoles, RoleSubqueries, Subqueries, TableResource,
 };
 pub use authz_core::__private::ForeignKey;
-pub use authz_core::{Actor, HasRoles, Keyed, ParentMap, RoleMap};
+pub use authz_core::{Actor, HasRoles, Keyed, ParentMap, RoleMap, SetRelation};
 pub use diesel;
 pub use diesel::internal::table_macro::NoFromClause;
 #[cfg(feature = "async")]

@@ -2,7 +2,7 @@
 //! stored roles, and the parent rows that rules read. The queries are generated (they name
 //! the tables); the algorithms are here.
 
-use authz_core::{Group, Groups, Keyed, ParentMap, RoleHolder, RoleMap, StoredRoles};
+use authz_core::{Group, Groups, Keyed, ParentMap, RoleHolder, RoleMap, SetRelation, StoredRoles};
 use diesel::connection::LoadConnection;
 use diesel::QueryResult;
 
@@ -121,6 +121,64 @@ where
         let rows = fetch(conn, chunk.to_vec())?;
         T::load_parents(conn, &rows, into)?;
         into.extend(rows);
+    }
+    Ok(())
+}
+
+/// The keys of set `S` that `items` name through `key` and that `into` does not know yet,
+/// each once: what [`load_set`] and its async twin fetch.
+#[doc(hidden)]
+pub fn missing_set_keys<S: SetRelation, I>(
+    items: &[I],
+    key: impl Fn(&I) -> Option<&S::Key>,
+    into: &mut ParentMap,
+) -> Vec<S::Key> {
+    let mut keys = Vec::new();
+    for k in items.iter().filter_map(&key) {
+        if into.request_set::<S>(k) {
+            keys.push(k.clone());
+        }
+    }
+    keys
+}
+
+/// Records the rows `(key, value)` fetched for `keys` as the values of set `S`: every key
+/// asked for becomes known, with no values when it has no row ("loaded, empty" is not "not
+/// loaded").
+#[doc(hidden)]
+pub fn insert_set_rows<S: SetRelation>(
+    keys: &[S::Key],
+    rows: Vec<(S::Key, S::Value)>,
+    into: &mut ParentMap,
+) {
+    let mut grouped: std::collections::HashMap<S::Key, Vec<S::Value>> =
+        keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for (k, v) in rows {
+        grouped.entry(k).or_default().push(v);
+    }
+    for (k, values) in grouped {
+        into.insert_set::<S>(k, values);
+    }
+}
+
+/// One set of [`LoadParents`]: the values of set `S` under the keys `items` name through
+/// `key`, fetched by `fetch` (`key IN (..)`, keys not known yet, each once, in chunks).
+#[doc(hidden)]
+pub fn load_set<S, I, C>(
+    conn: &mut C,
+    items: &[I],
+    key: impl Fn(&I) -> Option<&S::Key>,
+    into: &mut ParentMap,
+    fetch: impl Fn(&mut C, Vec<S::Key>) -> QueryResult<Vec<(S::Key, S::Value)>>,
+) -> QueryResult<()>
+where
+    C: LoadConnection,
+    S: SetRelation,
+{
+    let keys = missing_set_keys::<S, I>(items, key, into);
+    for chunk in keys.chunks(IDS_PER_QUERY) {
+        let rows = fetch(conn, chunk.to_vec())?;
+        insert_set_rows::<S>(chunk, rows, into);
     }
     Ok(())
 }

@@ -30,6 +30,8 @@ pub struct Resource<'a> {
     pub derived_roles: Vec<DerivedRole>,
     /// `#[relation(name: Parent = field)]`.
     pub relations: Vec<Relation>,
+    /// `#[set(name: T, table = .., key = .., value = .., on = ..)]`: set-valued relations.
+    pub sets: Vec<SetDef>,
     /// Some attribute had a mistake. Its error is reported; checks that would only repeat it (a
     /// missing `actor`, no permissions, a missing role table) are not.
     pub malformed: bool,
@@ -221,6 +223,23 @@ pub struct Relation {
     pub field: Ident,
 }
 
+/// `#[set(viewers: i64, table = document_viewers, key = document_id, value = user_id)]`: the
+/// values of type `ty` in rows `(key, value)` of `table`, whose `key` is this row's `on`
+/// field (its id unless `on = ..` names another).
+pub struct SetDef {
+    pub name: Ident,
+    pub ty: Type,
+    /// `None` only on a resource without a table (sets filled by hand).
+    pub table: Option<Path>,
+    pub key: Option<Ident>,
+    pub value: Option<Ident>,
+    /// The field of this resource the key matches; `None` when it could not be resolved
+    /// (the error is recorded).
+    pub on: Option<Ident>,
+    /// `on = ..` as written, for errors.
+    pub on_written: Option<Ident>,
+}
+
 impl<'a> Resource<'a> {
     /// `None` when the input is not a struct with named fields (the error is recorded).
     pub fn from_ast(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Self> {
@@ -272,6 +291,7 @@ impl<'a> Resource<'a> {
         let mut roles: Option<RolesDef> = None;
         let mut derived_roles = Vec::new();
         let mut relations: Vec<Relation> = Vec::new();
+        let mut sets: Vec<SetDef> = Vec::new();
         let mut prohibitions: Vec<Prohibition> = Vec::new();
         let mut rules: Vec<NamedRule> = Vec::new();
         for a in &input.attrs {
@@ -352,6 +372,29 @@ impl<'a> Resource<'a> {
                     name: r.name,
                     target: r.target,
                     field: r.field,
+                });
+            } else if a.path().is_ident("set") {
+                // #[set(viewers: i64, table = document_viewers, key = document_id, value = user_id)]
+                let Some(r) = attr::parse_set(cx, a) else {
+                    malformed = true;
+                    continue;
+                };
+                malformed |= !r.clean;
+                if sets.iter().any(|q| q.name == r.name) {
+                    cx.error_spanned(
+                        &r.name,
+                        format_args!("duplicate set `{}`; declare each set once", r.name),
+                    );
+                    continue;
+                }
+                sets.push(SetDef {
+                    name: r.name,
+                    ty: r.ty,
+                    table: r.table,
+                    key: r.key,
+                    value: r.value,
+                    on: None,
+                    on_written: r.on,
                 });
             } else if a.path().is_ident("permission") {
                 // #[permission(Read, if = <condition>)], #[permission(Update, Delete, if = ..)]
@@ -442,7 +485,7 @@ impl<'a> Resource<'a> {
             }
         }
 
-        let fields = named
+        let fields: Vec<Field<'_>> = named
             .named
             .iter()
             .filter_map(|f| {
@@ -456,6 +499,37 @@ impl<'a> Resource<'a> {
                 })
             })
             .collect();
+
+        // Each set's key is matched against `on = ..`, else the id field.
+        let id_name = opts.id.clone().or_else(|| {
+            fields
+                .iter()
+                .find(|f| f.ident == "id")
+                .map(|f| f.ident.clone())
+        });
+        for set in &mut sets {
+            match &set.on_written {
+                Some(on) if fields.iter().any(|f| f.ident == on) => set.on = Some(on.clone()),
+                Some(on) => cx.error_spanned(
+                    on,
+                    format_args!(
+                        "unknown field `{on}` in `on = ..` of set `{}`, expected one of {}",
+                        set.name,
+                        one_of(fields.iter().map(|f| f.ident))
+                    ),
+                ),
+                None => match &id_name {
+                    Some(id) if fields.iter().any(|f| f.ident == id) => set.on = Some(id.clone()),
+                    _ => cx.error_spanned(
+                        &set.name,
+                        format_args!(
+                            "set `{}` is keyed by the resource's id, and `{}` has no `id` field; name the field its rows are keyed by: `on = owner_id`",
+                            set.name, input.ident
+                        ),
+                    ),
+                },
+            }
+        }
 
         Some(Resource {
             ident: &input.ident,
@@ -473,9 +547,15 @@ impl<'a> Resource<'a> {
             roles,
             derived_roles,
             relations,
+            sets,
             malformed,
             recursions: Vec::new(),
         })
+    }
+
+    /// The `#[set(..)]` named `name`.
+    pub fn set(&self, name: &Ident) -> Option<&SetDef> {
+        self.sets.iter().find(|s| s.name == *name)
     }
 
     pub fn field(&self, name: &Ident) -> Option<&Field<'a>> {
@@ -637,6 +717,8 @@ struct Printer {
     last_text: Option<String>,
     /// Open `<` of generic arguments.
     generics: usize,
+    /// Inside the parameters of a closure (`|t| ..`), whose closing `|` is tight.
+    closure_params: bool,
 }
 
 impl Printer {
@@ -724,6 +806,13 @@ impl Printer {
             last,
             Last::Operand | Last::Literal | Last::Close | Last::GenericClose
         ) || (last == Last::Tight && self.last_text.as_deref() == Some("?"));
+        if op == "|" && self.closure_params {
+            // `|t|`: the closing bar of a closure's parameters.
+            self.closure_params = false;
+            self.push(false, op, Last::Separator);
+            self.last_text = Some(op.to_owned());
+            return;
+        }
         let kind = match op {
             "." | "::" | ".." | "..=" | "..." | "?" | "'" => Last::Tight,
             "," | ";" | ":" => Last::Separator,
@@ -757,6 +846,9 @@ impl Printer {
         };
         if kind == Last::GenericOpen {
             self.generics += 1;
+        }
+        if op == "|" && kind == Last::Prefix {
+            self.closure_params = true;
         }
         self.push(space, op, kind);
         self.last_text = Some(op.to_owned());
@@ -825,6 +917,8 @@ mod tests {
             "role(Member)",
             "org.role(Owner)",
             "[\"a\", \"b\"].contains(&self.x)",
+            "self.tags.all(|t| actor.tags.contains(t)) || !self.tags.any(|t| t == \"x\" || t < 2)",
+            "grant(G, Read, |g| g.a <= self.b)",
             "a || (b && c)",
             "-1",
             "x.is_some()",

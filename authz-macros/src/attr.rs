@@ -921,6 +921,100 @@ pub fn parse_relation(cx: &mut Ctxt, attr: &Attribute) -> Option<RelationAttr> {
     relation
 }
 
+// ---------------------------------------------------------------------------------------------
+// #[set(..)]
+
+const SET: Grammar = Grammar {
+    name: "set",
+    place: "",
+    keys: &["table", "key", "value", "on"],
+    example: "#[set(viewers: i64, table = document_viewers, key = document_id, value = user_id)]",
+    item: "a set name and its value type",
+};
+
+/// `#[set(viewers: i64, table = document_viewers, key = document_id, value = user_id,
+/// on = owner_id)]`.
+pub struct SetAttr {
+    pub name: Ident,
+    pub ty: Type,
+    pub table: Option<Path>,
+    pub key: Option<Ident>,
+    pub value: Option<Ident>,
+    pub on: Option<Ident>,
+    /// No mistake in the attribute.
+    pub clean: bool,
+}
+
+/// `None` when no set name could be read (the error is recorded).
+pub fn parse_set(cx: &mut Ctxt, attr: &Attribute) -> Option<SetAttr> {
+    // #[set(viewers: i64, table = document_viewers, key = document_id, value = user_id,
+    //       on = owner_id)]
+    let mut head: Option<(Ident, Type)> = None;
+    let mut table = Attr::none(&SET);
+    let mut key = Attr::none(&SET);
+    let mut value = Attr::none(&SET);
+    let mut on = Attr::none(&SET);
+    let clean = SET.parse(cx, attr, |cx, input, index| {
+        if index == 0 {
+            // viewers: i64
+            let name: Ident = input.parse().map_err(|_| SET.expected_item(input))?;
+            let form = format!("#[set({name}: i64, table = .., key = .., value = ..)]");
+            if !input.peek(Token![:]) || input.peek(Token![::]) {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format_args!(
+                        "expected `:` and the type of the values after `{name}`: `{form}`"
+                    ),
+                ));
+            }
+            let colon: Token![:] = input.parse()?;
+            let ty: Type = input.parse().map_err(|_| {
+                syn::Error::new(
+                    colon.span,
+                    format_args!("expected the type of the values after `{name}:`: `{form}`"),
+                )
+            })?;
+            head = Some((name, ty));
+            return Ok(());
+        }
+        let k = SET.key(input)?;
+        match k.to_string().as_str() {
+            // table = document_viewers
+            "table" => {
+                let v = SET.value(input, &k, "a diesel table", "document_viewers")?;
+                table.set(cx, &k, v);
+            }
+            // key = document_id
+            "key" => {
+                let v = SET.value(input, &k, "a column of the set's table", "document_id")?;
+                key.set(cx, &k, v);
+            }
+            // value = user_id
+            "value" => {
+                let v = SET.value(input, &k, "a column of the set's table", "user_id")?;
+                value.set(cx, &k, v);
+            }
+            // on = owner_id
+            "on" => {
+                let v = SET.value(input, &k, "a field of the resource", "owner_id")?;
+                on.set(cx, &k, v);
+            }
+            _ => return Err(SET.unknown_key(&k)),
+        }
+        Ok(())
+    });
+    let (name, ty) = head?;
+    Some(SetAttr {
+        name,
+        ty,
+        table: table.get(),
+        key: key.get(),
+        value: value.get(),
+        on: on.get(),
+        clean,
+    })
+}
+
 fn last_segment_span(path: &Path) -> proc_macro2::Span {
     path.segments
         .last()

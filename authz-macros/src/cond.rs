@@ -23,6 +23,9 @@ pub enum Root {
     Ctx,
     /// `g.<field>` inside `grant(G, P, |g| ..)`: a column of the grant table.
     Grant,
+    /// `t` inside `self.tags.any(|t| ..)`: the element of a set, a column of the set's table
+    /// in SQL. `field` is the binding, `path` is empty.
+    Elem,
 }
 
 #[derive(Clone)]
@@ -194,6 +197,10 @@ pub enum Cond {
         /// The `starts_with` token.
         span: Span,
     },
+    /// `self.tags.any(|t| ..)`, `self.tags.all(|t| ..)`, `self.viewers.contains(&actor.id)`:
+    /// a quantifier over a set-valued relation (`#[set(..)]`), whose values are rows of
+    /// another table.
+    Set(Box<SetCond>),
     /// `actor.teams.contains(&item)`: a collection held by the actor or the context, and a
     /// field or literal.
     InSet {
@@ -236,6 +243,29 @@ impl PathCond {
         }
         out
     }
+}
+
+/// Which values of a set must satisfy the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quant {
+    /// Some value (`any`, `contains`): false for an empty set.
+    Any,
+    /// Every value (`all`): true for an empty set.
+    All,
+}
+
+/// `self.<set>.any(|t| <cond>)` / `.all(..)`; `self.<set>.contains(&x)` is `any(|t| t == x)`.
+#[derive(Clone)]
+pub struct SetCond {
+    /// The set's name, a `#[set(..)]` of this resource.
+    pub set: Ident,
+    pub quant: Quant,
+    /// The body, reading the element as [`Root::Elem`].
+    pub cond: Cond,
+    /// The method token, for errors.
+    pub span: Span,
+    /// The call as written, for explanations.
+    pub text: String,
 }
 
 /// `grant(G, Scope, on = self.field, |g| <cond>)`.
@@ -281,6 +311,7 @@ impl Cond {
                 out.extend(g.on.clone());
                 g.cond.fields(out);
             }
+            Cond::Set(s) => s.cond.fields(out),
             Cond::Role { .. }
             | Cond::ParentRole { .. }
             | Cond::Allows { .. }
@@ -302,7 +333,8 @@ impl Cond {
             | Cond::Allows { .. }
             | Cond::Path(_)
             | Cond::Rule { .. }
-            | Cond::Grant(_) => true,
+            | Cond::Grant(_)
+            | Cond::Set(_) => true,
             _ => {
                 let mut fields = Vec::new();
                 self.fields(&mut fields);
@@ -335,6 +367,7 @@ impl Cond {
             Cond::And(items) | Cond::Or(items) => items.iter_mut().for_each(|c| c.walk_mut(f)),
             Cond::Not(inner) => inner.walk_mut(f),
             Cond::Grant(g) => g.cond.walk_mut(f),
+            Cond::Set(s) => s.cond.walk_mut(f),
             _ => {}
         }
     }
@@ -346,6 +379,7 @@ impl Cond {
             Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| c.walk(f)),
             Cond::Not(inner) => inner.walk(f),
             Cond::Grant(g) => g.cond.walk(f),
+            Cond::Set(s) => s.cond.walk(f),
             _ => {}
         }
     }
@@ -354,7 +388,8 @@ impl Cond {
 const SUPPORTED: &str = "supported forms: `self.field`, `actor.field`, `ctx.field` (and nested \
      `actor.a.b`, `ctx.a.b`), literals, `==`, `!=`, `<`, `<=`, `>`, `>=`, `+` and `-` on integers, \
      `&&`, `||`, `!`, parentheses, `x.is_some()`, `x.is_none()`, `[a, b].contains(&x)`, \
-     `actor.set.contains(&x)`, `x.starts_with(prefix)`, `role(Role)`, `rule(name)`, \
+     `actor.set.contains(&x)`, `self.set.contains(&x)`, `self.set.any(|t| ..)`, \
+     `self.set.all(|t| ..)`, `x.starts_with(prefix)`, `role(Role)`, `rule(name)`, \
      `grant(G, Permission, |g| ..)`, `relation.role(Role)`, `relation.allows(Permission)` (and paths \
      `relation.next.role(Role)`), `actor.is(Kind)`, `true`, `false`";
 
@@ -654,6 +689,7 @@ fn operand(cx: &mut Ctxt, expr: &Expr) -> Option<Operand> {
         Expr::Path(p) if p.path.segments.len() >= 2 && p.qself.is_none() => {
             Some(Operand::Const(p.clone()))
         }
+        Expr::Path(_) if elem_ref(expr).is_some() => elem_ref(expr).map(Operand::Field),
         Expr::Path(p) if p.path.get_ident().is_some() => {
             unknown_name(cx, p);
             None
@@ -728,8 +764,27 @@ fn arith_operand(cx: &mut Ctxt, expr: &Expr) -> Option<Operand> {
     }
 }
 
-/// `self.x`, `actor.x`, `ctx.x`.
+/// `t` inside `self.tags.any(|t| ..)`: the element.
+fn elem_ref(expr: &Expr) -> Option<FieldRef> {
+    let Expr::Path(p) = expr else {
+        return None;
+    };
+    let ident = p.path.get_ident()?;
+    SET_BINDING
+        .with(|b| b.borrow().as_ref() == Some(ident))
+        .then(|| FieldRef {
+            root: Root::Elem,
+            root_span: ident.span(),
+            field: ident.clone(),
+            path: Vec::new(),
+        })
+}
+
+/// `self.x`, `actor.x`, `ctx.x`, and the element `t` of a quantifier.
 fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
+    if let Some(elem) = elem_ref(expr) {
+        return Some(elem);
+    }
     let Expr::Field(f) = expr else {
         cx.error_spanned(
             expr,
@@ -768,6 +823,16 @@ fn field_ref(cx: &mut Ctxt, expr: &Expr) -> Option<FieldRef> {
             if GRANT_BINDING.with(|b| b.borrow().as_ref().is_some_and(|g| p.path.is_ident(g))) =>
         {
             (Root::Grant, p.span())
+        }
+        Expr::Path(p) if elem_ref(base).is_some() => {
+            let name = quote::ToTokens::to_token_stream(p);
+            cx.error_spanned(
+                &f.member,
+                format_args!(
+                    "`{name}` is a value of the set, not a row with fields: read `{name}` as a whole, as in `self.tags.all(|{name}| actor.allowed_tags.contains({name}))`"
+                ),
+            );
+            return None;
         }
         Expr::Path(p) if p.path.is_ident("self") => (Root::Resource, p.span()),
         Expr::Path(p) if p.path.is_ident("actor") => (Root::Actor, p.span()),
@@ -843,6 +908,11 @@ fn method_call(cx: &mut Ctxt, call: &syn::ExprMethodCall) -> Cond {
             })),
             None => Cond::Const(false),
         };
+    }
+    // self.viewers.contains(&actor.id), self.tags.any(|t| ..), self.tags.all(|t| ..)
+    if let ("contains" | "any" | "all", Some(set)) = (method.as_str(), self_member(&call.receiver))
+    {
+        return set_quantifier(cx, call, set);
     }
     match method.as_str() {
         // actor.is(Guest)
@@ -1043,7 +1113,11 @@ fn relation_name(expr: &Expr) -> Option<Ident> {
     match expr {
         Expr::Path(p) if p.qself.is_none() => {
             let ident = p.path.get_ident()?;
-            (ident != "self" && ident != "actor" && ident != "ctx").then(|| ident.clone())
+            (ident != "self"
+                && ident != "actor"
+                && ident != "ctx"
+                && SET_BINDING.with(|b| b.borrow().as_ref() != Some(ident)))
+            .then(|| ident.clone())
         }
         _ => None,
     }
@@ -1100,6 +1174,116 @@ impl CallExt for syn::ExprCall {
     }
 }
 
+/// `viewers` in `self.viewers`: a name read from the resource, which may be a set.
+fn self_member(expr: &Expr) -> Option<Ident> {
+    let Expr::Field(f) = strip(expr) else {
+        return None;
+    };
+    let syn::Member::Named(name) = &f.member else {
+        return None;
+    };
+    matches!(&*f.base, Expr::Path(p) if p.path.is_ident("self")).then(|| name.clone())
+}
+
+const SET_FORMS: &str = "`self.viewers.contains(&actor.id)`, `self.tags.any(|t| t == \"public\")`, `self.tags.all(|t| actor.allowed_tags.contains(t))`";
+
+/// `self.viewers.contains(&x)` (`any(|t| t == x)`), `self.tags.any(|t| ..)`,
+/// `self.tags.all(|t| ..)`. Whether `set` is a `#[set(..)]` of the resource is checked by
+/// `valid` (a column is not a set).
+fn set_quantifier(cx: &mut Ctxt, call: &syn::ExprMethodCall, set: Ident) -> Cond {
+    let method = call.method.to_string();
+    let span = call.method.span();
+    if GRANT_BINDING.with(|b| b.borrow().is_some()) || SET_BINDING.with(|b| b.borrow().is_some()) {
+        cx.error_spanned(
+            &call.method,
+            format_args!("`self.{set}.{method}(..)` inside `grant(..)` or inside another quantifier; one subquery level is supported: write them side by side, `self.a.any(..) && self.b.all(..)`"),
+        );
+        return Cond::Const(false);
+    }
+    let (quant, cond) = if method == "contains" {
+        let Some(arg) = single_arg(cx, call, "self.viewers.contains(&actor.id)") else {
+            return Cond::Const(false);
+        };
+        let item = match operand(cx, arg) {
+            Some(Operand::Arith(_)) => {
+                cx.error_spanned(
+                    arg,
+                    format_args!("`contains` takes a field or a literal, as in {SET_FORMS}"),
+                );
+                return Cond::Const(false);
+            }
+            Some(item) => item,
+            None => return Cond::Const(false),
+        };
+        let elem = FieldRef {
+            root: Root::Elem,
+            root_span: span,
+            field: Ident::new("__authz_elem", span),
+            path: Vec::new(),
+        };
+        (
+            Quant::Any,
+            Cond::Cmp {
+                op: CmpOp::Eq,
+                lhs: Operand::Field(elem),
+                rhs: item,
+                span,
+            },
+        )
+    } else {
+        let quant = if method == "any" {
+            Quant::Any
+        } else {
+            Quant::All
+        };
+        let closure = match call.args.iter().collect::<Vec<_>>().as_slice() {
+            [Expr::Closure(c)] => c,
+            _ => {
+                cx.error_spanned(
+                    call,
+                    format_args!(
+                        "`{method}` takes one closure over the set's values, as in {SET_FORMS}"
+                    ),
+                );
+                return Cond::Const(false);
+            }
+        };
+        let param = match closure.inputs.iter().collect::<Vec<_>>().as_slice() {
+            [syn::Pat::Ident(p)] if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+            _ => {
+                cx.error_spanned(
+                    &closure.inputs,
+                    format_args!("the closure takes one name for the value: {SET_FORMS}"),
+                );
+                return Cond::Const(false);
+            }
+        };
+        if param == "self" || param == "actor" || param == "ctx" {
+            cx.error_spanned(
+                &param,
+                format_args!("`{param}` is taken; name the value otherwise: `|t| ..`"),
+            );
+            return Cond::Const(false);
+        }
+        SET_BINDING.with(|b| *b.borrow_mut() = Some(param));
+        let cond = parse(cx, &closure.body);
+        SET_BINDING.with(|b| *b.borrow_mut() = None);
+        (quant, cond)
+    };
+    Cond::Set(Box::new(SetCond {
+        set,
+        quant,
+        cond,
+        span,
+        text: crate::ast::tokens_text(call),
+    }))
+}
+
+thread_local! {
+    /// `t` while the body of `self.tags.any(|t| ..)` is parsed: `t` is the element.
+    static SET_BINDING: std::cell::RefCell<Option<Ident>> = const { std::cell::RefCell::new(None) };
+}
+
 thread_local! {
     /// `g` while the body of `grant(G, P, |g| ..)` is parsed: `g.x` reads the grant.
     static GRANT_BINDING: std::cell::RefCell<Option<Ident>> = const { std::cell::RefCell::new(None) };
@@ -1115,6 +1299,13 @@ fn grant(cx: &mut Ctxt, call: &syn::ExprCall) -> Cond {
         cx.error_spanned(
             &call.func,
             "`grant(..)` inside the condition of another `grant(..)`; write them side by side: `grant(A, ..) && grant(B, ..)`",
+        );
+        return Cond::Const(false);
+    }
+    if SET_BINDING.with(|b| b.borrow().is_some()) {
+        cx.error_spanned(
+            &call.func,
+            "`grant(..)` inside a quantifier over a set; one subquery level is supported: write them side by side, `self.tags.all(..) && grant(G, ..)`",
         );
         return Cond::Const(false);
     }

@@ -232,6 +232,19 @@ snapshot!(
     })
 );
 snapshot!(
+    resource_sets,
+    resource(quote! {
+        #[resource(table = documents, actor = User)]
+        #[set(viewers: i64, table = document_viewers, key = document_id, value = user_id)]
+        #[set(tags: String, table = document_tags, key = document_id, value = tag)]
+        #[set(blocks: i64, table = user_blocks, key = user_id, value = blocked_id, on = owner_id)]
+        #[permission(Read, if = self.owner_id == actor.id || self.viewers.contains(&actor.id))]
+        #[permission(Tagged, if = self.tags.all(|t| actor.allowed_tags.contains(t)))]
+        #[prohibit(Read, if = self.blocks.contains(&actor.id))]
+        pub struct Document { pub id: i64, pub owner_id: i64 }
+    })
+);
+snapshot!(
     actor_grants,
     pretty(crate::actor::derive_actor_inner(quote! {
         pub struct User { pub id: i64, #[actor(grants)] pub photos: Grants<PhotoGrant> }

@@ -186,6 +186,20 @@ fn seeds() -> Vec<Seed> {
         seed(
             Entry::Resource,
             quote! {
+                #[resource(table = documents, actor = User, context = Request)]
+                #[set(viewers: i64, table = document_viewers, key = document_id, value = user_id)]
+                #[set(tags: String, table = document_tags, key = document_id, value = tag)]
+                #[set(blocks: i64, table = user_blocks, key = user_id, value = blocked_id, on = owner_id)]
+                #[permission(Read, if = self.owner_id == actor.id || self.viewers.contains(&actor.id))]
+                #[permission(Tagged, if = self.tags.all(|t| actor.tags.contains(t) && !t.starts_with("x"))
+                    || !self.tags.any(|t| t == "secret" || t == ctx.tag))]
+                #[prohibit(*, if = self.blocks.contains(&actor.id))]
+                pub struct Document { pub id: i64, pub owner_id: Option<i64> }
+            },
+        ),
+        seed(
+            Entry::Resource,
+            quote! {
                 #[resource(table = orgs, actor = User, crate = ::my::authz_core, diesel_crate = ::my::authz_diesel)]
                 #[roles(Owner > Member, Billing, table = org_roles)]
                 #[role(Billing, if = actor.is_accountant)]
@@ -374,6 +388,10 @@ const NAMES: &[&str] = &[
     "is_none",
     "contains",
     "starts_with",
+    "any",
+    "all",
+    "set",
+    "t",
     "actor",
     "ctx",
     "Read",

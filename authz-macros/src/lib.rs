@@ -44,6 +44,7 @@ use proc_macro::TokenStream;
         roles,
         role,
         relation,
+        set,
         field_guard
     )
 )]

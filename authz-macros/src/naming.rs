@@ -107,6 +107,12 @@ pub fn grant_rows_macro(grant: &Ident) -> Ident {
     format_ident!("__authz_grant_rows_{}", grant.unraw())
 }
 
+/// `Document` → `document_sets`, the module of `Document`'s set markers (one type per
+/// `#[set(..)]`, named as the set).
+pub fn sets_mod(resource: &Ident) -> Ident {
+    format_ident!("{}_sets", snake_case(&resource.unraw().to_string()))
+}
+
 /// `Repo` → `__authz_filters_Repo`, the macro of SQL filters.
 pub fn filters_macro(resource: &Ident) -> Ident {
     format_ident!("__authz_filters_{}", resource)
@@ -213,7 +219,8 @@ pub fn without_trailing_plus(ty: &syn::Type) -> syn::Type {
     ty
 }
 
-/// Every field type of `input` without a trailing `+` ([`without_trailing_plus`]).
+/// Every field type of `input` without a trailing `+` ([`without_trailing_plus`]), and no field
+/// named `_`.
 pub fn clean_field_types(input: &mut syn::DeriveInput) {
     let fields: Vec<&mut syn::Field> = match &mut input.data {
         syn::Data::Struct(s) => s.fields.iter_mut().collect(),
@@ -226,6 +233,14 @@ pub fn clean_field_types(input: &mut syn::DeriveInput) {
     };
     for f in fields {
         f.ty = without_trailing_plus(&f.ty);
+        // `_` names no field (rustc reports it on the struct); printed back as `self._` it
+        // would not parse.
+        if f.ident.as_ref().is_some_and(|i| i == "_") {
+            f.ident = Some(syn::Ident::new(
+                "__authz_unnamed",
+                proc_macro2::Span::call_site(),
+            ));
+        }
     }
 }
 

@@ -139,7 +139,7 @@ pub fn analyse(cx: &mut Ctxt, res: &mut Resource<'_>) {
                         node.describe()
                     ),
                     MisuseKind::InGrant => format!(
-                        "{} reads {what} inside a `grant(..)` constraint; read it beside the grant: `grant(..) && parent.allows(..)`",
+                        "{} reads {what} inside a `grant(..)` constraint or a quantifier over a set; read it beside them: `grant(..) && parent.allows(..)`",
                         node.describe()
                     ),
                 };
@@ -306,7 +306,7 @@ fn split(cond: &Cond, is_self: &impl Fn(&Cond) -> Option<Ident>) -> Result<Split
             }),
             None => Ok((cond.clone(), Vec::new())),
         },
-        Cond::Grant(_) => match first(cond) {
+        Cond::Grant(_) | Cond::Set(_) => match first(cond) {
             Some(span) => Err(Misuse {
                 span,
                 kind: MisuseKind::InGrant,

@@ -34,6 +34,7 @@ pub fn check(cx: &mut Ctxt, res: &Resource<'_>) {
 
     check_roles(cx, res);
     check_relations(cx, res);
+    check_sets(cx, res);
     check_fields(cx, res);
 
     // Duplicate permissions and an unknown `read = ..` are reported by `ast`, which drops them.
@@ -397,6 +398,11 @@ pub fn check_inlined(cx: &mut Ctxt, res: &Resource<'_>) {
                         d.role
                     ),
                 ),
+                // Written out or through `rule(..)`.
+                Cond::Set(s) => cx.error_at(
+                    s.span,
+                    format_args!("a `#[role]` rule cannot read set `{}`; a role is also read under `!`, where a set that was not loaded would grant: write the test in the permission, `#[permission(Read, if = role(Viewer) || self.{}.contains(&actor.id))]`", s.set, s.set),
+                ),
                 _ => {}
             }
         });
@@ -422,6 +428,40 @@ pub fn check_inlined(cx: &mut Ctxt, res: &Resource<'_>) {
                         "`grant(..)` inside the condition of another `grant(..)` (through `rule(..)`); write them side by side: `grant(A, ..) && grant(B, ..)`",
                     );
                 }
+            }
+        });
+    }
+    // One subquery level: no quantifier inside a quantifier or a grant, no grant inside a
+    // quantifier (written out, these are refused while parsing).
+    for p in &res.permissions {
+        p.decision.walk(&mut |c| {
+            let body = match c {
+                Cond::Grant(g) => &g.cond,
+                Cond::Set(s) => &s.cond,
+                _ => return,
+            };
+            let in_set = matches!(c, Cond::Set(_));
+            let mut inner = None;
+            body.walk(&mut |c| match c {
+                Cond::Set(s) => {
+                    inner.get_or_insert(s.span);
+                }
+                // A grant inside a grant is reported above.
+                Cond::Grant(g) if in_set => {
+                    inner.get_or_insert(g.span);
+                }
+                _ => {}
+            });
+            if let Some(span) = inner.filter(|s| {
+                let key = format!("{s:?}");
+                let new = !reported.contains(&key);
+                reported.push(key);
+                new
+            }) {
+                cx.error_at(
+                    span,
+                    "a quantifier over a set, or a `grant(..)`, reached through `rule(..)` inside another quantifier or `grant(..)`; one subquery level is supported: write them side by side, `self.tags.any(..) && rule(shared)`",
+                );
             }
         });
     }
@@ -617,4 +657,67 @@ fn unknown_relation(cx: &mut Ctxt, res: &Resource<'_>, relation: &Ident) {
             one_of(res.relations.iter().map(|r| &r.name))
         ),
     );
+}
+
+/// `#[set(..)]` declarations, and the sets conditions read: a set's name is not a field's or a
+/// relation's; with a table it names where its rows are; a quantifier names a declared set.
+/// (A `#[role]` rule reading a set is refused in `check_inlined`.)
+fn check_sets(cx: &mut Ctxt, res: &Resource<'_>) {
+    for set in &res.sets {
+        let name = &set.name;
+        if res.field(name).is_some() {
+            cx.error_spanned(
+                name,
+                format_args!("set `{name}` has the name of a field of `{}`; a condition reads both as `self.{name}`: rename the set", res.ident),
+            );
+        }
+        if res.relations.iter().any(|r| r.name == *name) {
+            cx.error_spanned(
+                name,
+                format_args!("set `{name}` has the name of a relation; rename one of them"),
+            );
+        }
+        if res.table.is_some() {
+            let mut missing = Vec::new();
+            if set.table.is_none() {
+                missing.push("table = <the set's diesel table>");
+            }
+            if set.key.is_none() {
+                missing.push("key = <its column holding this resource's id>");
+            }
+            if set.value.is_none() {
+                missing.push("value = <its column holding the values>");
+            }
+            if !missing.is_empty() {
+                cx.error_spanned(
+                    name,
+                    format_args!(
+                        "set `{name}` of a resource with a table needs {}: `#[set({name}: i64, table = document_viewers, key = document_id, value = user_id)]`",
+                        missing.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    for cond in res.conditions() {
+        cond.walk(&mut |c| {
+            let Cond::Set(s) = c else {
+                return;
+            };
+            if res.set(&s.set).is_some() {
+                return;
+            }
+            let what = if res.field(&s.set).is_some() {
+                format!("`self.{}` is a column, which holds one value", s.set)
+            } else {
+                format!("unknown set `{}`", s.set)
+            };
+            let declared = if res.sets.is_empty() {
+                "declare it: `#[set(viewers: i64, table = document_viewers, key = document_id, value = user_id)]`, or read a set of `actor`/`ctx`: `ctx.consented_orgs.contains(&self.org_id)`, or write a literal list: `[1, 2].contains(&self.x)`".to_owned()
+            } else {
+                format!("expected one of {}", one_of(res.sets.iter().map(|s| &s.name)))
+            };
+            cx.error_spanned(&s.set, format_args!("{what}; {declared}"));
+        });
+    }
 }

@@ -11,21 +11,27 @@ use crate::cond::{ArithOp, CmpOp, Cond, FieldRef, GrantCond, Operand, PathEnd, R
 /// A `bool` expression over `self`, `actor`, `ctx` and `env` (an `authz_core::Env`, for
 /// roles and parents).
 pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
+    lower_in(res, cond, true)
+}
+
+/// [`lower`] for a condition standing under an even (`positive`) or odd number of `!`: a set
+/// that was not loaded decides what grants nothing there (`false`, or `true` under a `!`).
+pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream {
     match cond {
         Cond::Const(true) => quote!(true),
         // `rule(name)` is replaced by its condition before expansion (`rules.rs`); one left
         // over (after an error) denies.
         Cond::Const(false) | Cond::Rule { .. } => quote!(false),
         Cond::And(items) => {
-            let items = items.iter().map(|c| lower(res, c));
+            let items = items.iter().map(|c| lower_in(res, c, positive));
             quote!((#(#items)&&*))
         }
         Cond::Or(items) => {
-            let items = items.iter().map(|c| lower(res, c));
+            let items = items.iter().map(|c| lower_in(res, c, positive));
             quote!((#(#items)||*))
         }
         Cond::Not(inner) => {
-            let inner = lower(res, inner);
+            let inner = lower_in(res, inner, !positive);
             quote!((!#inner))
         }
         // actor.is(Guest): the kind is looked up by name at compile time (an unknown name is
@@ -43,6 +49,25 @@ pub fn lower(res: &Resource<'_>, cond: &Cond) -> TokenStream {
                 })
             }
         }
+        // self.tags.all(|t| ..): over the values held in `env.parents` under this row's key.
+        Cond::Set(s) => match super::sets::def(res, &s.set) {
+            Some((_, on)) => {
+                let marker = super::sets::marker(res, &s.set);
+                let unknown = !positive;
+                // Nested quantifiers are refused while parsing: the body holds no set.
+                let body = lower(res, &s.cond);
+                let f = match s.quant {
+                    crate::cond::Quant::Any => quote!(set_any),
+                    crate::cond::Quant::All => quote!(set_all),
+                };
+                quote_spanned! {s.span=>
+                    ::authz_core::__private::#f::<#marker, _>(
+                        env.parents, &self.#on, #unknown, |__authz_elem| #body,
+                    )
+                }
+            }
+            None => quote!(false),
+        },
         // role(Maintainer): stored roles and `#[role]` rules, generated with the roles.
         Cond::Role { role } => {
             let role_enum = crate::naming::role_enum(res.ident);
@@ -342,6 +367,7 @@ pub fn place(field: &FieldRef) -> TokenStream {
         Root::KindedActor => {
             quote_spanned!(ident.span()=> ::authz_core::__private::ActorKinds::fields(actor).#ident())
         }
+        Root::Elem => return quote_spanned!(field.root_span=> (*__authz_elem)),
     };
     let Some((last, middle)) = field.path.split_last() else {
         return match field.root {

@@ -30,7 +30,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         let node = if sound {
             decision(res, p)
         } else {
-            node(res, &Cond::Const(false))
+            node(res, &Cond::Const(false), true)
         };
         quote!(#perm_enum::#name => #node,)
     });
@@ -54,7 +54,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
 
 /// The permission's allow rule, and the deny rules naming it as `Prohibition` nodes.
 fn decision(res: &Resource<'_>, p: &crate::ast::Permission) -> TokenStream {
-    let allow = node(res, &p.cond);
+    let allow = node(res, &p.cond, true);
     if p.prohibited_by.is_empty() {
         return allow;
     }
@@ -62,28 +62,31 @@ fn decision(res: &Resource<'_>, p: &crate::ast::Permission) -> TokenStream {
     let text = LitStr::new(&text(&p.decision), proc_macro2::Span::call_site());
     let refusals = p.prohibited_by.iter().map(|&i| {
         let rule = &res.prohibitions[i];
-        let cond = node(res, &rule.cond);
+        // Under the `!` of the decision: a set not loaded makes the refusal apply, as in
+        // the check.
+        let cond = node(res, &rule.cond, false);
         let source = LitStr::new(&rule.source, proc_macro2::Span::call_site());
         quote!(#ty::prohibition(#source, #cond))
     });
     quote!(#ty::all(#text, ::std::vec![#allow, #(#refusals),*]))
 }
 
-/// An expression building the `ExplainNode` of `cond`.
-fn node(res: &Resource<'_>, cond: &Cond) -> TokenStream {
+/// An expression building the `ExplainNode` of `cond`, which stands under an even
+/// (`positive`) or odd number of `!` (see `check::lower_in`).
+fn node(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream {
     let text = LitStr::new(&text(cond), proc_macro2::Span::call_site());
     let ty = quote!(::authz_core::__private::ExplainNode);
     match cond {
         Cond::And(items) => {
-            let items = items.iter().map(|c| node(res, c));
+            let items = items.iter().map(|c| node(res, c, positive));
             quote!(#ty::all(#text, ::std::vec![#(#items),*]))
         }
         Cond::Or(items) => {
-            let items = items.iter().map(|c| node(res, c));
+            let items = items.iter().map(|c| node(res, c, positive));
             quote!(#ty::any(#text, ::std::vec![#(#items),*]))
         }
         Cond::Not(inner) => {
-            let inner = node(res, inner);
+            let inner = node(res, inner, !positive);
             quote!(#ty::not(#text, #inner))
         }
         Cond::Grant(g) => {
@@ -101,7 +104,7 @@ fn node(res: &Resource<'_>, cond: &Cond) -> TokenStream {
             }
         }
         leaf => {
-            let value = check::lower(res, leaf);
+            let value = check::lower_in(res, leaf, positive);
             quote!(#ty::condition(#text, #value))
         }
     }
@@ -163,6 +166,7 @@ pub fn text(cond: &Cond) -> String {
             _ => format!("{}.starts_with({})", field(f), operand(prefix)),
         },
         Cond::InSet { set, item, .. } => format!("{}.contains(&{})", field(set), operand(item)),
+        Cond::Set(s) => s.text.clone(),
     }
 }
 
@@ -172,6 +176,8 @@ fn field(f: &FieldRef) -> String {
         Root::Actor | Root::KindedActor => "actor",
         Root::Ctx => "ctx",
         Root::Grant => "g",
+        // The binding as written: `t`.
+        Root::Elem => return f.field.to_string(),
     };
     let mut text = format!("{root}.{}", f.field);
     for hop in &f.path {

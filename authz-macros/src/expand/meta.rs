@@ -106,6 +106,19 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
         quote!(::authz_core::__private::RelationMeta { name: #name, target: #target, field: #field })
     });
     let relations = quote!(&[#(#relations),*]);
+    let sets = res.sets.iter().map(|s| {
+        let name = text(&s.name);
+        let ty = tokens_text(&s.ty);
+        let table = opt(s.table.as_ref().map(tokens_text));
+        let key = opt(s.key.as_ref().map(text));
+        let value = opt(s.value.as_ref().map(text));
+        let on = s.on.as_ref().map(text).unwrap_or_default();
+        quote! {
+            ::authz_core::__private::SetMeta {
+                name: #name, value_type: #ty, table: #table, key: #key, value: #value, on: #on,
+            }
+        }
+    });
     let prohibitions = res.prohibitions.iter().map(|p| {
         let names = res
             .permissions
@@ -137,6 +150,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
                     roles: #roles,
                     role_source: #role_source,
                     relations: #relations,
+                    sets: &[#(#sets),*],
                     prohibitions: &[#(#prohibitions),*],
                     rules: &[#(#rules),*],
                 };

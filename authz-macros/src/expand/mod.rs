@@ -9,6 +9,7 @@ mod names;
 mod query;
 mod relations;
 mod roles;
+mod sets;
 mod sql;
 
 pub use fields::MAX_FIELDS;
@@ -46,6 +47,7 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     out.extend(explain::expand(&res, sound && res.actor.is_some()));
     out.extend(meta::expand(&res));
     out.extend(crate::kinds::expand(&res));
+    out.extend(sets::expand(&res));
     if sound {
         out.extend(relations::expand(&res));
         if let Some(table) = &res.table {

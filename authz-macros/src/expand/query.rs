@@ -591,6 +591,7 @@ fn relation_impls(
             }
         }
     });
+    let (set_loads, async_set_loads) = super::sets::loads(res);
     out.extend(quote! {
         ::authz_diesel::__private::if_async! {
             #[automatically_derived]
@@ -607,6 +608,7 @@ fn relation_impls(
                     ::std::boxed::Box::pin(async move {
                         use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
                         #(#async_loads)*
+                        #async_set_loads
                         ::core::result::Result::Ok(())
                     })
                 }
@@ -625,6 +627,7 @@ fn relation_impls(
             {
                 use ::authz_diesel::__private::diesel::prelude::*;
                 #(#loads)*
+                #set_loads
                 ::core::result::Result::Ok(())
             }
         }

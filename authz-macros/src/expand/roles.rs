@@ -100,7 +100,7 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
     for cond in res.conditions() {
         cond.walk(&mut |c| {
             let term = match c {
-                Cond::Allows { .. } | Cond::Path(_) => {
+                Cond::Allows { .. } | Cond::Path(_) | Cond::Set(_) => {
                     Some(quote!(__P: ::authz_core::__private::ParentRows))
                 }
                 Cond::ParentRole { relation, .. } => res

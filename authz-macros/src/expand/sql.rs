@@ -30,6 +30,10 @@ pub struct Lowering<'r, 'a> {
     pub values: bool,
     /// The grant type G itself, naming the type of `g.x` for arithmetic.
     pub grant_type: Option<Path>,
+    /// Lowering the body of a quantifier over a set (`self.tags.all(|t| ..)`): the set's
+    /// table, its value column (what `t` reads) and the value type. The resource's columns
+    /// are the outer row's, as in a grant's constraint.
+    pub elem: Option<(Path, syn::Ident, syn::Type)>,
 }
 
 impl Lowering<'_, '_> {
@@ -41,6 +45,7 @@ impl Lowering<'_, '_> {
             grant: None,
             values: false,
             grant_type: None,
+            elem: None,
         }
     }
 
@@ -52,6 +57,7 @@ impl Lowering<'_, '_> {
             grant: None,
             values: true,
             grant_type: None,
+            elem: None,
         }
     }
 
@@ -60,6 +66,7 @@ impl Lowering<'_, '_> {
         match f.root {
             Root::Resource => !self.values,
             Root::Grant => self.grant.is_some(),
+            Root::Elem => self.elem.is_some(),
             Root::Actor | Root::KindedActor | Root::Ctx => false,
         }
     }
@@ -67,6 +74,9 @@ impl Lowering<'_, '_> {
     /// `repos::owner_id`, spanned on the field so a missing column is reported there; inside a
     /// grant's constraint, `Outer(repos::owner_id)` or the grant table's column.
     pub fn column(&self, f: &FieldRef) -> TokenStream {
+        if let (Root::Elem, Some((table, value, _))) = (f.root, &self.elem) {
+            return quote_spanned!(f.field.span()=> ::authz_diesel::__private::GrantCol(#table::#value));
+        }
         if f.root == Root::Grant {
             let module = &self.grant;
             let field = &f.field;
@@ -88,24 +98,25 @@ impl Lowering<'_, '_> {
                 >::as_expression(&self.#field)
             };
         }
-        match &self.grant {
-            Some(_) => {
-                quote_spanned!(f.field.span()=> ::authz_diesel::__private::Outer(#table::#column))
-            }
-            None => quote_spanned!(f.field.span()=> #table::#column),
+        if self.grant.is_some() || self.elem.is_some() {
+            quote_spanned!(f.field.span()=> ::authz_diesel::__private::Outer(#table::#column))
+        } else {
+            quote_spanned!(f.field.span()=> #table::#column)
         }
     }
 
-    /// A grant's column may be `NULL` (its type is not visible here): treated as nullable.
+    /// A grant's column, or a set's value column, may be `NULL` (its type is not visible
+    /// here): treated as nullable.
     pub fn nullable(&self, f: &FieldRef) -> bool {
-        f.root == Root::Grant || self.res.field(&f.field).is_some_and(|d| d.nullable)
+        matches!(f.root, Root::Grant | Root::Elem)
+            || (f.root == Root::Resource && self.res.field(&f.field).is_some_and(|d| d.nullable))
     }
 
     /// The column as a non-null expression (`assume_not_null()` on nullable ones: the
     /// surrounding lowering handles `NULL`).
     pub fn value_column(&self, f: &FieldRef) -> TokenStream {
         let column = self.column(f);
-        if f.root == Root::Grant {
+        if matches!(f.root, Root::Grant | Root::Elem) {
             quote!(::authz_diesel::__private::non_null(#column))
         } else if self.nullable(f) {
             quote!(#column.assume_not_null())
@@ -116,7 +127,7 @@ impl Lowering<'_, '_> {
 
     /// Whether `cond` is decided in Rust: it reads no column and nothing stored.
     fn decided_in_rust(&self, cond: &Cond) -> bool {
-        if self.grant.is_none() && !self.values {
+        if self.grant.is_none() && self.elem.is_none() && !self.values {
             return !cond.reads_resource();
         }
         let mut reads = false;
@@ -126,6 +137,7 @@ impl Lowering<'_, '_> {
             | Cond::Allows { .. }
             | Cond::Path(_)
             | Cond::Grant(_)
+            | Cond::Set(_)
             | Cond::Rule { .. } => reads = true,
             leaf => {
                 let mut fields = Vec::new();
@@ -146,6 +158,7 @@ impl Lowering<'_, '_> {
             grant: Some(module.clone()),
             values: self.values,
             grant_type: Some(g.grant.clone()),
+            elem: None,
         };
         let constraint = inner.lower(&g.cond, false);
         let anchor = match &g.on {
@@ -210,6 +223,57 @@ impl Lowering<'_, '_> {
         }
     }
 
+    /// `self.tags.any(|t| <body>)`: `EXISTS (SELECT 1 FROM tags AS __authz_g WHERE
+    /// __authz_g.key = <this row's key> AND <body>)`; `all` is `NOT EXISTS (.. AND NOT <body>)`,
+    /// with `NOT <body>` in negation normal form, so a `NULL` cannot hide a value for which
+    /// the body is false. Negated, `EXISTS` and `NOT EXISTS` swap. An empty set: `any` false,
+    /// `all` true, as in memory.
+    fn set_exists(&self, s: &crate::cond::SetCond, negated: bool) -> TokenStream {
+        // An unknown or incomplete set is reported by `valid`; a quantifier inside another
+        // one is refused while parsing and in `valid::check_inlined`.
+        let Some((def, on)) = super::sets::def(self.res, &s.set) else {
+            return quote!(Filter::Const(#negated));
+        };
+        let (Some(table), Some(key), Some(value), None) =
+            (&def.table, &def.key, &def.value, &self.elem)
+        else {
+            return quote!(Filter::Const(#negated));
+        };
+        let all = s.quant == crate::cond::Quant::All;
+        let inner = Lowering {
+            res: self.res,
+            table: self.table,
+            grant: None,
+            values: self.values,
+            grant_type: None,
+            elem: Some((table.clone(), value.clone(), def.ty.clone())),
+        };
+        let body = inner.lower(&s.cond, all);
+        let outer_key = inner.value_column(&self.field_ref(on));
+        let key_col = quote!(::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#table::#key)));
+        // `EXISTS` for `any`, `NOT EXISTS` for `all`; the other way round when negated.
+        let exists_negated = all != negated;
+        let witness = if self.values {
+            // No outer row: any constant places it.
+            quote!(::authz_diesel::SqlConst(true))
+        } else {
+            self.column(&self.field_ref(on))
+        };
+        quote_spanned! {s.span=> {
+            let __authz_inner: Filter<'_, #table::table, $db> =
+                Filter::expr(#key_col.eq(#outer_key)).and(#body);
+            match __authz_inner.as_const() {
+                ::core::option::Option::Some(false) => Filter::Const(#exists_negated),
+                _ => Filter::expr(::authz_diesel::__private::GrantExists::new(
+                    #table::table,
+                    __authz_inner.into_boxed(),
+                    #witness,
+                    #exists_negated,
+                )),
+            }
+        }}
+    }
+
     pub fn field_ref(&self, field: &syn::Ident) -> FieldRef {
         FieldRef {
             root: Root::Resource,
@@ -245,6 +309,11 @@ impl Lowering<'_, '_> {
                 fields.extend(g.on.clone());
             }
             Cond::Role { .. } => fields.extend(self.id_ref()),
+            Cond::Set(s) => {
+                if let Some((_, on)) = super::sets::def(self.res, &s.set) {
+                    fields.push(self.field_ref(on));
+                }
+            }
             Cond::ParentRole { relation, .. } | Cond::Allows { relation, .. } => {
                 if let Some(rel) = crate::valid::relation(self.res, relation) {
                     fields.push(self.field_ref(&rel.field));
@@ -315,6 +384,7 @@ impl Lowering<'_, '_> {
             // Replaced before expansion (`rules.rs`); never reaches a lowering.
             Cond::Rule { .. } => quote!(Filter::Const(#negated)),
             Cond::Grant(g) => self.grant_exists(g, negated),
+            Cond::Set(s) => self.set_exists(s, negated),
             Cond::And(items) | Cond::Or(items) => {
                 let is_and = matches!(cond, Cond::And(_)) != negated;
                 let mut parts = items.iter().map(|c| self.lower(c, negated));
@@ -629,6 +699,11 @@ impl Lowering<'_, '_> {
             return quote!(::authz_core::__private::arith_type(&0i64));
         };
         let field = &f.field;
+        if let (Root::Elem, Some((_, _, ty))) = (f.root, &self.elem) {
+            return quote_spanned! {field.span()=>
+                ::authz_core::__private::arith_type_of(|__authz_r: &#ty| __authz_r)
+            };
+        }
         let owner = match (f.root, &self.grant_type) {
             (Root::Grant, Some(grant)) => quote!(#grant),
             _ => {

@@ -28,6 +28,7 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
         roles,
         role_source,
         relations,
+        sets,
         prohibitions,
         rules,
     } = *service;
@@ -39,6 +40,7 @@ fn assert_same_policy(service: &ResourceMeta, fixture: &ResourceMeta) {
     assert_eq!(roles, fixture.roles, "{name}: roles");
     assert_eq!(role_source, fixture.role_source, "{name}: role source");
     assert_eq!(relations, fixture.relations, "{name}: relations");
+    assert_eq!(sets, fixture.sets, "{name}: sets");
     assert_eq!(prohibitions, fixture.prohibitions, "{name}: prohibitions");
     assert_eq!(rules, fixture.rules, "{name}: rules");
     for f in fixture.fields {
