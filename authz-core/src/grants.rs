@@ -165,7 +165,12 @@ pub trait HoldsGrants<G: Grant> {
 /// `#[derive(Actor)]` on an enum for each `#[actor(grants)]` field, next to [`HoldsGrants`];
 /// a struct actor holds its grants under [`Actor::actor_id`].
 #[doc(hidden)]
-pub trait GrantHolder<G: Grant> {
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` holds no grants of type `{G}` under an id",
+    label = "a rule reads grants of type `{G}`",
+    note = "add a field to the actor: `#[actor(grants)] pub grants: Grants<{G}>` (`#[derive(Actor)]` implements this next to it)"
+)]
+pub trait GrantHolder<G> {
     /// The id's type.
     type Id: ?Sized;
     /// The id, or `None` for a kind that holds no grants of type `G`.

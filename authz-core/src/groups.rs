@@ -14,8 +14,9 @@ use crate::value::{AttrSet, AttrValue};
 pub trait Group: 'static {
     /// The group's identifier.
     type Id: Clone + PartialEq + Debug + Send + Sync + 'static;
-    /// The actor whose memberships the group's tables hold.
-    type Actor: crate::Actor;
+    /// The actor whose memberships the group's tables hold, by its key (an enum actor's kind
+    /// id).
+    type Actor: crate::roles::ActorKey;
 }
 
 /// The groups of type `G` an actor belongs to, directly or through nested groups.

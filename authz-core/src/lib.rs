@@ -76,8 +76,8 @@ pub use permission::{Actor, Permission, PermissionEnum, Resource};
 #[cfg(feature = "serde")]
 pub use redact::{Redacted, RedactedSerialize};
 pub use roles::{
-    CarriedRoles, HasRoles, Keyed, RoleData, RoleEnum, RoleHolder, RoleMap, RoleSet, RoleStore,
-    StoredRoles, TableRoles,
+    ActorKey, CarriedRoles, HasRoles, Keyed, RoleData, RoleEnum, RoleHolder, RoleMap, RoleSet,
+    RoleStore, StoredRoles, TableRoles,
 };
 pub use set::{PermissionSet, PermissionSetIter};
 pub use value::{Arith, AttrSet, AttrValue, TextAttr};

@@ -353,14 +353,16 @@ impl<'a, R: RoleHolder> RoleData<'a, R> {
         }
     }
 
-    /// The roles held on the resource with id `id` by the actor whose id is `actor`, before
-    /// implication. Stored roles count only for the actor they were loaded for.
+    /// The roles held on the resource with id `id` by the actor whose key is `actor` (`None`
+    /// for a kind without one), before implication. Stored roles count only for the actor
+    /// they were loaded for; carried roles are the actor's own, whatever its key, as SQL
+    /// filters bind them.
     #[inline]
-    pub fn roles_on(self, actor: &R::ActorId, id: &R::Id) -> RoleSet<R::Role> {
+    pub fn roles_on(self, actor: Option<&R::ActorId>, id: &R::Id) -> RoleSet<R::Role> {
         match self.source {
             Source::None => RoleSet::empty(),
-            Source::Stored(stored) => match stored.loaded_for() {
-                Some(loaded) if loaded == actor => stored.roles.get(id),
+            Source::Stored(stored) => match (stored.loaded_for(), actor) {
+                (Some(loaded), Some(actor)) if loaded == actor => stored.roles.get(id),
                 _ => RoleSet::empty(),
             },
             Source::Carried(map) => map.get(id),
@@ -522,10 +524,7 @@ where
     R: RoleHolder,
     A: HasRoles<R> + ActorKey<Key = R::ActorId> + ?Sized,
 {
-    match actor.actor_key() {
-        Some(key) => actor.role_data().roles_on(key, id),
-        None => RoleSet::empty(),
-    }
+    actor.role_data().roles_on(actor.actor_key(), id)
 }
 
 /// The id an actor's role data is keyed by: the id stored roles were loaded for, and the actor

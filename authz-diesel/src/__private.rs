@@ -15,7 +15,9 @@ pub use crate::load::{
 };
 pub use crate::paths::{path_ids, relation_permitted_ids, relation_role_ids, RelationColumn};
 pub use crate::query::CreateQuery;
-pub use crate::subquery::{carried_ids, BoundIds, BoundMembership, BoxedIds, IdSet, Union};
+pub use crate::subquery::{
+    carried_ids, BoundIds, BoundMembership, BoxedIds, IdSet, SubqueryDepth, Union,
+};
 pub use crate::{
     load_relation, role_names, BoxedQuery, ById, FilterSource, InSubquery, KeyedTable, LoadParents,
     LoadRoles, RoleSubqueries, Subqueries, TableResource,

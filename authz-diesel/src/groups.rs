@@ -12,7 +12,8 @@
 
 use core::marker::PhantomData;
 
-use authz_core::{Actor, Group, Groups};
+use authz_core::__private::ActorKey;
+use authz_core::{Group, Groups};
 use diesel::backend::Backend;
 use diesel::connection::LoadConnection;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -29,7 +30,7 @@ pub trait LoadGroups<DB: Backend>: Group {
     /// The ids of every group `member` belongs to, directly or through nested groups.
     fn group_ids<C>(
         conn: &mut C,
-        member: &<Self::Actor as Actor>::Id,
+        member: &<Self::Actor as ActorKey>::Key,
     ) -> QueryResult<Vec<Self::Id>>
     where
         C: LoadConnection<Backend = DB>;
@@ -40,7 +41,10 @@ pub trait LoadGroups<DB: Backend>: Group {
 /// ```ignore
 /// let user = User { id, teams: load_groups::<Team, _>(conn, &id)?, .. };
 /// ```
-pub fn load_groups<G, C>(conn: &mut C, member: &<G::Actor as Actor>::Id) -> QueryResult<Groups<G>>
+pub fn load_groups<G, C>(
+    conn: &mut C,
+    member: &<G::Actor as ActorKey>::Key,
+) -> QueryResult<Groups<G>>
 where
     C: LoadConnection,
     G: LoadGroups<C::Backend>,

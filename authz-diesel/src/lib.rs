@@ -43,7 +43,7 @@ pub use load::{load_parents, load_relation, load_roles, load_roles_with_groups};
 pub use query::{AuthorizedDsl, AuthzQuery, CreateQuery};
 pub use subquery::{
     role_names, BoxedQuery, IdSet, InSubquery, KeyedTable, LoadParents, LoadRoles, RoleSubqueries,
-    Subqueries, TableResource,
+    Subqueries, TableResource, MAX_SUBQUERY_NESTING,
 };
 
 #[cfg(feature = "async")]

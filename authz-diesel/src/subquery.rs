@@ -403,3 +403,36 @@ pub trait LoadParents<DB: Backend>: authz_core::Resource {
     where
         C: LoadConnection<Backend = DB>;
 }
+
+/// How deeply the generated subqueries of one filter may nest (a permission read through a
+/// parent's, read through its parent's, ..). Rules whose recursion the derive cannot see (a
+/// parent type named through an alias, a cycle through another type: A through B, B through
+/// A) would build their subqueries without end; past this depth the innermost one decides
+/// "no row" instead, so building the filter terminates and grants nothing more.
+pub const MAX_SUBQUERY_NESTING: u32 = 16;
+
+std::thread_local! {
+    static NESTING: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+}
+
+/// One level of subquery nesting, held while a generated subquery is built.
+pub struct SubqueryDepth(());
+
+impl SubqueryDepth {
+    /// Enters one level, or `None` past [`MAX_SUBQUERY_NESTING`].
+    pub fn enter() -> Option<Self> {
+        NESTING.with(|n| {
+            let depth = n.get();
+            (depth < MAX_SUBQUERY_NESTING).then(|| {
+                n.set(depth + 1);
+                SubqueryDepth(())
+            })
+        })
+    }
+}
+
+impl Drop for SubqueryDepth {
+    fn drop(&mut self) {
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}

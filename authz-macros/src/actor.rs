@@ -116,6 +116,14 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
                             &self.#name
                         }
                     }
+                    #[automatically_derived]
+                    impl #impl_generics ::authz_core::__private::GrantHolder<#grant> for #ident #ty_generics #where_clause {
+                        type Id = #id_ty;
+                        #[inline]
+                        fn grant_holder(&self) -> ::core::option::Option<&#id_ty> {
+                            ::core::option::Option::Some(&self.#id_name)
+                        }
+                    }
                 });
                 continue;
             }

@@ -583,14 +583,14 @@ impl<'a> Resource<'a> {
     }
 
     /// Whether `rel` leads to this resource's own type (folder in folder).
+    /// A path ending in the resource's name (`Folder`, `crate::docs::Folder`) or `Self`. A type
+    /// alias or a cycle through another type is not seen here: the generated subqueries stop
+    /// such a recursion at run time (`authz_diesel::__private::SubqueryDepth`).
     pub fn is_own_type(&self, rel: &Relation) -> bool {
-        rel.target.leading_colon.is_none()
-            && rel.target.segments.len() == 1
-            && rel
-                .target
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == *self.ident || s.ident == "Self")
+        rel.target
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == *self.ident || s.ident == "Self")
     }
 
     pub fn conditions(&self) -> impl Iterator<Item = &Cond> {

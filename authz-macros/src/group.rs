@@ -246,14 +246,14 @@ pub fn derive_group_inner(input: TokenStream) -> TokenStream {
                         impl #d::LoadGroups<$db> for #ident {
                             fn group_ids<__C>(
                                 conn: &mut __C,
-                                member: &<#actor as ::authz_core::__private::Actor>::Id,
+                                member: &<#actor as ::authz_core::__private::ActorKey>::Key,
                             ) -> #d::diesel::QueryResult<::std::vec::Vec<#id_ty>>
                             where
                                 __C: #d::diesel::connection::LoadConnection<Backend = $db>,
                             {
                                 use #d::diesel::prelude::*;
                                 fn closure<'__a>(
-                                    member: &'__a <#actor as ::authz_core::__private::Actor>::Id,
+                                    member: &'__a <#actor as ::authz_core::__private::ActorKey>::Key,
                                 ) -> #d::BoxedQuery<'__a, $db> {
                                     use #d::diesel::prelude::*;
                                     let query: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(

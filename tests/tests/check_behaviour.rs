@@ -1518,6 +1518,43 @@ mod private {
         pub(crate) n: i32,
     }
 
+    /// Private resources with relations and a path through them.
+    #[derive(Resource)]
+    #[resource(actor = crate::User)]
+    #[permission(Read, if = self.open)]
+    struct Club {
+        id: i64,
+        open: bool,
+    }
+
+    #[derive(Resource)]
+    #[resource(actor = crate::User)]
+    #[relation(club: Club = club_id)]
+    #[permission(Read, if = club.allows(Read))]
+    struct Court {
+        id: i64,
+        club_id: i64,
+    }
+
+    #[derive(Resource)]
+    #[resource(actor = crate::User)]
+    #[relation(court: Court = court_id)]
+    #[permission(Read, if = court.club.allows(Read))]
+    struct Booking {
+        id: i64,
+        court_id: i64,
+    }
+
+    pub fn booking_readable(open: bool) -> bool {
+        let mut parents = authz_core::ParentMap::new();
+        parents.insert(Club { id: 1, open });
+        parents.insert(Court { id: 2, club_id: 1 });
+        let user = crate::user(1);
+        Authz::new(&user)
+            .parents(&parents)
+            .is_allowed(Booking::Read, &Booking { id: 3, court_id: 2 })
+    }
+
     pub fn hidden_allows(n: i32) -> bool {
         is_allowed(&crate::user(1), Hidden::Read, &Hidden { n })
             && hidden_permission::Read == Hidden::Read
@@ -1526,6 +1563,8 @@ mod private {
 
 #[test]
 fn private_resources_and_acronyms() {
+    assert!(private::booking_readable(true));
+    assert!(!private::booking_readable(false));
     assert!(private::hidden_allows(1));
     assert!(!private::hidden_allows(0));
     let u = user(1);

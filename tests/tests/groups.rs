@@ -437,3 +437,43 @@ fn groups_by_hand() {
     let nobody = User::default();
     assert!(!is_allowed(&nobody, Doc::Read, &doc(Some(4))));
 }
+
+/// An enum actor: members are keyed by the kind's id.
+#[derive(Actor, Debug, Clone)]
+pub enum Participant {
+    Person { id: i64, clubs: Groups<Club> },
+    Guest,
+}
+
+#[derive(Group, Debug, Clone)]
+#[group(
+    actor = Participant,
+    members = team_members,
+    group = team_id,
+    parents = team_parents,
+    child = team_id
+)]
+pub struct Club {
+    pub id: i64,
+}
+
+#[test]
+fn groups_of_an_enum_actor() {
+    let mut conn = authz_tests::sqlite();
+    authz_tests::execute_script(&mut conn, SCHEMA).unwrap();
+    diesel::insert_into(team_members::table)
+        .values(Member {
+            user_id: 4,
+            team_id: 8,
+        })
+        .execute(&mut conn)
+        .unwrap();
+    let person = Participant::Person {
+        id: 4,
+        clubs: load_groups::<Club, _>(&mut conn, &4).unwrap(),
+    };
+    let Participant::Person { clubs, .. } = &person else {
+        unreachable!()
+    };
+    assert_eq!(clubs, &Groups::from_ids([8]));
+}

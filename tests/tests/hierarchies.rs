@@ -114,6 +114,85 @@ pub struct Hotel {
     pub closed: bool,
 }
 
+/// The own type named by a path: still one recursive query.
+#[derive(Resource, Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = folders)]
+#[resource(table = folders, actor = User)]
+#[relation(parent: crate::Shelf = parent_id)]
+#[permission(Read, if = self.public || parent.allows(Read))]
+pub struct Shelf {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub owner_id: i64,
+    pub public: bool,
+    pub archived: bool,
+}
+
+/// A recursion the derive cannot see: `Box` through `Crate` and `Crate` through `Box`. Building
+/// the filter stops at `MAX_SUBQUERY_NESTING` instead of overflowing the stack.
+#[derive(Resource, Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = folders)]
+#[resource(table = folders, actor = User)]
+#[relation(parent: Crate = parent_id)]
+#[permission(Read, if = self.public || parent.allows(Read))]
+pub struct Box {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub owner_id: i64,
+    pub public: bool,
+    pub archived: bool,
+}
+
+#[derive(Resource, Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = documents)]
+#[resource(table = documents, actor = User)]
+#[relation(folder: Box = folder_id)]
+#[permission(Read, if = self.author_id == actor.id || folder.allows(Read))]
+pub struct Crate {
+    pub id: i64,
+    pub folder_id: i64,
+    pub author_id: i64,
+}
+
+#[test]
+fn a_qualified_own_type_and_a_hidden_cycle_terminate() {
+    let mut conn = authz_tests::sqlite();
+    authz_tests::execute_script(&mut conn, SCHEMA).unwrap();
+    let rows: Vec<Folder> = (1..=3)
+        .map(|i| Folder {
+            id: i,
+            parent_id: (i > 1).then(|| i - 1),
+            owner_id: 9,
+            public: i == 1,
+            archived: false,
+        })
+        .collect();
+    diesel::insert_into(folders::table)
+        .values(&rows)
+        .execute(&mut conn)
+        .unwrap();
+    let user = User {
+        id: 1,
+        ..User::default()
+    };
+    let authz = Authz::new(&user);
+    let shelves: Vec<i64> = folders::table
+        .authorized(&authz, Shelf::Read)
+        .select(folders::id)
+        .order(folders::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(shelves, [1, 2, 3]);
+    // The hidden cycle builds a filter (bounded), and what it lists is allowed in memory too.
+    let boxes: Vec<i64> = folders::table
+        .authorized(&authz, Box::Read)
+        .select(folders::id)
+        .order(folders::id)
+        .load(&mut conn)
+        .unwrap();
+    assert!(boxes.contains(&1), "{boxes:?}");
+}
+
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = hotel_roles)]
 struct HotelRoleRow {

@@ -29,6 +29,57 @@ CREATE TEMP TABLE board_roles (user_id BIGINT NOT NULL, board_id BIGINT NOT NULL
 INSERT INTO boards VALUES (1, false), (2, false), (3, true);
 INSERT INTO board_roles VALUES (7, 1, 'Admin'), (7, 2, 'Viewer'), (8, 2, 'Admin')";
 
+/// Carried roles held by a kind without an id (a token carrying its own role map): they count
+/// in memory and in SQL alike.
+#[derive(Actor, Debug, Clone)]
+pub enum Bearer {
+    User {
+        id: i64,
+    },
+    Token {
+        #[actor(roles)]
+        boards: RoleMap<Pinboard>,
+    },
+}
+
+#[derive(Resource, Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = boards)]
+#[resource(table = boards, actor = Bearer)]
+#[roles(Admin > Viewer, carried)]
+#[permission(Read, if = role(Viewer) || self.public && actor.is(User))]
+pub struct Pinboard {
+    pub id: i64,
+    pub public: bool,
+}
+
+#[test]
+fn carried_roles_of_a_kind_without_an_id() {
+    let mut conn = authz_tests::sqlite();
+    authz_tests::execute_script(&mut conn, SCHEMA).unwrap();
+    let token = Bearer::Token {
+        boards: [(1, PinboardRole::Viewer)].into_iter().collect(),
+    };
+    let authz = Authz::new(&token);
+    let rows: Vec<Pinboard> = boards::table
+        .order(boards::id)
+        .select(Pinboard::as_select())
+        .load(&mut conn)
+        .unwrap();
+    let expected: Vec<i64> = rows
+        .iter()
+        .filter(|b| authz.is_allowed(Pinboard::Read, *b))
+        .map(|b| b.id)
+        .collect();
+    let listed: Vec<i64> = boards::table
+        .authorized(&authz, Pinboard::Read)
+        .select(boards::id)
+        .order(boards::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(expected, vec![1]);
+    assert_eq!(listed, expected);
+}
+
 #[derive(Actor, Debug, Clone)]
 pub enum Caller {
     User {

@@ -347,6 +347,8 @@ fn relation_impls(
             ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
                 use ::authz_diesel::__private::diesel::prelude::*;
                 use ::authz_diesel::Filter;
+                // Past the nesting bound (a recursion the derive cannot see), no row.
+                let __authz_depth = ::authz_diesel::__private::SubqueryDepth::enter()?;
                 match perm {
                     #(#recursive_perms)*
                     perm => match <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm) {
@@ -453,6 +455,7 @@ fn relation_impls(
                 ) -> ::core::option::Option<#d::IdSet<'__a, $db>> {
                     use #d::diesel::prelude::*;
                     use ::authz_diesel::Filter;
+                    let __authz_depth = #d::SubqueryDepth::enter()?;
                     match role {
                         #(#recursive_roles)*
                         _ => {}

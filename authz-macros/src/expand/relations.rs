@@ -28,10 +28,11 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
         let marker = format_ident!("__authz_{}_{}", name, crate::naming::text(&rel.name));
         let (target, key, key_ty, rel_name) = (&rel.target, &rel.field, field.ty, &rel.name);
         markers.extend(quote! {
+            // Not `pub`: its associated types name the resource, which may be private.
             #[doc(hidden)]
             #[derive(Clone, Copy)]
             #[allow(non_camel_case_types)]
-            pub struct #marker;
+            struct #marker;
             #[automatically_derived]
             impl #p::Relation for #marker {
                 type From = #ident;
@@ -65,7 +66,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
         quote! {
             #[doc(hidden)]
             #[derive(Clone, Copy)]
-            #[allow(non_snake_case)]
+            #[allow(non_snake_case, private_interfaces)]
             pub struct #roles_ty {
                 #(pub #names: #role_enum,)*
             }
@@ -84,12 +85,13 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
             #markers
             #[doc(hidden)]
             #[derive(Clone, Copy)]
+            #[allow(private_interfaces)]
             pub struct #relations_ty {
                 #(#fields,)*
             }
             #[doc(hidden)]
             #[derive(Clone, Copy)]
-            #[allow(non_snake_case)]
+            #[allow(non_snake_case, private_interfaces)]
             pub struct #permissions_ty {
                 #(pub #perms: #perm_enum,)*
             }

@@ -181,14 +181,9 @@ impl Lowering<'_, '_> {
             Some(f) => self.column(&f),
             None => return quote!(Filter::Const(#negated)),
         };
-        // An enum actor holds grants under the id of the kind carrying them; the other kinds
-        // hold none, decided in Rust.
-        let kinded = crate::kinds::tests_kinds(self.res);
-        let holder = if kinded {
-            quote!(__authz_holder)
-        } else {
-            quote!(::authz_diesel::__private::Actor::actor_id(actor))
-        };
+        // The actor's id, or for an enum actor the id of the kind carrying the grants; the
+        // other kinds hold none, decided in Rust.
+        let holder = quote!(__authz_holder);
         let exists = quote_spanned! {g.span=> {
             let __authz_inner: Filter<'_, #module::__authz_Table, $db> =
                 Filter::expr(
@@ -211,9 +206,6 @@ impl Lowering<'_, '_> {
                 )),
             }
         }};
-        if !kinded {
-            return exists;
-        }
         let grant = &g.grant;
         quote_spanned! {g.span=>
             match ::authz_core::__private::GrantHolder::<#grant>::grant_holder(actor) {
