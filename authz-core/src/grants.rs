@@ -21,6 +21,13 @@ pub trait Grant: Sized + 'static {
     type Holder: ?Sized;
     /// Who holds the grant; `None` (a `NULL` holder) grants nothing.
     fn holder(&self) -> Option<&Self::Holder>;
+    /// The id of the groups that may hold grants of this type (`#[grant(.., group = Team)]`),
+    /// `()` when only actors hold them.
+    type GroupId: Clone + PartialEq + core::fmt::Debug + Send + Sync + 'static;
+    /// The group holding the grant, when the row names one.
+    fn group_holder(&self) -> Option<&Self::GroupId> {
+        None
+    }
     /// The permission's name as stored; `None` (a `NULL` scope) grants nothing.
     fn scope_name(&self) -> Option<&str>;
     /// The grant's id, for explanations and audit.
@@ -62,13 +69,26 @@ pub trait UnanchoredGrant: Grant {}
 pub struct Grants<G: Grant> {
     rows: Vec<G>,
     scopes: Vec<Option<<G::Resource as Resource>::Permission>>,
+    /// The groups whose grants were loaded too: a grant held by one of them counts, in memory
+    /// and in SQL.
+    groups: Vec<G::GroupId>,
 }
 
 impl<G: Grant> Grants<G> {
     /// The grants `rows`, as loaded.
     pub fn new(rows: Vec<G>) -> Self {
+        Self::with_groups(rows, Vec::new())
+    }
+
+    /// The grants `rows` of an actor and of its groups `groups`
+    /// (`authz_diesel::load_grants_with_groups`): a grant held by one of the groups counts.
+    pub fn with_groups(rows: Vec<G>, groups: Vec<G::GroupId>) -> Self {
         let scopes = rows.iter().map(Grant::scope).collect();
-        Self { rows, scopes }
+        Self {
+            rows,
+            scopes,
+            groups,
+        }
     }
 
     /// No grants.
@@ -76,7 +96,13 @@ impl<G: Grant> Grants<G> {
         Self {
             rows: Vec::new(),
             scopes: Vec::new(),
+            groups: Vec::new(),
         }
+    }
+
+    /// The groups whose grants count.
+    pub fn groups(&self) -> &[G::GroupId] {
+        &self.groups
     }
 
     /// Every grant, in load order.
@@ -124,6 +150,7 @@ impl<G: Grant + Clone> Clone for Grants<G> {
         Self {
             rows: self.rows.clone(),
             scopes: self.scopes.clone(),
+            groups: self.groups.clone(),
         }
     }
 }
@@ -181,15 +208,16 @@ pub trait GrantHolder<G> {
 /// type `G`; a kind that holds none holds no grant.
 #[doc(hidden)]
 #[inline]
-pub fn held_by_kind<G, A>(grant: &G, actor: &A) -> bool
+pub fn held_by_kind<G, A>(grant: &G, actor: &A, groups: &[G::GroupId]) -> bool
 where
     G: Grant,
     A: GrantHolder<G> + ?Sized,
     G::Holder: PartialEq<A::Id>,
 {
     match (grant.holder(), actor.grant_holder()) {
-        (Some(h), Some(a)) => h == a,
-        _ => false,
+        (Some(h), Some(a)) if h == a => true,
+        // Held by one of the groups the grants were loaded with.
+        _ => grant.group_holder().is_some_and(|g| groups.contains(g)),
     }
 }
 

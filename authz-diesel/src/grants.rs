@@ -202,6 +202,8 @@ pub enum GrantSelection<'a, G: Grant> {
     All,
     /// The grants held by one holder (an actor's id).
     Holder(&'a G::Holder),
+    /// The grants held by one holder or by one of the groups (`#[grant(.., group = ..)]`).
+    HolderOrGroups(&'a G::Holder, &'a [G::GroupId]),
     /// The grants whose scope is one permission.
     Scope(&'static str),
 }
@@ -216,6 +218,16 @@ pub trait GrantRows<DB: Backend>: Grant {
     fn load_rows<C>(conn: &mut C, which: GrantSelection<'_, Self>) -> QueryResult<Vec<Self>>
     where
         C: LoadConnection<Backend = DB>;
+    /// Who holds a grant, in the grant subquery of a rule: the holder column is `holder`, or
+    /// with groups, the group column is among `groups`.
+    fn holder_filter<'a>(
+        holder: &'a Self::Holder,
+        groups: &'a [Self::GroupId],
+    ) -> crate::Filter<'a, Self::Table, DB>
+    where
+        DB: 'a;
+    /// The grant table.
+    type Table;
     /// Deletes the grant with this id; how many rows went (0 or 1).
     fn delete_id<C>(conn: &mut C, id: &Self::Id) -> QueryResult<usize>
     where
@@ -233,6 +245,24 @@ pub trait AnchoredGrantRows<DB: Backend>: GrantRows<DB> + AnchoredGrant {
     fn load_anchored<C>(conn: &mut C, anchor: Option<&Self::Anchor>) -> QueryResult<Vec<Self>>
     where
         C: LoadConnection<Backend = DB>;
+}
+
+/// The grants of type `G` that `holder` holds or that one of its groups holds
+/// (`#[grant(.., group = Team, group_holder = team_id)]`), in one query. The grants remember the
+/// groups: in memory a grant of one of them counts, and SQL filters read the grant table for the
+/// same holder and groups.
+pub fn load_grants_with_groups<G, T, C>(
+    conn: &mut C,
+    holder: &G::Holder,
+    groups: &authz_core::Groups<T>,
+) -> QueryResult<Grants<G>>
+where
+    C: LoadConnection,
+    G: GrantRows<C::Backend>,
+    T: authz_core::Group<Id = G::GroupId>,
+{
+    let rows = G::load_rows(conn, GrantSelection::HolderOrGroups(holder, groups.ids()))?;
+    Ok(Grants::with_groups(rows, groups.ids().to_vec()))
 }
 
 /// The grants of type `G` that `holder` holds, in one query, for the in-memory check: put

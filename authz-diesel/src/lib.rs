@@ -35,8 +35,8 @@ pub mod __private;
 pub use actions::{PermissionBits, PermittedActions};
 pub use filter::{BoxedFilter, Filter, SqlConst};
 pub use grants::{
-    grants_on, list_grants, load_grants, revoke, revoke_id, AnchoredGrantRows, GrantRows,
-    GrantSelection,
+    grants_on, list_grants, load_grants, load_grants_with_groups, revoke, revoke_id,
+    AnchoredGrantRows, GrantRows, GrantSelection,
 };
 pub use groups::{load_groups, LoadGroups};
 pub use load::{load_parents, load_relation, load_roles, load_roles_with_groups};

@@ -201,6 +201,18 @@ snapshot!(
     })
 );
 snapshot!(
+    grant_held_by_groups,
+    pretty(crate::grant::derive_grant_inner(quote! {
+        #[grant(table = doc_grants, resource = Doc, holder = user_id, scope = scope, group = Team, group_holder = team_id)]
+        pub struct DocGrant {
+            pub id: i64,
+            pub user_id: Option<i64>,
+            pub team_id: Option<i64>,
+            pub scope: String,
+        }
+    }))
+);
+snapshot!(
     group_nested,
     pretty(crate::group::derive_group_inner(quote! {
         #[group(actor = User, members = team_members, parents = team_parents)]

@@ -27,6 +27,8 @@ const GRANT: Grammar = Grammar {
         "scope",
         "anchor",
         "id",
+        "group",
+        "group_holder",
         "crate",
         "diesel_crate",
     ],
@@ -41,6 +43,8 @@ struct GrantAttr {
     scope: Option<Ident>,
     anchor: Option<Ident>,
     id: Option<Ident>,
+    group: Option<Path>,
+    group_holder: Option<Ident>,
     crates: crate::paths::CratePaths,
     clean: bool,
 }
@@ -52,6 +56,8 @@ fn parse(cx: &mut Ctxt, input: &DeriveInput) -> GrantAttr {
     let mut scope = Attr::none(&GRANT);
     let mut anchor = Attr::none(&GRANT);
     let mut id = Attr::none(&GRANT);
+    let mut group = Attr::none(&GRANT);
+    let mut group_holder = Attr::none(&GRANT);
     let mut core_crate = Attr::none(&GRANT);
     let mut diesel_crate = Attr::none(&GRANT);
     let mut clean = true;
@@ -83,6 +89,14 @@ fn parse(cx: &mut Ctxt, input: &DeriveInput) -> GrantAttr {
                     let v = GRANT.value(input, &key, "the id field", "id")?;
                     id.set(cx, &key, v);
                 }
+                "group" => {
+                    let v = GRANT.value(input, &key, "a `#[derive(Group)]` type", "Team")?;
+                    group.set(cx, &key, v);
+                }
+                "group_holder" => {
+                    let v = GRANT.value(input, &key, "the group holder field", "team_id")?;
+                    group_holder.set(cx, &key, v);
+                }
                 "crate" => {
                     let v = GRANT.crate_path(input, &key, "authz_core")?;
                     core_crate.set(cx, &key, v);
@@ -103,6 +117,8 @@ fn parse(cx: &mut Ctxt, input: &DeriveInput) -> GrantAttr {
         scope: scope.get(),
         anchor: anchor.get(),
         id: id.get(),
+        group: group.get(),
+        group_holder: group_holder.get(),
         crates: crate::paths::CratePaths {
             core: core_crate.get(),
             diesel: diesel_crate.get(),
@@ -191,6 +207,25 @@ pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
         Some(a) => field(&mut cx, "anchor", Some(a), None).map(Some),
         None => Some(None),
     };
+    // group = Team, group_holder = team_id: grants a group holds, beside the actors' own.
+    let group = match (&opts.group, &opts.group_holder) {
+        (Some(g), Some(h)) => field(&mut cx, "group_holder", Some(h), None).map(|f| (g.clone(), f)),
+        (Some(g), None) => {
+            cx.error_spanned(
+                g,
+                "grants held by groups name the group column: add `group_holder = <field>`",
+            );
+            None
+        }
+        (None, Some(h)) => {
+            cx.error_spanned(
+                h,
+                "`group_holder` names the column of the group holding a grant: add `group = <Group>`",
+            );
+            None
+        }
+        (None, None) => None,
+    };
     let resource = match &opts.resource {
         Some(r) => Some(r.clone()),
         None => {
@@ -216,6 +251,18 @@ pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
     let (scope_name, scope_ty, scope_col) = scope;
     let (id_name, id_ty, id_col) = id;
     let private = quote!(::authz_core::__private);
+    let (group_id, group_fn) = match &group {
+        Some((g, (name, _, _))) => (
+            quote!(<#g as #private::Group>::Id),
+            quote! {
+                #[inline]
+                fn group_holder(&self) -> ::core::option::Option<&Self::GroupId> {
+                    #private::AttrValue::attr_value(&self.#name)
+                }
+            },
+        ),
+        None => (quote!(()), TokenStream::new()),
+    };
     let mut out = quote! {
         #[automatically_derived]
         impl #private::GrantType for #ident {
@@ -229,6 +276,8 @@ pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
             fn scope_name(&self) -> ::core::option::Option<&str> {
                 <#scope_ty as #private::ScopeName>::scope_name(&self.#scope_name)
             }
+            type GroupId = #group_id;
+            #group_fn
             fn grant_id(&self) -> ::std::string::String {
                 ::std::format!("{:?}", self.#id_name)
             }
@@ -269,6 +318,9 @@ pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
         let consts = fields
             .iter()
             .map(|(name, _, column)| quote!(pub const #name: #table::#column = #table::#column;));
+        let group_const = group.as_ref().map(|(_, (_, _, column))| {
+            quote!(pub const __authz_group_holder: #table::#column = #table::#column;)
+        });
         let anchor_const = anchor.as_ref().map(
             |(_, _, column)| quote!(pub const __authz_anchor: #table::#column = #table::#column;),
         );
@@ -283,10 +335,17 @@ pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
                 pub const __authz_scope: #table::#scope_col = #table::#scope_col;
                 pub const __authz_id: #table::#id_col = #table::#id_col;
                 #anchor_const
+                #group_const
                 #(#consts)*
             }
         });
-        out.extend(rows(ident, &module, &input.vis, id_ty, anchor.is_some()));
+        out.extend(rows(
+            ident,
+            &module,
+            id_ty,
+            anchor.is_some(),
+            group.is_some(),
+        ));
     }
     out.extend(cx.to_compile_errors());
     opts.crates.apply(out)
@@ -296,12 +355,57 @@ pub fn derive_grant_inner(input: TokenStream) -> TokenStream {
 fn rows(
     ident: &Ident,
     module: &Ident,
-    _vis: &syn::Visibility,
     id_ty: &syn::Type,
     anchored: bool,
+    grouped: bool,
 ) -> TokenStream {
     let mac = naming::grant_rows_macro(ident);
     let d = quote!(::authz_diesel::__private);
+    // The grants of a holder or of its groups.
+    let holder_or_groups = if grouped {
+        quote! {
+            #d::GrantSelection::HolderOrGroups(holder, groups) => query.filter(
+                #d::non_null(#module::__authz_holder)
+                    .eq(holder)
+                    .or(#d::non_null(#module::__authz_group_holder).eq_any(groups.to_vec())),
+            ),
+        }
+    } else {
+        quote! {
+            #d::GrantSelection::HolderOrGroups(holder, _) => {
+                query.filter(#d::non_null(#module::__authz_holder).eq(holder))
+            }
+        }
+    };
+    let holder_filter = {
+        let groups = grouped.then(|| {
+            quote! {
+                if !groups.is_empty() {
+                    return __authz_holder.or(::authz_diesel::Filter::expr(
+                        #d::non_null(#d::GrantCol(#module::__authz_group_holder)).eq_any(groups.to_vec()),
+                    ));
+                }
+            }
+        });
+        quote! {
+            type Table = #module::__authz_Table;
+            #[allow(unused_variables)]
+            fn holder_filter<'__a>(
+                holder: &'__a <Self as ::authz_core::__private::GrantType>::Holder,
+                groups: &'__a [<Self as ::authz_core::__private::GrantType>::GroupId],
+            ) -> ::authz_diesel::Filter<'__a, #module::__authz_Table, $db>
+            where
+                $db: '__a,
+            {
+                use #d::diesel::prelude::*;
+                let __authz_holder = ::authz_diesel::Filter::expr(
+                    #d::non_null(#d::GrantCol(#module::__authz_holder)).eq(holder),
+                );
+                #groups
+                __authz_holder
+            }
+        }
+    };
     let anchored_impl = anchored.then(|| {
         quote! {
             #[automatically_derived]
@@ -353,12 +457,15 @@ fn rows(
                                 #d::GrantSelection::Holder(holder) => {
                                     query.filter(#d::non_null(#module::__authz_holder).eq(holder))
                                 }
+                                #holder_or_groups
                                 #d::GrantSelection::Scope(scope) => {
                                     query.filter(#d::non_null(#module::__authz_scope).eq(scope))
                                 }
                             };
                             query.load(conn)
                         }
+
+                        #holder_filter
 
                         fn delete_id<__C>(conn: &mut __C, id: &Self::Id) -> #d::diesel::QueryResult<usize>
                         where
@@ -409,6 +516,7 @@ fn rows(
                                     #d::GrantSelection::Holder(holder) => {
                                         query.filter(#d::non_null(#module::__authz_holder).eq(holder))
                                     }
+                                    #holder_or_groups
                                     #d::GrantSelection::Scope(scope) => {
                                         query.filter(#d::non_null(#module::__authz_scope).eq(scope))
                                     }

@@ -59,7 +59,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    doc_grants (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        team_id -> Nullable<BigInt>,
+        scope -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    doc_grants,
     team_members,
     team_parents,
     docs,
@@ -74,6 +84,8 @@ CREATE TEMP TABLE team_members (user_id BIGINT NOT NULL, team_id BIGINT NOT NULL
 CREATE TEMP TABLE team_parents (team_id BIGINT NOT NULL, parent_id BIGINT NOT NULL,
     PRIMARY KEY (team_id, parent_id));
 CREATE TEMP TABLE docs (id BIGINT PRIMARY KEY NOT NULL, team_id BIGINT, public BOOLEAN NOT NULL);
+CREATE TEMP TABLE doc_grants (id BIGINT PRIMARY KEY NOT NULL, user_id BIGINT, team_id BIGINT,
+    scope VARCHAR(32) NOT NULL);
 CREATE TEMP TABLE projects (id BIGINT PRIMARY KEY NOT NULL, public BOOLEAN NOT NULL);
 CREATE TEMP TABLE project_roles (user_id BIGINT NOT NULL, project_id BIGINT NOT NULL,
     role VARCHAR(32) NOT NULL, PRIMARY KEY (user_id, project_id, role));
@@ -88,6 +100,22 @@ pub struct User {
     /// The user's roles on projects and those of its teams.
     #[actor(roles)]
     pub projects: StoredRoles<Project>,
+    /// Grants on documents held by the user or by its teams.
+    #[actor(grants)]
+    pub grants: Grants<DocGrant>,
+}
+
+/// A grant to share every document, held by a user or by a team.
+#[derive(
+    Grant, Queryable, Selectable, Insertable, Debug, Clone, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[diesel(table_name = doc_grants, treat_none_as_default_value = false)]
+#[grant(table = doc_grants, resource = Doc, holder = user_id, scope = scope, group = Team, group_holder = team_id)]
+pub struct DocGrant {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub scope: String,
 }
 
 /// Roles held by users (`project_roles`) and by teams (`team_project_roles`).
@@ -130,6 +158,7 @@ pub struct Team {
 #[resource(table = docs, actor = User)]
 #[permission(Read, if = self.public || actor.teams.contains(&self.team_id))]
 #[permission(Edit, if = actor.teams.contains(&self.team_id) && !self.public)]
+#[permission(Share, if = grant(DocGrant, Share) && !self.public)]
 pub struct Doc {
     pub id: i64,
     pub team_id: Option<i64>,
@@ -158,6 +187,7 @@ struct World {
     projects: Vec<Project>,
     user_roles: Vec<UserRole>,
     team_roles: Vec<TeamRole>,
+    grants: Vec<DocGrant>,
     user: i64,
 }
 
@@ -222,17 +252,40 @@ fn world() -> impl Strategy<Value = World> {
                     })
                     .collect::<Vec<_>>()
             });
-        (members, nesting, docs, projects, user_roles, team_roles).prop_map(
-            move |(members, nesting, docs, projects, user_roles, team_roles)| World {
-                members,
-                nesting,
-                docs,
-                projects,
-                user_roles,
-                team_roles,
-                user,
-            },
+        let grants = proptest::collection::vec(
+            (
+                proptest::option::of(1..4i64),
+                proptest::option::of(1..=teams + 1),
+                prop::sample::select(&["Share", "Read", "share"][..]),
+            ),
+            0..5,
         )
+        .prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (user_id, team_id, scope))| DocGrant {
+                    id: i as i64 + 1,
+                    user_id,
+                    team_id,
+                    scope: scope.to_owned(),
+                })
+                .collect::<Vec<_>>()
+        });
+        (
+            members, nesting, docs, projects, user_roles, team_roles, grants,
+        )
+            .prop_map(
+                move |(members, nesting, docs, projects, user_roles, team_roles, grants)| World {
+                    members,
+                    nesting,
+                    docs,
+                    projects,
+                    user_roles,
+                    team_roles,
+                    grants,
+                    user,
+                },
+            )
     })
 }
 
@@ -301,13 +354,24 @@ macro_rules! check_world {
                 .values(&w.team_roles)
                 .execute(conn)
                 .map_err(db)?;
+            diesel::delete(doc_grants::table)
+                .execute(conn)
+                .map_err(db)?;
+            diesel::insert_into(doc_grants::table)
+                .values(&w.grants)
+                .execute(conn)
+                .map_err(db)?;
             let teams = load_groups::<Team, _>(conn, &w.user).map_err(db)?;
+            let grants =
+                authz_diesel::load_grants_with_groups::<DocGrant, _, _>(conn, &w.user, &teams)
+                    .map_err(db)?;
             let projects =
                 load_roles_with_groups::<Project, _, _>(conn, &w.user, &teams).map_err(db)?;
             let user = User {
                 id: w.user,
                 teams,
                 projects,
+                grants,
             };
             let loaded: BTreeSet<i64> = user.teams.ids().iter().copied().collect();
             prop_assert_eq!(
@@ -337,13 +401,24 @@ macro_rules! check_world {
             }
             authz_tests::agree!(conn, authz, backend, db, Project, projects, w.projects);
             // Without the groups, only the user's own rows count, in both.
+            // Grants held by the user's teams count too, in both.
+            for d in &w.docs {
+                let held = w.grants.iter().any(|g| {
+                    g.scope == "Share"
+                        && (g.user_id == Some(w.user)
+                            || g.team_id.is_some_and(|t| loaded.contains(&t)))
+                });
+                prop_assert_eq!(authz.is_allowed(Doc::Share, d), held && !d.public);
+            }
             let alone = User {
                 id: w.user,
                 teams: Groups::new(),
                 projects: authz_diesel::load_roles::<Project, _>(conn, &w.user).map_err(db)?,
+                grants: authz_diesel::load_grants::<DocGrant, _>(conn, &w.user).map_err(db)?,
             };
             let alone = Authz::new(&alone);
             authz_tests::agree!(conn, alone, backend, db, Project, projects, w.projects);
+            authz_tests::agree!(conn, alone, backend, db, Doc, docs, w.docs);
             Ok(())
         }
     };

@@ -93,15 +93,16 @@ fn node(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream {
             let (scope, matches) = check::grant_matches(res, g);
             let grant = &g.grant;
             let grants = quote_spanned!(g.span=> ::authz_core::__private::HoldsGrants::<#grant>::grants(actor));
-            quote! {
+            quote! {{
+                let __authz_held = #grants;
                 #ty::grant(
                     #text,
-                    #grants
+                    __authz_held
                         .with_scope(#scope)
                         .find(|__authz_found| (#matches)(*__authz_found))
                         .map(::authz_core::__private::GrantType::grant_id),
                 )
-            }
+            }}
         }
         leaf => {
             let value = check::lower_in(res, leaf, positive);

@@ -184,11 +184,12 @@ impl Lowering<'_, '_> {
         // The actor's id, or for an enum actor the id of the kind carrying the grants; the
         // other kinds hold none, decided in Rust.
         let holder = quote!(__authz_holder);
+        let grant = &g.grant;
         let exists = quote_spanned! {g.span=> {
             let __authz_inner: Filter<'_, #module::__authz_Table, $db> =
-                Filter::expr(
-                    ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_holder))
-                        .eq(#holder),
+                <#grant as ::authz_diesel::__private::GrantRows<$db>>::holder_filter(
+                    #holder,
+                    ::authz_core::__private::HoldsGrants::<#grant>::grants(actor).groups(),
                 )
                 .and(Filter::expr(
                     ::authz_diesel::__private::non_null(::authz_diesel::__private::GrantCol(#module::__authz_scope))
@@ -206,7 +207,6 @@ impl Lowering<'_, '_> {
                 )),
             }
         }};
-        let grant = &g.grant;
         quote_spanned! {g.span=>
             match ::authz_core::__private::GrantHolder::<#grant>::grant_holder(actor) {
                 ::core::option::Option::Some(__authz_holder) => #exists,
