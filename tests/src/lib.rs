@@ -214,8 +214,14 @@ macro_rules! agree {
                 p
             );
             for r in $rows.iter() {
+                // A database error fails the case; it is no refusal.
+                let allowed = match $authz.authorize_by_id($conn, p, &r.id) {
+                    Ok(()) => true,
+                    Err(::authz_diesel::Error::Denied(_)) => false,
+                    Err(::authz_diesel::Error::Database(e)) => return Err($db(e)),
+                };
                 prop_assert_eq!(
-                    $authz.authorize_by_id($conn, p, &r.id).is_ok(),
+                    allowed,
                     expected.contains(&r.id),
                     "{}: by id {} {}",
                     $backend,
@@ -229,6 +235,7 @@ macro_rules! agree {
             .order($table::id)
             .load($conn)
             .map_err($db)?;
+        prop_assert_eq!(bits.len(), $rows.len(), "{}: bits of every row", $backend);
         for ((id, got), r) in bits.iter().zip($rows.iter()) {
             prop_assert_eq!(*id, r.id);
             prop_assert_eq!(

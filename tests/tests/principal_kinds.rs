@@ -10,7 +10,6 @@
 use authz_core::prelude::*;
 use authz_core::ActorKinds;
 use authz_diesel::prelude::*;
-use authz_diesel::Error;
 use diesel::prelude::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -501,54 +500,7 @@ macro_rules! check_world {
                 .execute(conn)
                 .map_err(db)?;
             let authz = Authz::new(&w.actor);
-            for p in ArticlePermission::ALL {
-                let expected: Vec<i64> = w
-                    .rows
-                    .iter()
-                    .filter(|r| authz.is_allowed(p, *r))
-                    .map(|r| r.id)
-                    .collect();
-                let got: Vec<i64> = articles::table
-                    .authorized(&authz, p)
-                    .select(articles::id)
-                    .order(articles::id)
-                    .load(conn)
-                    .map_err(db)?;
-                prop_assert_eq!(&got, &expected, "{}: list of {}", backend, p);
-                for r in &w.rows {
-                    let got = match authz.authorize_by_id(conn, p, &r.id) {
-                        Ok(()) => true,
-                        Err(Error::Denied(_)) => false,
-                        Err(Error::Database(e)) => {
-                            return Err(TestCaseError::fail(format!("{backend}: {e}")))
-                        }
-                    };
-                    prop_assert_eq!(
-                        got,
-                        authz.is_allowed(p, r),
-                        "{}: by id {} of {}",
-                        backend,
-                        p,
-                        r.id
-                    );
-                }
-            }
-            let bits: Vec<(i64, PermittedActions<Article>)> = articles::table
-                .select((articles::id, authz.permission_bits::<Article, _>()))
-                .order(articles::id)
-                .load(conn)
-                .map_err(db)?;
-            prop_assert_eq!(bits.len(), w.rows.len());
-            for ((id, got), row) in bits.iter().zip(&w.rows) {
-                prop_assert_eq!(*id, row.id);
-                prop_assert_eq!(
-                    got.into_set(),
-                    authz.actions(row),
-                    "{}: bits of row {}",
-                    backend,
-                    id
-                );
-            }
+            authz_tests::agree!(conn, authz, backend, db, Article, articles, w.rows);
             Ok(())
         }
     };
