@@ -172,7 +172,7 @@ where
     name.parse().map_err(serde::de::Error::custom)
 }
 
-pub use crate::roles::{held_roles, stored_roles_from_table, stored_roles_with_groups};
+pub use crate::roles::{held_roles, stored_roles_from_table};
 pub use crate::{
     CarriedRoles, CreateUnder, Env, HasRoles, Keyed, NoParents, ParentRows, Parents, ReadsContext,
     ReadsParents, RoleData, RoleEnum, RoleHolder, RoleMap, RoleRows, RoleSet, RoleStore,

@@ -429,15 +429,6 @@ impl<R: RoleHolder> StoredRoles<R> {
         }
     }
 
-    /// The rows read for `actor` (what the loaders build).
-    pub(crate) fn loaded(actor: R::ActorId, roles: RoleMap<R>) -> Self {
-        Self {
-            loaded_for: Some(actor),
-            groups: Vec::new(),
-            roles,
-        }
-    }
-
     /// The groups whose role rows were read with the actor's.
     pub fn groups(&self) -> &[R::GroupId] {
         &self.groups
@@ -447,7 +438,7 @@ impl<R: RoleHolder> StoredRoles<R> {
     /// test vouches that the table holds exactly these rows (or that nothing reads it).
     #[cfg(feature = "test-util")]
     pub fn assume_stored(actor: R::ActorId, roles: RoleMap<R>) -> Self {
-        Self::loaded(actor, roles)
+        stored_roles_from_table(actor, Vec::new(), roles)
     }
 
     /// The actor id the roles were loaded for, `None` when not loaded.
@@ -493,18 +484,10 @@ impl<R: RoleHolder> Debug for StoredRoles<R> {
     }
 }
 
-/// The roles of one actor read from a role table, as the loaders build them; not a public API.
+/// The roles of one actor and of its groups read from the role tables, as the loaders build
+/// them; not a public API.
 #[doc(hidden)]
 pub fn stored_roles_from_table<R: RoleHolder>(
-    actor: R::ActorId,
-    roles: RoleMap<R>,
-) -> StoredRoles<R> {
-    StoredRoles::loaded(actor, roles)
-}
-
-/// The roles of one actor and of its groups read from the role tables; not a public API.
-#[doc(hidden)]
-pub fn stored_roles_with_groups<R: RoleHolder>(
     actor: R::ActorId,
     groups: Vec<R::GroupId>,
     roles: RoleMap<R>,

@@ -86,7 +86,7 @@ where
     R: AsyncLoadRoles<C::Backend>,
 {
     let rows = R::role_rows_async(conn, actor).await?;
-    Ok(crate::load::stored_roles(actor, rows))
+    Ok(crate::load::stored_roles(actor, Vec::new(), rows))
 }
 
 /// [`load_parents`](crate::load_parents) on an async connection.

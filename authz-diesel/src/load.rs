@@ -23,7 +23,7 @@ where
     C: LoadConnection,
     R: LoadRoles<C::Backend>,
 {
-    Ok(stored_roles(actor, R::role_rows(conn, actor)?))
+    Ok(stored_roles(actor, Vec::new(), R::role_rows(conn, actor)?))
 }
 
 /// The roles the actor with id `actor` holds on resources of type `R`, read from the role
@@ -42,23 +42,14 @@ where
 {
     let mut rows = R::role_rows(conn, actor)?;
     rows.extend(R::group_role_rows(conn, groups.ids())?);
-    let mut roles = RoleMap::new();
-    for (id, name) in rows {
-        if let Ok(role) = name.parse() {
-            roles.insert(id, role);
-        }
-    }
-    Ok(authz_core::__private::stored_roles_with_groups(
-        actor.clone(),
-        groups.ids().to_vec(),
-        roles,
-    ))
+    Ok(stored_roles(actor, groups.ids().to_vec(), rows))
 }
 
-/// The stored roles of an actor's role rows; a role name this version does not know grants
-/// nothing.
+/// The stored roles of the role rows of an actor and of its groups `groups`; a role name this
+/// version does not know grants nothing.
 pub(crate) fn stored_roles<R: RoleHolder>(
     actor: &R::ActorId,
+    groups: Vec<R::GroupId>,
     rows: Vec<(R::Id, String)>,
 ) -> StoredRoles<R> {
     let mut roles = RoleMap::new();
@@ -67,7 +58,7 @@ pub(crate) fn stored_roles<R: RoleHolder>(
             roles.insert(id, role);
         }
     }
-    authz_core::__private::stored_roles_from_table(actor.clone(), roles)
+    authz_core::__private::stored_roles_from_table(actor.clone(), groups, roles)
 }
 
 /// The ids of the parents of type `T` that `items` point to through `fk` and that `into` does
