@@ -260,13 +260,9 @@ where
     K: ForeignKey<P::Id> + ?Sized,
     Q: Permission<P>,
 {
-    match (
-        fk.foreign_key().and_then(|id| env.parents.get::<P>(id)),
-        env.for_resource::<P>().up(),
-    ) {
-        (Some(parent), Some(env)) => parent.check(env, perm.permission()),
-        _ => false,
-    }
+    crate::relations::via_parent::<P, K, A, C>(env, fk, |env, parent| {
+        parent.check(env, perm.permission())
+    })
 }
 
 /// `self.tags.any(|t| ..)` (and `self.viewers.contains(&x)`): some value of set `S` under

@@ -96,8 +96,23 @@ where
     K: ForeignKey<P::Id> + ?Sized,
     C: ?Sized,
 {
+    hop(env, fk.foreign_key(), rest)
+}
+
+/// The parent of type `P` with id `id`, found among the parents and checked one hop further
+/// up, then `rest` on it; `false` without it.
+#[inline(always)]
+fn hop<'a, P, A, C>(
+    env: Env<'a, A, C>,
+    id: Option<&P::Id>,
+    rest: impl FnOnce(Env<'a, A, P::Context>, &'a P) -> bool,
+) -> bool
+where
+    P: Keyed<Actor = A> + ReadsContext<C>,
+    C: ?Sized,
+{
     match (
-        fk.foreign_key().and_then(|id| env.parents.get::<P>(id)),
+        id.and_then(|id| env.parents.get::<P>(id)),
         env.for_resource::<P>().up(),
     ) {
         (Some(row), Some(env)) => rest(env, row),
@@ -118,15 +133,7 @@ where
     M::To: Keyed<Actor = A> + ReadsContext<<M::From as Resource>::Context>,
     M::Key: ForeignKey<<M::To as Keyed>::Id>,
 {
-    match (
-        M::key(row)
-            .foreign_key()
-            .and_then(|id| env.parents.get::<M::To>(id)),
-        env.for_resource::<M::To>().up(),
-    ) {
-        (Some(row), Some(env)) => rest(env, row),
-        _ => false,
-    }
+    hop(env, M::key(row).foreign_key(), rest)
 }
 
 /// The last hop of `a.b.allows(P)`: `P` on `row`'s parent through `M`.

@@ -6,7 +6,7 @@
 //!     <the ward ids on which the actor holds Nurse>))
 //! ```
 
-use authz_core::__private::{Related, Relation};
+use authz_core::__private::Relation;
 use authz_core::{Resource, RoleHolder};
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, QueryFragment};
@@ -82,7 +82,7 @@ pub fn relation_permitted_ids<'a, M, DB>(
 ) -> Option<BoxedQuery<'a, DB>>
 where
     M: Relation,
-    M::To: Subqueries<DB> + Related,
+    M::To: Subqueries<DB>,
     DB: Backend,
 {
     <M::To as Subqueries<DB>>::permitted_ids(actor, ctx, perm)
