@@ -329,8 +329,8 @@ pub fn unknown_role(
 
 pub use crate::explain::{Explain, ExplainNode};
 pub use crate::grants::{
-    anchor_matches, held_by, held_by_kind, unanchored, AnchoredGrant, Grant as GrantType,
-    GrantHolder, Grants, HoldsGrants, ScopeFromName, ScopeName, UnanchoredGrant,
+    anchor_matches, held_by, unanchored, AnchoredGrant, Grant as GrantType, GrantHolder, Grants,
+    HoldsGrants, ScopeFromName, ScopeName, UnanchoredGrant,
 };
 pub use crate::meta::{
     FieldMeta, Grant, PermissionMeta, Policy, ProhibitionMeta, RelationMeta, ResourceMeta,

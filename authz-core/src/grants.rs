@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use crate::{Actor, Resource};
+use crate::Resource;
 
 /// A row type of a grant table. Implemented by `#[derive(Grant)]`.
 #[diagnostic::on_unimplemented(
@@ -187,10 +187,10 @@ pub trait HoldsGrants<G: Grant> {
     fn grants(&self) -> &Grants<G>;
 }
 
-/// The id under which a kind of an enum actor holds grants of type `G`: the id of the variant
-/// carrying them, `None` for the other kinds (they hold none). Implemented by
-/// `#[derive(Actor)]` on an enum for each `#[actor(grants)]` field, next to [`HoldsGrants`];
-/// a struct actor holds its grants under [`Actor::actor_id`].
+/// The id under which an actor holds grants of type `G`: a struct's id; for an enum of kinds,
+/// the id of the variant carrying them, `None` for the other kinds (they hold none).
+/// Implemented by `#[derive(Actor)]` for each `#[actor(grants)]` field, next to
+/// [`HoldsGrants`].
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` holds no grants of type `{G}` under an id",
@@ -204,11 +204,13 @@ pub trait GrantHolder<G> {
     fn grant_holder(&self) -> Option<&Self::Id>;
 }
 
-/// [`held_by`] for an enum actor: the grant's holder is the id of the kind holding grants of
-/// type `G`; a kind that holds none holds no grant.
+/// Whether `grant` is held by `actor`: its holder is the actor's id (for an enum of kinds, the
+/// id of the kind carrying grants of type `G`; the other kinds hold none), or a group among
+/// `groups`, those the grants were loaded with. Grants are loaded for one actor; this keeps a
+/// grant of another holder, put there by mistake, from granting.
 #[doc(hidden)]
 #[inline]
-pub fn held_by_kind<G, A>(grant: &G, actor: &A, groups: &[G::GroupId]) -> bool
+pub fn held_by<G, A>(grant: &G, actor: &A, groups: &[G::GroupId]) -> bool
 where
     G: Grant,
     A: GrantHolder<G> + ?Sized,
@@ -219,19 +221,6 @@ where
         // Held by one of the groups the grants were loaded with.
         _ => grant.group_holder().is_some_and(|g| groups.contains(g)),
     }
-}
-
-/// Whether `grant` is held by `actor`: its holder is the actor's id. Grants are loaded for
-/// one actor; this keeps a grant of another holder, put there by mistake, from granting.
-#[doc(hidden)]
-#[inline]
-pub fn held_by<G, A>(grant: &G, actor: &A) -> bool
-where
-    G: Grant,
-    A: Actor,
-    G::Holder: PartialEq<A::Id>,
-{
-    grant.holder().is_some_and(|h| h == actor.actor_id())
 }
 
 /// Whether an anchored grant applies to a resource whose anchor field is `value`: a `NULL`
