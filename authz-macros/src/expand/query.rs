@@ -368,7 +368,7 @@ fn relation_impls(
         // The `#[role]` rules alone: stored roles are added by `UNION`, so that a stored role
         // grants even when the row is missing, as in memory.
         let arms = roles.names.iter().map(|name| {
-            let body = lowering
+            let body = res
                 .rules_granting(name)
                 .into_iter()
                 .map(|rule| lowering.lower(&rule.cond, false))

@@ -280,11 +280,6 @@ impl Lowering<'_, '_> {
         id_field(self.res).map(|f| self.field_ref(f.ident))
     }
 
-    /// The `#[role]` rules that grant `role` (its own, and those of roles above it).
-    pub fn rules_granting(&self, role: &syn::Ident) -> Vec<&crate::ast::DerivedRole> {
-        self.res.rules_granting(role)
-    }
-
     /// The column of this table a grant subquery names so that it only appears where the table
     /// does: the id, else the first field.
     fn grant_witness(&self) -> Option<FieldRef> {
@@ -415,7 +410,7 @@ impl Lowering<'_, '_> {
                     }
                 };
                 let method = if negated { quote!(and) } else { quote!(or) };
-                for rule in self.rules_granting(role) {
+                for rule in self.res.rules_granting(role) {
                     let rule = self.lower(&rule.cond, negated);
                     acc = quote!(#acc.#method(#rule));
                 }
