@@ -13,7 +13,8 @@
 //! tables live in a schema of their own, `authz_bench_grants`, dropped at the end (also on
 //! panic). Without a server the PostgreSQL part is skipped with a message.
 
-use std::time::{Duration, Instant};
+mod support;
+use std::time::Instant;
 
 use authz_benches::pg::bench_schema;
 use authz_benches::photos::{
@@ -21,7 +22,7 @@ use authz_benches::photos::{
 };
 use authz_core::prelude::*;
 use authz_diesel::prelude::*;
-use criterion::{black_box, Criterion, SamplingMode};
+use criterion::{black_box, Criterion};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 
@@ -147,24 +148,8 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     });
     g.finish();
 
-    let mut g = c.benchmark_group("pg_grants/page");
-    g.sampling_mode(SamplingMode::Flat);
-    g.bench_function("generated", |b| {
-        b.iter(|| generated_page(black_box(&mut *conn)).unwrap())
-    });
-    g.bench_function("hand", |b| {
-        b.iter(|| hand_page(black_box(&mut *conn)).unwrap())
-    });
-    g.finish();
-    let mut g = c.benchmark_group("pg_grants/count");
-    g.sampling_mode(SamplingMode::Flat);
-    g.bench_function("generated", |b| {
-        b.iter(|| generated_count(black_box(&mut *conn)).unwrap())
-    });
-    g.bench_function("hand", |b| {
-        b.iter(|| hand_count(black_box(&mut *conn)).unwrap())
-    });
-    g.finish();
+    support::generated_vs_hand(c, "pg_grants/page", conn, generated_page, hand_page);
+    support::generated_vs_hand(c, "pg_grants/count", conn, generated_count, hand_count);
     Ok(())
 }
 
@@ -174,11 +159,7 @@ fn main() {
         return;
     };
     eprintln!("postgres: tables filled in {:.1?}", started.elapsed());
-    let mut c = Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .configure_from_args();
+    let mut c = support::criterion();
     run(&mut c, &mut schema.conn).expect("postgres benchmark");
     drop(schema);
     c.final_summary();

@@ -14,14 +14,15 @@
 //! tables live in a schema of their own, `authz_bench_hierarchy`, dropped at the end (also on
 //! panic). Without a server the bench is skipped with a message.
 
-use std::time::{Duration, Instant};
+mod support;
+use std::time::Instant;
 
 use authz_benches::folders::{folders, hand_read, Folder, User, FILL, HAND_SQL, SCHEMA};
 use authz_benches::pg::bench_schema;
 use authz_core::prelude::*;
 use authz_core::ParentMap;
 use authz_diesel::prelude::*;
-use criterion::{black_box, Criterion, SamplingMode};
+use criterion::{black_box, Criterion};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -132,24 +133,8 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
     drop(parents);
     drop(all);
 
-    let mut g = c.benchmark_group("pg_hierarchy/page");
-    g.sampling_mode(SamplingMode::Flat);
-    g.bench_function("generated", |b| {
-        b.iter(|| generated_page(black_box(&mut *conn)).unwrap())
-    });
-    g.bench_function("hand", |b| {
-        b.iter(|| hand_page(black_box(&mut *conn)).unwrap())
-    });
-    g.finish();
-    let mut g = c.benchmark_group("pg_hierarchy/count");
-    g.sampling_mode(SamplingMode::Flat);
-    g.bench_function("generated", |b| {
-        b.iter(|| generated_count(black_box(&mut *conn)).unwrap())
-    });
-    g.bench_function("hand", |b| {
-        b.iter(|| hand_count(black_box(&mut *conn)).unwrap())
-    });
-    g.finish();
+    support::generated_vs_hand(c, "pg_hierarchy/page", conn, generated_page, hand_page);
+    support::generated_vs_hand(c, "pg_hierarchy/count", conn, generated_count, hand_count);
     Ok(())
 }
 
@@ -160,11 +145,7 @@ fn main() {
         return;
     };
     eprintln!("postgres: tables filled in {:.1?}", started.elapsed());
-    let mut c = Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .configure_from_args();
+    let mut c = support::criterion();
     run(&mut c, &mut schema.conn).expect("postgres benchmark");
     drop(schema);
     c.final_summary();

@@ -18,13 +18,14 @@
 //! dropped at the end (also on panic). When the server cannot be reached the bench prints a
 //! message and does nothing.
 
-use std::time::{Duration, Instant};
+mod support;
+use std::time::Instant;
 
 use authz_benches::hosting::{org_roles, repo_roles, repos, Org, Repo, User, SCHEMA};
 use authz_benches::pg::{bench_schema, Explain};
 use authz_core::prelude::*;
 use authz_diesel::prelude::*;
-use criterion::{black_box, Criterion, SamplingMode};
+use criterion::Criterion;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 
@@ -228,24 +229,8 @@ fn run(c: &mut Criterion, conn: &mut PgConnection) -> QueryResult<()> {
         Explain(repos::table.filter(hand_filter()).count()).load(conn),
     )?;
 
-    let mut g = c.benchmark_group("pg_roles/page");
-    g.sampling_mode(SamplingMode::Flat);
-    g.bench_function("generated", |b| {
-        b.iter(|| generated_page(black_box(&mut *conn)).unwrap())
-    });
-    g.bench_function("hand", |b| {
-        b.iter(|| hand_page(black_box(&mut *conn)).unwrap())
-    });
-    g.finish();
-    let mut g = c.benchmark_group("pg_roles/count");
-    g.sampling_mode(SamplingMode::Flat);
-    g.bench_function("generated", |b| {
-        b.iter(|| generated_count(black_box(&mut *conn)).unwrap())
-    });
-    g.bench_function("hand", |b| {
-        b.iter(|| hand_count(black_box(&mut *conn)).unwrap())
-    });
-    g.finish();
+    support::generated_vs_hand(c, "pg_roles/page", conn, generated_page, hand_page);
+    support::generated_vs_hand(c, "pg_roles/count", conn, generated_count, hand_count);
     Ok(())
 }
 
@@ -253,11 +238,7 @@ fn main() {
     let Some(mut schema) = bench_schema("roles_query", BENCH_SCHEMA, &[SCHEMA, FILL]) else {
         return;
     };
-    let mut c = Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .configure_from_args();
+    let mut c = support::criterion();
     run(&mut c, &mut schema.conn).expect("postgres benchmark");
     drop(schema);
     c.final_summary();
