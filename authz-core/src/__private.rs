@@ -180,6 +180,11 @@ pub use crate::{
 };
 
 /// A foreign key: the parent's id, or an `Option` of it (absent grants nothing).
+#[diagnostic::on_unimplemented(
+    message = "a foreign key of type `{Self}` cannot name a parent whose id is `{Id}`",
+    label = "not the parent's id",
+    note = "a relation's key holds the parent's id, or an `Option` of it"
+)]
 pub trait ForeignKey<Id> {
     fn foreign_key(&self) -> Option<&Id>;
 }
@@ -527,8 +532,8 @@ impl<'a, T: ?Sized> HopPlain<'a> for &Hop<'a, T> {
 }
 
 pub use crate::relations::{
-    context_of, permissions_of, relation_allows, relation_role, relations_of, roles_of, via,
-    via_parent, NamedRoles, Related, Relation,
+    context_of, permissions_of, relation_allows, relation_readable, relation_role, relations_of,
+    roles_of, via, via_parent, NamedRoles, ParentOf, ParentRoleRows, Related, Relation,
 };
 
 pub use crate::groups::Group;

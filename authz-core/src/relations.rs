@@ -6,7 +6,7 @@
 //! the token, listing the names that do.
 
 use crate::__private::ForeignKey;
-use crate::env::{Env, ReadsContext};
+use crate::env::{Env, ReadsContext, RoleRows};
 use crate::{Keyed, Permission, Resource, RoleHolder};
 
 /// A resource's relations, as the fields of a generated value. Implemented by
@@ -41,35 +41,52 @@ pub trait NamedRoles: RoleHolder {
     const ROLES: Self::Roles;
 }
 
+/// The type a relation's parent must be: a resource with an id whose rules can read the
+/// child's context `C`. Implemented by `#[derive(Resource)]` for every resource with an id. A
+/// relation names its parent as `<Parent as ParentOf<C>>::Parent`, so a parent that is none is
+/// one error at the relation, and every use of the relation sees that same error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource with an id, so it cannot be a parent",
+    label = "not a resource with an id",
+    note = "derive `Resource` on `{Self}`, with an `id` field or `#[resource(id = ..)]`"
+)]
+pub trait ParentOf<C: ?Sized> {
+    /// `Self`.
+    type Parent: Keyed + Related + ReadsContext<C>;
+}
+
 /// One relation of `From`: the foreign key to the parent row of type `To`. A generated marker
-/// type. What the parent must be (a resource with an id of the key's type) is required where a
-/// path goes through it, so a mistake in the relation is reported once, where it is declared.
-pub trait Relation: Copy {
+/// type. What the parent must be (a resource with an id, for the same actor, reading the
+/// child's context, with an id of the key's type) is bound here, so a mistake in the relation
+/// is reported once, where it is declared, and the code walking it is generic over the marker.
+pub trait Relation: Copy + 'static {
     /// The resource declaring the relation.
     type From: Resource;
     /// The parent's type.
-    type To;
-    /// The foreign key's type: the parent's id, or an `Option` of it.
-    type Key: ?Sized;
-    /// The foreign key in `from`.
-    fn key(from: &Self::From) -> &Self::Key;
+    type To: Keyed<Actor = <Self::From as Resource>::Actor>
+        + Related
+        + ReadsContext<<Self::From as Resource>::Context>;
+    /// The parent's id in `from`'s foreign key (the parent's id, or an `Option` of it); `None`
+    /// names no parent.
+    fn parent_id(from: &Self::From) -> Option<&<Self::To as Keyed>::Id>;
 }
+
+/// Deciding a role of relation `M`'s parent type works with the parent resolver `P`
+/// ([`RoleRows`]): what a child reading `org.role(X)` requires of its resolver, named through
+/// the marker so that a parent that is no resource is reported at the relation alone.
+pub trait ParentRoleRows<P: ?Sized> {}
+
+impl<M: Relation, P: ?Sized> ParentRoleRows<P> for M where M::To: RoleRows<P> {}
 
 /// The relations of `M`'s parent type, to name the next hop.
 #[inline(always)]
-pub fn relations_of<M: Relation>(_: M) -> <M::To as Related>::Relations
-where
-    M::To: Related,
-{
+pub fn relations_of<M: Relation>(_: M) -> <M::To as Related>::Relations {
     <M::To as Related>::RELATIONS
 }
 
 /// The permissions of `M`'s parent type, by name.
 #[inline(always)]
-pub fn permissions_of<M: Relation>(_: M) -> <M::To as Related>::Permissions
-where
-    M::To: Related,
-{
+pub fn permissions_of<M: Relation>(_: M) -> <M::To as Related>::Permissions {
     <M::To as Related>::PERMISSIONS
 }
 
@@ -120,67 +137,74 @@ where
     }
 }
 
+/// The actor of `M`'s resource (and, by [`Relation::To`]'s bound, of its parent).
+type ActorOf<M> = <<M as Relation>::From as Resource>::Actor;
+/// The context of `M`'s resource.
+type ContextOf<M> = <<M as Relation>::From as Resource>::Context;
+
 /// A further hop: from `row` to its parent through relation `M`, then `rest` on it.
 #[inline(always)]
-pub fn via<'a, M, A>(
-    env: Env<'a, A, <M::From as Resource>::Context>,
+pub fn via<'a, M: Relation>(
+    env: Env<'a, ActorOf<M>, ContextOf<M>>,
     row: &M::From,
     _: M,
-    rest: impl FnOnce(Env<'a, A, <M::To as Resource>::Context>, &'a M::To) -> bool,
-) -> bool
-where
-    M: Relation,
-    M::To: Keyed<Actor = A> + ReadsContext<<M::From as Resource>::Context>,
-    M::Key: ForeignKey<<M::To as Keyed>::Id>,
-{
-    hop(env, M::key(row).foreign_key(), rest)
+    rest: impl FnOnce(Env<'a, ActorOf<M>, <M::To as Resource>::Context>, &'a M::To) -> bool,
+) -> bool {
+    hop(env, M::parent_id(row), rest)
 }
 
 /// The last hop of `a.b.allows(P)`: `P` on `row`'s parent through `M`.
 #[inline(always)]
-pub fn relation_allows<M, Q, A>(
-    env: Env<'_, A, <M::From as Resource>::Context>,
+pub fn relation_allows<M, Q>(
+    env: Env<'_, ActorOf<M>, ContextOf<M>>,
     row: &M::From,
     _: M,
     perm: Q,
 ) -> bool
 where
     M: Relation,
-    M::To: Keyed<Actor = A> + ReadsContext<<M::From as Resource>::Context>,
-    M::Key: ForeignKey<<M::To as Keyed>::Id>,
     Q: Permission<M::To>,
 {
-    match M::key(row).foreign_key() {
-        Some(id) => crate::__private::parent_allows::<M::To, _, Q, A, _>(env, id, perm),
+    match M::parent_id(row) {
+        Some(id) => crate::__private::parent_allows::<M::To, _, Q, _, _>(env, id, perm),
         None => false,
     }
 }
 
 /// The last hop of `a.b.role(R)`: role `R` on `row`'s parent through `M`.
 #[inline(always)]
-pub fn relation_role<M, A>(
-    env: Env<'_, A, <M::From as Resource>::Context>,
+pub fn relation_role<M>(
+    env: Env<'_, ActorOf<M>, ContextOf<M>>,
     row: &M::From,
     _: M,
     role: <M::To as RoleHolder>::Role,
 ) -> bool
 where
     M: Relation,
-    M::To: RoleHolder<Actor = A> + ReadsContext<<M::From as Resource>::Context>,
-    M::Key: ForeignKey<<M::To as Keyed>::Id>,
+    M::To: RoleHolder,
 {
-    match M::key(row).foreign_key() {
-        Some(id) => crate::__private::parent_role::<M::To, _, A, _>(env, id, role),
+    match M::parent_id(row) {
+        Some(id) => crate::__private::parent_role::<M::To, _, _, _>(env, id, role),
         None => false,
+    }
+}
+
+/// A value being created is under the parent its foreign key through `M` names: none (an
+/// absent key), or a row found among the parents and readable.
+#[inline(always)]
+pub fn relation_readable<M: Relation>(
+    env: Env<'_, ActorOf<M>, ContextOf<M>>,
+    row: &M::From,
+    _: M,
+) -> bool {
+    match M::parent_id(row) {
+        Some(id) => crate::__private::parent_readable::<M::To, _, _, _>(env, id),
+        None => true,
     }
 }
 
 /// The context `M`'s parent type reads, from the context of `M`'s resource (SQL lowering).
 #[inline(always)]
-pub fn context_of<M>(_: M, ctx: &<M::From as Resource>::Context) -> &<M::To as Resource>::Context
-where
-    M: Relation,
-    M::To: ReadsContext<<M::From as Resource>::Context>,
-{
+pub fn context_of<M: Relation>(_: M, ctx: &ContextOf<M>) -> &<M::To as Resource>::Context {
     <M::To as ReadsContext<_>>::context(ctx)
 }

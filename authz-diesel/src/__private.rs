@@ -2,7 +2,7 @@
 
 #[cfg(feature = "async")]
 pub use crate::async_query::{
-    AsyncById, AsyncGrantRows, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
+    AsyncById, AsyncGrantRows, AsyncLoadGroups, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
 };
 pub use crate::condition::{arith_compare, ArithCmp, ArithTerm, PrefixDialect, PrefixMatch};
 pub use crate::grants::{
@@ -44,15 +44,18 @@ macro_rules! __authz_if_async {
 }
 pub use crate::__authz_if_async as if_async;
 
-/// Invokes `$m!(Backend)` once per backend enabled on `authz-diesel`, so the generated code
-/// follows this crate's features rather than the user crate's.
+/// The tokens given, once per backend enabled on `authz-diesel` (so the generated code follows
+/// this crate's features rather than the user crate's), each in a block where `__AuthzDb`
+/// names the backend. The tokens are passed through, not written in a macro's body, so an
+/// error in them is reported as in the derive that wrote them: the same error from the
+/// in-memory checks and from every backend's SQL is one diagnostic.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __authz_for_each_backend {
-    ($m:ident) => {
-        $crate::__authz_if_sqlite!($m);
-        $crate::__authz_if_postgres!($m);
-        $crate::__authz_if_mysql!($m);
+    ($($body:tt)*) => {
+        $crate::__authz_if_sqlite! { $($body)* }
+        $crate::__authz_if_postgres! { $($body)* }
+        $crate::__authz_if_mysql! { $($body)* }
     };
 }
 pub use crate::__authz_for_each_backend as for_each_backend;
@@ -61,43 +64,52 @@ pub use crate::__authz_for_each_backend as for_each_backend;
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __authz_if_sqlite {
-    ($m:ident) => {
-        $m!($crate::__private::diesel::sqlite::Sqlite);
+    ($($body:tt)*) => {
+        const _: () = {
+            type __AuthzDb = $crate::__private::diesel::sqlite::Sqlite;
+            $($body)*
+        };
     };
 }
 #[cfg(not(feature = "sqlite"))]
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __authz_if_sqlite {
-    ($m:ident) => {};
+    ($($body:tt)*) => {};
 }
 
 #[cfg(feature = "postgres")]
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __authz_if_postgres {
-    ($m:ident) => {
-        $m!($crate::__private::diesel::pg::Pg);
+    ($($body:tt)*) => {
+        const _: () = {
+            type __AuthzDb = $crate::__private::diesel::pg::Pg;
+            $($body)*
+        };
     };
 }
 #[cfg(not(feature = "postgres"))]
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __authz_if_postgres {
-    ($m:ident) => {};
+    ($($body:tt)*) => {};
 }
 
 #[cfg(feature = "mysql")]
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __authz_if_mysql {
-    ($m:ident) => {
-        $m!($crate::__private::diesel::mysql::Mysql);
+    ($($body:tt)*) => {
+        const _: () = {
+            type __AuthzDb = $crate::__private::diesel::mysql::Mysql;
+            $($body)*
+        };
     };
 }
 #[cfg(not(feature = "mysql"))]
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __authz_if_mysql {
-    ($m:ident) => {};
+    ($($body:tt)*) => {};
 }

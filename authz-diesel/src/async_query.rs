@@ -10,9 +10,10 @@
 use core::future::Future;
 use core::pin::Pin;
 
+use authz_core::__private::ActorKey;
 use authz_core::{
-    Actor, AsParents, Authz, Grant, Grants, ParentMap, Permission, PermissionEnum, ReadsContext,
-    StoredRoles,
+    Actor, AsParents, Authz, Grant, Grants, Group, Groups, ParentMap, Permission, PermissionEnum,
+    ReadsContext, StoredRoles,
 };
 use diesel::backend::Backend;
 use diesel::QueryResult;
@@ -20,7 +21,9 @@ use diesel_async::AsyncConnection;
 
 use crate::grants::{GrantRows, GrantSelection};
 use crate::query::by_id_outcome;
-use crate::{BoxedFilter, ById, Error, FilterSource, LoadParents, LoadRoles, TableResource};
+use crate::{
+    BoxedFilter, ById, Error, FilterSource, LoadGroups, LoadParents, LoadRoles, TableResource,
+};
 
 /// A boxed `Send` future, for the generated async methods (which recurse through parents).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -52,6 +55,30 @@ pub trait AsyncLoadRoles<DB: Backend>: LoadRoles<DB> {
         conn: &'a mut C,
         actor: &'a Self::ActorId,
     ) -> BoxFuture<'a, QueryResult<RoleRows<Self::Id>>>
+    where
+        C: AsyncConnection<Backend = DB> + Send;
+
+    /// As [`LoadRoles::group_role_rows`]; none without a group role table.
+    fn group_role_rows_async<'a, C>(
+        conn: &'a mut C,
+        groups: &'a [Self::GroupId],
+    ) -> BoxFuture<'a, QueryResult<RoleRows<Self::Id>>>
+    where
+        C: AsyncConnection<Backend = DB> + Send,
+    {
+        let _ = (conn, groups);
+        Box::pin(core::future::ready(Ok(Vec::new())))
+    }
+}
+
+/// [`LoadGroups`] on an async connection. Generated with `LoadGroups` when authz-diesel's
+/// `async` feature is on.
+pub trait AsyncLoadGroups<DB: Backend>: LoadGroups<DB> {
+    /// As [`LoadGroups::group_ids`].
+    fn group_ids_async<'a, C>(
+        conn: &'a mut C,
+        member: &'a <Self::Actor as ActorKey>::Key,
+    ) -> BoxFuture<'a, QueryResult<Vec<Self::Id>>>
     where
         C: AsyncConnection<Backend = DB> + Send;
 }
@@ -89,6 +116,38 @@ where
     Ok(crate::load::stored_roles(actor, Vec::new(), rows))
 }
 
+/// [`load_roles_with_groups`](crate::load_roles_with_groups) on an async connection.
+pub async fn load_roles_with_groups_async<R, G, C>(
+    conn: &mut C,
+    actor: &R::ActorId,
+    groups: &Groups<G>,
+) -> QueryResult<StoredRoles<R>>
+where
+    C: AsyncConnection + Send,
+    R: AsyncLoadRoles<C::Backend>,
+    G: Group<Id = R::GroupId>,
+{
+    let mut rows = R::role_rows_async(conn, actor).await?;
+    rows.extend(R::group_role_rows_async(conn, groups.ids()).await?);
+    Ok(crate::load::stored_roles(
+        actor,
+        groups.ids().to_vec(),
+        rows,
+    ))
+}
+
+/// [`load_groups`](crate::load_groups) on an async connection.
+pub async fn load_groups_async<G, C>(
+    conn: &mut C,
+    member: &<G::Actor as ActorKey>::Key,
+) -> QueryResult<Groups<G>>
+where
+    C: AsyncConnection + Send,
+    G: AsyncLoadGroups<C::Backend>,
+{
+    Ok(Groups::from_ids(G::group_ids_async(conn, member).await?))
+}
+
 /// [`load_parents`](crate::load_parents) on an async connection.
 pub async fn load_parents_async<R, C>(conn: &mut C, items: &[R]) -> QueryResult<ParentMap>
 where
@@ -109,6 +168,22 @@ where
     G::load_rows_async(conn, GrantSelection::Holder(holder))
         .await
         .map(Grants::new)
+}
+
+/// [`load_grants_with_groups`](crate::load_grants_with_groups) on an async connection.
+pub async fn load_grants_with_groups_async<G, T, C>(
+    conn: &mut C,
+    holder: &G::Holder,
+    groups: &Groups<T>,
+) -> QueryResult<Grants<G>>
+where
+    C: AsyncConnection + Send,
+    G: AsyncGrantRows<C::Backend> + Grant,
+    T: Group<Id = G::GroupId>,
+{
+    let rows =
+        G::load_rows_async(conn, GrantSelection::HolderOrGroups(holder, groups.ids())).await?;
+    Ok(Grants::with_groups(rows, groups.ids().to_vec()))
 }
 
 /// The decision by id on an async connection: `use authz_diesel::prelude::*;` and

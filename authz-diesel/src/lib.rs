@@ -48,8 +48,9 @@ pub use subquery::{
 
 #[cfg(feature = "async")]
 pub use async_query::{
-    load_grants_async, load_parents_async, load_roles_async, AsyncAuthzQuery, AsyncById,
-    AsyncGrantRows, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
+    load_grants_async, load_grants_with_groups_async, load_groups_async, load_parents_async,
+    load_roles_async, load_roles_with_groups_async, AsyncAuthzQuery, AsyncById, AsyncGrantRows,
+    AsyncLoadGroups, AsyncLoadParents, AsyncLoadRoles, BoxFuture,
 };
 
 /// The query level in one import: `use authz_diesel::prelude::*;`.

@@ -359,7 +359,6 @@ fn rows(
     anchored: bool,
     grouped: bool,
 ) -> TokenStream {
-    let mac = naming::grant_rows_macro(ident);
     let d = quote!(::authz_diesel::__private);
     // The grants of a holder or of its groups.
     let holder_or_groups = if grouped {
@@ -393,9 +392,9 @@ fn rows(
             fn holder_filter<'__a>(
                 holder: &'__a <Self as ::authz_core::__private::GrantType>::Holder,
                 groups: &'__a [<Self as ::authz_core::__private::GrantType>::GroupId],
-            ) -> ::authz_diesel::Filter<'__a, #module::__authz_Table, $db>
+            ) -> ::authz_diesel::Filter<'__a, #module::__authz_Table, __AuthzDb>
             where
-                $db: '__a,
+                __AuthzDb: '__a,
             {
                 use #d::diesel::prelude::*;
                 let __authz_holder = ::authz_diesel::Filter::expr(
@@ -409,17 +408,17 @@ fn rows(
     let anchored_impl = anchored.then(|| {
         quote! {
             #[automatically_derived]
-            impl #d::AnchoredGrantRows<$db> for #ident {
+            impl #d::AnchoredGrantRows<__AuthzDb> for #ident {
                 fn load_anchored<__C>(
                     conn: &mut __C,
                     anchor: ::core::option::Option<&<Self as ::authz_core::__private::AnchoredGrant>::Anchor>,
                 ) -> #d::diesel::QueryResult<::std::vec::Vec<Self>>
                 where
-                    __C: #d::diesel::connection::LoadConnection<Backend = $db>,
+                    __C: #d::diesel::connection::LoadConnection<Backend = __AuthzDb>,
                 {
                     use #d::diesel::prelude::*;
                     let query = #module::__authz_table
-                        .select(<Self as #d::diesel::SelectableHelper<$db>>::as_select())
+                        .select(<Self as #d::diesel::SelectableHelper<__AuthzDb>>::as_select())
                         .order(#module::__authz_id)
                         .into_boxed();
                     let query = match anchor {
@@ -435,21 +434,20 @@ fn rows(
     });
     quote! {
         const _: () = {
-            macro_rules! #mac {
-                ($db:ty) => {
+            #d::for_each_backend! {
                     #[automatically_derived]
-                    impl #d::GrantRows<$db> for #ident {
+                    impl #d::GrantRows<__AuthzDb> for #ident {
                         type Id = <#id_ty as ::authz_core::__private::AttrValue>::Inner;
                         fn load_rows<__C>(
                             conn: &mut __C,
                             which: #d::GrantSelection<'_, Self>,
                         ) -> #d::diesel::QueryResult<::std::vec::Vec<Self>>
                         where
-                            __C: #d::diesel::connection::LoadConnection<Backend = $db>,
+                            __C: #d::diesel::connection::LoadConnection<Backend = __AuthzDb>,
                         {
                             use #d::diesel::prelude::*;
                             let query = #module::__authz_table
-                                .select(<Self as #d::diesel::SelectableHelper<$db>>::as_select())
+                                .select(<Self as #d::diesel::SelectableHelper<__AuthzDb>>::as_select())
                                 .order(#module::__authz_id)
                                 .into_boxed();
                             let query = match which {
@@ -469,7 +467,7 @@ fn rows(
 
                         fn delete_id<__C>(conn: &mut __C, id: &Self::Id) -> #d::diesel::QueryResult<usize>
                         where
-                            __C: #d::diesel::Connection<Backend = $db>,
+                            __C: #d::diesel::Connection<Backend = __AuthzDb>,
                         {
                             use #d::diesel::prelude::*;
                             #d::diesel::delete(
@@ -484,7 +482,7 @@ fn rows(
                             scope: &str,
                         ) -> #d::diesel::QueryResult<usize>
                         where
-                            __C: #d::diesel::Connection<Backend = $db>,
+                            __C: #d::diesel::Connection<Backend = __AuthzDb>,
                         {
                             use #d::diesel::prelude::*;
                             #d::diesel::delete(
@@ -498,17 +496,17 @@ fn rows(
                     #anchored_impl
                     #d::if_async! {
                         #[automatically_derived]
-                        impl #d::AsyncGrantRows<$db> for #ident {
+                        impl #d::AsyncGrantRows<__AuthzDb> for #ident {
                             fn load_rows_async<'__a, __C>(
                                 conn: &'__a mut __C,
                                 which: #d::GrantSelection<'__a, Self>,
                             ) -> #d::BoxFuture<'__a, #d::diesel::QueryResult<::std::vec::Vec<Self>>>
                             where
-                                __C: #d::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                                __C: #d::diesel_async::AsyncConnection<Backend = __AuthzDb> + ::core::marker::Send,
                             {
                                 use #d::diesel::prelude::{ExpressionMethods, QueryDsl};
                                 let query = #module::__authz_table
-                                    .select(<Self as #d::diesel::SelectableHelper<$db>>::as_select())
+                                    .select(<Self as #d::diesel::SelectableHelper<__AuthzDb>>::as_select())
                                     .order(#module::__authz_id)
                                     .into_boxed();
                                 let query = match which {
@@ -525,9 +523,7 @@ fn rows(
                             }
                         }
                     }
-                };
             }
-            #d::for_each_backend!(#mac);
         };
     }
 }

@@ -219,7 +219,7 @@ pub fn derive_group_inner(input: TokenStream) -> TokenStream {
                     .clone()
                     .unwrap_or_else(|| Ident::new("parent_id", ident.span()));
                 Some(quote! {
-                    let query: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(#d::GroupClosure::new(
+                    let query: #d::BoxedQuery<'__a, __AuthzDb> = ::std::boxed::Box::new(#d::GroupClosure::new(
                         query,
                         #parents::table,
                         #parents::#child,
@@ -236,41 +236,54 @@ pub fn derive_group_inner(input: TokenStream) -> TokenStream {
             }
             (None, None, None) => None,
         };
-        let mac = quote::format_ident!("__authz_groups_{}", naming::text(ident));
         out.extend(quote! {
             const _: () = {
-                #[doc(hidden)]
-                macro_rules! #mac {
-                    ($db:ty) => {
+                #d::for_each_backend! {
+                    // The query of the groups `member` is in, directly and through nesting.
+                    fn closure<'__a>(
+                        member: &'__a <#actor as ::authz_core::__private::ActorKey>::Key,
+                    ) -> #d::BoxedQuery<'__a, __AuthzDb> {
+                        use #d::diesel::prelude::*;
+                        let query: #d::BoxedQuery<'__a, __AuthzDb> = ::std::boxed::Box::new(
+                            #members::table
+                                .select(#members::#group)
+                                .filter(#members::#member.eq(member)),
+                        );
+                        #nested
+                        query
+                    }
                         #[automatically_derived]
-                        impl #d::LoadGroups<$db> for #ident {
+                        impl #d::LoadGroups<__AuthzDb> for #ident {
                             fn group_ids<__C>(
                                 conn: &mut __C,
                                 member: &<#actor as ::authz_core::__private::ActorKey>::Key,
                             ) -> #d::diesel::QueryResult<::std::vec::Vec<#id_ty>>
                             where
-                                __C: #d::diesel::connection::LoadConnection<Backend = $db>,
+                                __C: #d::diesel::connection::LoadConnection<Backend = __AuthzDb>,
                             {
                                 use #d::diesel::prelude::*;
-                                fn closure<'__a>(
-                                    member: &'__a <#actor as ::authz_core::__private::ActorKey>::Key,
-                                ) -> #d::BoxedQuery<'__a, $db> {
-                                    use #d::diesel::prelude::*;
-                                    let query: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(
-                                        #members::table
-                                            .select(#members::#group)
-                                            .filter(#members::#member.eq(member)),
-                                    );
-                                    #nested
-                                    query
-                                }
-                                #d::Ids::<#d::diesel::dsl::SqlTypeOf<#members::#group>, $db>::new(closure(member))
+                                #d::Ids::<#d::diesel::dsl::SqlTypeOf<#members::#group>, __AuthzDb>::new(closure(member))
                                     .load::<#id_ty>(conn)
                             }
                         }
-                    };
+                        #d::if_async! {
+                            #[automatically_derived]
+                            impl #d::AsyncLoadGroups<__AuthzDb> for #ident {
+                                fn group_ids_async<'__a, __C>(
+                                    conn: &'__a mut __C,
+                                    member: &'__a <#actor as ::authz_core::__private::ActorKey>::Key,
+                                ) -> #d::BoxFuture<'__a, #d::diesel::QueryResult<::std::vec::Vec<#id_ty>>>
+                                where
+                                    __C: #d::diesel_async::AsyncConnection<Backend = __AuthzDb> + ::core::marker::Send,
+                                {
+                                    let query = #d::Ids::<#d::diesel::dsl::SqlTypeOf<#members::#group>, __AuthzDb>::new(
+                                        closure(member),
+                                    );
+                                    ::std::boxed::Box::pin(#d::diesel_async::RunQueryDsl::load(query, conn))
+                                }
+                            }
+                        }
                 }
-                #d::for_each_backend!(#mac);
             };
         });
     }

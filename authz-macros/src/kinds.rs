@@ -5,7 +5,7 @@
 //! The resource derive cannot see the actor's definition: the kind names are checked by the
 //! compiler, against `ActorKinds::KINDS` of the actor, in a constant spanned on each name.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{quote_spanned, ToTokens};
 
 use crate::ast::Resource;
@@ -126,22 +126,6 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
 /// `actor.is(..)` fails the same way on the same token when the actor is no enum, and rustc
 /// reports that once.
 pub fn actor_kinds(actor: &syn::Type, span: Span) -> TokenStream {
-    let actor = respan(actor.to_token_stream(), span);
+    let actor = crate::naming::respan(actor.to_token_stream(), span);
     quote_spanned!(span=> <#actor as ::authz_core::__private::ActorKinds>)
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let TokenTree::Group(g) = &tt {
-                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                group.set_span(span);
-                tt = TokenTree::Group(group);
-            } else {
-                tt.set_span(span);
-            }
-            tt
-        })
-        .collect()
 }

@@ -102,20 +102,10 @@ pub fn grant_columns(grant: &Ident) -> Ident {
     format_ident!("__authz_{}_columns", grant.unraw())
 }
 
-/// `PhotoGrant` → `__authz_grant_rows_PhotoGrant`, the macro of a grant table's queries.
-pub fn grant_rows_macro(grant: &Ident) -> Ident {
-    format_ident!("__authz_grant_rows_{}", grant.unraw())
-}
-
 /// `Document` → `document_sets`, the module of `Document`'s set markers (one type per
 /// `#[set(..)]`, named as the set).
 pub fn sets_mod(resource: &Ident) -> Ident {
     format_ident!("{}_sets", snake_case(&resource.unraw().to_string()))
-}
-
-/// `Repo` → `__authz_filters_Repo`, the macro of SQL filters.
-pub fn filters_macro(resource: &Ident) -> Ident {
-    format_ident!("__authz_filters_{}", resource)
 }
 
 /// `Repo` → `repo_id`, the default resource column of a role table, spanned on `span`.
@@ -244,6 +234,24 @@ pub fn clean_field_types(input: &mut syn::DeriveInput) {
     }
 }
 
+/// `tokens` with every token, inside groups too, on `span`: generated code whose every use
+/// fails the same way on the same token, so rustc reports it once.
+pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,7 +276,6 @@ mod tests {
         assert_eq!(role_enum(&repo), "PullRequestRole");
         assert_eq!(field_enum(&repo), "PullRequestField");
         assert_eq!(fields_struct(&repo), "__authz_PullRequest_fields");
-        assert_eq!(filters_macro(&repo), "__authz_filters_PullRequest");
         assert_eq!(resource_column(&repo, Span::call_site()), "pull_request_id");
         assert_eq!(variant_name(&ident("is_public")), "IsPublic");
         assert_eq!(variant_name(&ident("r#type")), "Type");

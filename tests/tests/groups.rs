@@ -552,3 +552,139 @@ fn groups_of_an_enum_actor() {
     };
     assert_eq!(clubs, &Groups::from_ids([8]));
 }
+
+/// The async twins of the group loaders (`--features async`; CI runs it): on random worlds,
+/// `load_groups_async`, `load_roles_with_groups_async` and `load_grants_with_groups_async` read
+/// what the sync loaders read, on SQLite (a file both connections open) and PostgreSQL (a
+/// schema of its own, committed, dropped at the end).
+#[cfg(feature = "async")]
+mod async_twins {
+    use super::*;
+    use authz_diesel::{
+        load_grants_with_groups_async, load_groups_async, load_roles_with_groups_async,
+    };
+    use diesel_async::pg::AsyncPgConnection;
+    use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    use diesel_async::AsyncConnection;
+    use proptest::strategy::ValueTree;
+
+    fn worlds() -> Vec<World> {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        (0..authz_tests::differential_cases(24))
+            .map(|_| world().new_tree(&mut runner).unwrap().current())
+            .collect()
+    }
+
+    macro_rules! compare {
+        ($name:ident, $check:ident, $sync:ty, $async:ty) => {
+            /// Fills the tables with `w` through the sync connection (deciding it there), then
+            /// loads the user's groups, roles and grants through both.
+            async fn $name(sync: &mut $sync, conn: &mut $async, w: &World) {
+                $check(sync, w).unwrap();
+                let teams = load_groups::<Team, _>(sync, &w.user).unwrap();
+                let async_teams = load_groups_async::<Team, _>(conn, &w.user).await.unwrap();
+                let sorted = |t: &Groups<Team>| t.ids().iter().copied().collect::<BTreeSet<i64>>();
+                assert_eq!(sorted(&async_teams), sorted(&teams));
+                assert_eq!(async_teams.len(), teams.len(), "each team once");
+                let user = User {
+                    id: w.user,
+                    projects: load_roles_with_groups::<Project, _, _>(sync, &w.user, &teams)
+                        .unwrap(),
+                    grants: authz_diesel::load_grants_with_groups::<DocGrant, _, _>(
+                        sync, &w.user, &teams,
+                    )
+                    .unwrap(),
+                    teams: teams.clone(),
+                };
+                let async_user = User {
+                    id: w.user,
+                    projects: load_roles_with_groups_async::<Project, _, _>(
+                        conn,
+                        &w.user,
+                        &async_teams,
+                    )
+                    .await
+                    .unwrap(),
+                    grants: load_grants_with_groups_async::<DocGrant, _, _>(
+                        conn,
+                        &w.user,
+                        &async_teams,
+                    )
+                    .await
+                    .unwrap(),
+                    teams: async_teams,
+                };
+                assert_eq!(
+                    async_user.grants.iter().collect::<Vec<_>>(),
+                    user.grants.iter().collect::<Vec<_>>()
+                );
+                let (a, b) = (Authz::new(&user), Authz::new(&async_user));
+                for p in &w.projects {
+                    for perm in ProjectPermission::ALL {
+                        assert_eq!(b.is_allowed(perm, p), a.is_allowed(perm, p), "{p:?}");
+                    }
+                }
+                for d in &w.docs {
+                    for perm in DocPermission::ALL {
+                        assert_eq!(b.is_allowed(perm, d), a.is_allowed(perm, d), "{d:?}");
+                    }
+                }
+            }
+        };
+    }
+
+    compare!(
+        compare_sqlite,
+        check_sqlite,
+        SqliteConnection,
+        SyncConnectionWrapper<SqliteConnection>
+    );
+    compare!(compare_pg, check_pg, PgConnection, AsyncPgConnection);
+
+    #[tokio::test]
+    async fn the_async_group_loaders_read_what_the_sync_ones_read() {
+        let schema = SCHEMA.replace("CREATE TEMP TABLE", "CREATE TABLE");
+        let worlds = worlds();
+
+        let file = std::env::temp_dir().join(format!("authz-groups-{}.db", std::process::id()));
+        let url = file.to_str().unwrap().to_owned();
+        let _ = std::fs::remove_file(&file);
+        let mut sync = SqliteConnection::establish(&url).unwrap();
+        authz_tests::execute_script(&mut sync, &schema).unwrap();
+        let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(&url)
+            .await
+            .unwrap();
+        for w in &worlds {
+            compare_sqlite(&mut sync, &mut conn, w).await;
+        }
+        drop(conn);
+        let _ = std::fs::remove_file(&file);
+
+        // The skip/require policy of the other PostgreSQL tests; this one needs committed rows,
+        // so it opens its own connections.
+        if authz_tests::postgres().is_none() {
+            return;
+        }
+        let url = std::env::var("AUTHZ_PG_URL")
+            .unwrap_or_else(|_| authz_tests::DEFAULT_PG_URL.to_owned());
+        let mut sync = PgConnection::establish(&url).unwrap();
+        let name = format!("authz_groups_{}", std::process::id());
+        authz_tests::execute_script(
+            &mut sync,
+            &format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; SET search_path TO {name}"),
+        )
+        .unwrap();
+        authz_tests::execute_script(&mut sync, &schema).unwrap();
+        let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+        diesel_async::RunQueryDsl::execute(
+            diesel::sql_query(format!("SET search_path TO {name}")),
+            &mut conn,
+        )
+        .await
+        .unwrap();
+        for w in &worlds {
+            compare_pg(&mut sync, &mut conn, w).await;
+        }
+        authz_tests::execute_script(&mut sync, &format!("DROP SCHEMA {name} CASCADE")).unwrap();
+    }
+}

@@ -1,6 +1,7 @@
 //! Lowers a condition to plain Rust: the in-memory check. No allocation, no interpretation:
 //! every node becomes an inlined comparison.
 
+use super::relations::relation_value;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Lit;
@@ -75,68 +76,57 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
         }
         // org.role(Owner): decided by the parent type from the foreign key.
         Cond::ParentRole { relation, role } => {
-            let context = context_type(res);
-            match crate::valid::relation(res, relation) {
-                Some(rel) => {
-                    let target = &rel.target;
-                    let field = &rel.field;
-                    let role = parent_role_value(target, role);
-                    quote_spanned! {rel.name.span()=>
-                        ::authz_core::__private::parent_role::<#target, _, _, #context>(
-                            env, &self.#field, #role,
-                        )
-                    }
-                }
+            // Spanned on the relation's type, where a parent that is none is reported once; the
+            // role keeps its token, where a name that is none is reported.
+            match crate::valid::relation(res, relation).and_then(|rel| relation_value(res, rel)) {
+                Some((m, span)) => quote_spanned! {span=>
+                    ::authz_core::__private::relation_role(
+                        env, self, #m, ::authz_core::__private::roles_of(#m).#role,
+                    )
+                },
                 None => quote!(false),
             }
         }
         // repo.allows(Push): the parent's own check, on the parent row found in `parents`.
-        Cond::Allows { relation, perm } => match crate::valid::relation(res, relation) {
-            Some(rel) => {
-                let context = context_type(res);
-                let target = &rel.target;
-                let field = &rel.field;
-                let perm = parent_permission_value(target, perm);
-                quote_spanned! {rel.name.span()=>
-                    ::authz_core::__private::parent_allows::<#target, _, _, _, #context>(
-                        env, &self.#field, #perm,
+        Cond::Allows { relation, perm } => {
+            match crate::valid::relation(res, relation).and_then(|rel| relation_value(res, rel)) {
+                Some((m, span)) => quote_spanned! {span=>
+                    ::authz_core::__private::relation_allows(
+                        env, self, #m, ::authz_core::__private::permissions_of(#m).#perm,
                     )
-                }
+                },
+                None => quote!(false),
             }
-            None => quote!(false),
-        },
+        }
         // patient.ward.role(Nurse): parent row by parent row, then the last one's role.
-        Cond::Path(path) => match crate::valid::relation(res, &path.relation) {
-            Some(rel) => {
-                let context = context_type(res);
-                let target = &rel.target;
-                let field = &rel.field;
-                let (markers, names) = path_markers(target, &path.hops);
-                let last = names.last().expect("a path has a hop after its relation");
-                let mut body = match &path.end {
-                    PathEnd::Allows(perm) => quote_spanned! {perm.span()=>
-                        ::authz_core::__private::relation_allows(
-                            env, row, #last, ::authz_core::__private::permissions_of(#last).#perm,
-                        )
-                    },
-                    PathEnd::Role(role) => quote_spanned! {role.span()=>
-                        ::authz_core::__private::relation_role(
-                            env, row, #last, ::authz_core::__private::roles_of(#last).#role,
-                        )
-                    },
-                };
-                for m in names.iter().rev().skip(1) {
-                    body = quote!(::authz_core::__private::via(env, row, #m, |env, row| #body));
-                }
-                quote! {{
-                    #markers
-                    ::authz_core::__private::via_parent::<#target, _, _, #context>(
-                        env, &self.#field, |env, row| #body,
+        Cond::Path(path) => {
+            let first = crate::valid::relation(res, &path.relation)
+                .and_then(|rel| relation_value(res, rel));
+            let Some((first, span)) = first else {
+                return quote!(false);
+            };
+            let (markers, names) = path_markers(&first, span, &path.hops);
+            let last = names.last().expect("a path has a hop after its relation");
+            let mut body = match &path.end {
+                PathEnd::Allows(perm) => quote_spanned! {perm.span()=>
+                    ::authz_core::__private::relation_allows(
+                        env, row, #last, ::authz_core::__private::permissions_of(#last).#perm,
                     )
-                }}
+                },
+                PathEnd::Role(role) => quote_spanned! {role.span()=>
+                    ::authz_core::__private::relation_role(
+                        env, row, #last, ::authz_core::__private::roles_of(#last).#role,
+                    )
+                },
+            };
+            for m in names.iter().rev().skip(1) {
+                body = quote!(::authz_core::__private::via(env, row, #m, |env, row| #body));
             }
-            None => quote!(false),
-        },
+            quote_spanned! {span=> {
+                #markers
+                ::authz_core::__private::via(env, self, #first, |env, row| #body)
+            }}
+        }
         // grant(G, Read, on = self.camera_id, |g| ..): one of the actor's grants satisfies it.
         Cond::Grant(g) => {
             let (scope, matches) = grant_matches(res, g);
@@ -467,31 +457,24 @@ fn constant_span(op: &Operand) -> proc_macro2::Span {
     }
 }
 
-/// The resource's context type (`()` when it declares none): parents are checked with their
-/// view of it.
-/// Permission `perm` of parent type `target`, named as a field of its `Related::PERMISSIONS`:
-/// a wrong name is rustc's "no field" error on the token, listing the permissions there are.
-pub fn parent_permission_value(target: &syn::Path, perm: &syn::Ident) -> TokenStream {
-    quote_spanned!(perm.span()=> <#target as ::authz_core::__private::Related>::PERMISSIONS.#perm)
-}
-
-/// Role `role` of parent type `target`, named as a field of its `NamedRoles::ROLES`.
-pub fn parent_role_value(target: &syn::Path, role: &syn::Ident) -> TokenStream {
-    quote_spanned!(role.span()=> <#target as ::authz_core::__private::NamedRoles>::ROLES.#role)
-}
-
-/// `let`s naming the relation marker of each hop after the first relation (whose type is
-/// `target`), and their names. A hop that does not exist is rustc's "no field" error on its
+/// `let`s naming the relation marker of each hop after the first relation (whose marker is
+/// `first`, used on `span`), and their names. A hop that does not exist is rustc's "no field" error on its
 /// token, listing the relations of that parent.
-pub fn path_markers(target: &syn::Path, hops: &[syn::Ident]) -> (TokenStream, Vec<syn::Ident>) {
+pub fn path_markers(
+    first: &TokenStream,
+    span: proc_macro2::Span,
+    hops: &[syn::Ident],
+) -> (TokenStream, Vec<syn::Ident>) {
     let mut lets = TokenStream::new();
     let mut names: Vec<syn::Ident> = Vec::new();
     for (i, hop) in hops.iter().enumerate() {
         let name = quote::format_ident!("__authz_m{}", i);
         let value = match names.last() {
-            None => quote_spanned! {hop.span()=>
-                <#target as ::authz_core::__private::Related>::RELATIONS.#hop
-            },
+            None => {
+                let relations =
+                    quote_spanned!(span=> ::authz_core::__private::relations_of(#first));
+                quote!(#relations.#hop)
+            }
             Some(prev) => quote_spanned! {hop.span()=>
                 ::authz_core::__private::relations_of(#prev).#hop
             },
@@ -500,11 +483,4 @@ pub fn path_markers(target: &syn::Path, hops: &[syn::Ident]) -> (TokenStream, Ve
         names.push(name);
     }
     (lets, names)
-}
-
-fn context_type(res: &Resource<'_>) -> TokenStream {
-    match &res.context {
-        Some(ctx) => quote!(#ctx),
-        None => quote!(()),
-    }
 }

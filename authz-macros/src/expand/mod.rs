@@ -48,8 +48,8 @@ pub fn derive_resource_inner(input: TokenStream) -> TokenStream {
     out.extend(meta::expand(&res));
     out.extend(crate::kinds::expand(&res));
     out.extend(sets::expand(&res));
+    out.extend(relations::expand(&res));
     if sound {
-        out.extend(relations::expand(&res));
         if let Some(table) = &res.table {
             out.extend(query::expand(&res, table));
         }
@@ -137,7 +137,7 @@ fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
     let resource_id = fields::resource_id(res);
     let reads = roles::reads_impls(res);
     let mut keyed = roles::expand_keyed(res);
-    keyed.extend(roles::check_relations(res));
+    keyed.extend(relations::markers(res));
     let roles = if res.actor.is_some() {
         roles::expand(res, sound)
     } else {

@@ -38,7 +38,7 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
             (Some(_), Some(id)) => {
                 let column = &id.column;
                 quote! {
-                    match <#ident as ::authz_diesel::__private::Subqueries<$db>>::own_ids(actor, ctx, perm) {
+                    match <#ident as ::authz_diesel::__private::Subqueries<__AuthzDb>>::own_ids(actor, ctx, perm) {
                         ::core::option::Option::Some(__ids) => Filter::expr(
                             ::authz_diesel::__private::InSubquery::new(#table::#column, __ids, false),
                         ),
@@ -81,25 +81,24 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
         .iter()
         .map(|(_, c)| quote!(#c: ::authz_diesel::__private::diesel::SelectableExpression<__QS>));
     let bounds: Vec<TokenStream> = bounds.collect();
-    let macro_name = crate::naming::filters_macro(ident);
 
     let by_id = id_field.and_then(|id| res.field(&id)).map(|id| {
         let column = id.column.clone();
         let id_ty = id.ty;
         quote! {
             #[automatically_derived]
-            impl ::authz_diesel::__private::ById<$db> for #ident {
+            impl ::authz_diesel::__private::ById<__AuthzDb> for #ident {
                 type Id = #id_ty;
                 fn flags_by_id<'__a, __C>(
                     conn: &mut __C,
                     id: &#id_ty,
-                    readable: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
-                    allowed: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
+                    readable: ::authz_diesel::BoxedFilter<'__a, #table::table, __AuthzDb>,
+                    allowed: ::authz_diesel::BoxedFilter<'__a, #table::table, __AuthzDb>,
                 ) -> ::authz_diesel::__private::diesel::QueryResult<
                     ::core::option::Option<(::core::option::Option<bool>, ::core::option::Option<bool>)>,
                 >
                 where
-                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
+                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = __AuthzDb>,
                 {
                     use ::authz_diesel::__private::diesel::prelude::*;
                     #table::table
@@ -111,12 +110,12 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
             }
             ::authz_diesel::__private::if_async! {
                 #[automatically_derived]
-                impl ::authz_diesel::__private::AsyncById<$db> for #ident {
+                impl ::authz_diesel::__private::AsyncById<__AuthzDb> for #ident {
                     fn flags_by_id_async<'__a, __C>(
                         conn: &'__a mut __C,
                         id: &'__a #id_ty,
-                        readable: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
-                        allowed: ::authz_diesel::BoxedFilter<'__a, #table::table, $db>,
+                        readable: ::authz_diesel::BoxedFilter<'__a, #table::table, __AuthzDb>,
+                        allowed: ::authz_diesel::BoxedFilter<'__a, #table::table, __AuthzDb>,
                     ) -> ::authz_diesel::__private::BoxFuture<
                         '__a,
                         ::authz_diesel::__private::diesel::QueryResult<
@@ -124,7 +123,7 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
                         >,
                     >
                     where
-                        __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                        __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = __AuthzDb> + ::core::marker::Send,
                     {
                         use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, NullableExpressionMethods, OptionalExtension, QueryDsl};
                         let query = #table::table
@@ -154,11 +153,9 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
             const TABLE: #table::table = #table::table;
         }
         #table_resource
-        #[doc(hidden)]
-        macro_rules! #macro_name {
-            ($db:ty) => {
+        ::authz_diesel::__private::for_each_backend! {
                 #[automatically_derived]
-                impl<__QS: 'static> ::authz_diesel::__private::FilterSource<$db, __QS> for #ident
+                impl<__QS: 'static> ::authz_diesel::__private::FilterSource<__AuthzDb, __QS> for #ident
                 where
                     #(#bounds,)*
                 {
@@ -167,7 +164,7 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
                         actor: &'__a #actor,
                         ctx: &'__a #context,
                         perm: #perm_enum,
-                    ) -> ::authz_diesel::Filter<'__a, __QS, $db> {
+                    ) -> ::authz_diesel::Filter<'__a, __QS, __AuthzDb> {
                         use ::authz_diesel::__private::diesel::prelude::*;
                         use ::authz_diesel::Filter;
                         match perm {
@@ -178,9 +175,7 @@ pub fn expand(res: &Resource<'_>, table: &Path) -> TokenStream {
                 #by_id
                 #subqueries
                 #create
-            };
         }
-        ::authz_diesel::__private::for_each_backend!(#macro_name);
         };
     }
 }
@@ -202,17 +197,17 @@ fn create_impl(
         quote!(#perm_enum::#name => #body,)
     });
     let d = quote!(::authz_diesel::__private);
-    let parents = res.relations.iter().map(|rel| {
-        let target = &rel.target;
-        let field = &rel.field;
-        quote! {
-            match #d::ForeignKey::<<#target as #d::Keyed>::Id>::foreign_key(&self.#field) {
+    let parents = res.relations.iter().filter_map(|rel| {
+        let target = &super::relations::parent(res, rel);
+        let (m, span) = super::relations::relation_value(res, rel)?;
+        Some(crate::naming::respan(quote! {
+            match <#m as ::authz_core::__private::Relation>::parent_id(self) {
                 ::core::option::Option::None => Filter::Const(true),
                 ::core::option::Option::Some(__value) => {
-                    let __ids: ::core::option::Option<#d::BoxedQuery<'__a, $db>> =
+                    let __ids: ::core::option::Option<#d::BoxedQuery<'__a, __AuthzDb>> =
                         match <#target as ::authz_core::__private::Resource>::READ {
                             ::core::option::Option::Some(__read) => {
-                                <#target as #d::Subqueries<$db>>::permitted_ids(
+                                <#target as #d::Subqueries<__AuthzDb>>::permitted_ids(
                                     actor,
                                     <#target as ::authz_core::__private::ReadsContext<#context>>::context(ctx),
                                     __read,
@@ -234,11 +229,11 @@ fn create_impl(
                     }
                 }
             }
-        }
+        }, span))
     });
     quote! {
         #[automatically_derived]
-        impl #d::CreateQuery<$db> for #ident {
+        impl #d::CreateQuery<__AuthzDb> for #ident {
             #[allow(unused_variables, unused_imports, unreachable_code, clippy::nonminimal_bool)]
             fn create_flags<'__a, __C>(
                 &'__a self,
@@ -248,12 +243,12 @@ fn create_impl(
                 perm: #perm_enum,
             ) -> #d::diesel::QueryResult<(::core::option::Option<bool>, ::core::option::Option<bool>)>
             where
-                __C: #d::diesel::connection::LoadConnection<Backend = $db>,
+                __C: #d::diesel::connection::LoadConnection<Backend = __AuthzDb>,
             {
                 use #d::diesel::prelude::*;
                 use ::authz_diesel::Filter;
-                let readable: Filter<'__a, #d::NoFromClause, $db> = Filter::Const(true) #(.and(#parents))*;
-                let allowed: Filter<'__a, #d::NoFromClause, $db> = match perm {
+                let readable: Filter<'__a, #d::NoFromClause, __AuthzDb> = Filter::Const(true) #(.and(#parents))*;
+                let allowed: Filter<'__a, #d::NoFromClause, __AuthzDb> = match perm {
                     #(#arms)*
                 };
                 if let (::core::option::Option::Some(__r), ::core::option::Option::Some(__a)) =
@@ -325,12 +320,12 @@ fn relation_impls(
                 actor: &'__a #actor,
                 ctx: &'__a #context,
                 perm: #perm_enum,
-            ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
+            ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, __AuthzDb>> {
                 use ::authz_diesel::__private::diesel::prelude::*;
                 use ::authz_diesel::Filter;
                 match perm {
                     #(#own_perms)*
-                    perm => <Self as ::authz_diesel::__private::Subqueries<$db>>::permitted_ids(actor, ctx, perm),
+                    perm => <Self as ::authz_diesel::__private::Subqueries<__AuthzDb>>::permitted_ids(actor, ctx, perm),
                 }
             }
         }
@@ -338,20 +333,20 @@ fn relation_impls(
 
     let mut out = quote! {
         #[automatically_derived]
-        impl ::authz_diesel::__private::Subqueries<$db> for #ident {
+        impl ::authz_diesel::__private::Subqueries<__AuthzDb> for #ident {
             #[allow(unused_imports, unused_variables, unreachable_patterns, clippy::nonminimal_bool)]
             fn permitted_ids<'__a>(
                 actor: &'__a #actor,
                 ctx: &'__a #context,
                 perm: #perm_enum,
-            ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, $db>> {
+            ) -> ::core::option::Option<::authz_diesel::__private::BoxedQuery<'__a, __AuthzDb>> {
                 use ::authz_diesel::__private::diesel::prelude::*;
                 use ::authz_diesel::Filter;
                 // Past the nesting bound (a recursion the derive cannot see), no row.
                 let __authz_depth = ::authz_diesel::__private::SubqueryDepth::enter()?;
                 match perm {
                     #(#recursive_perms)*
-                    perm => match <#ident as ::authz_diesel::__private::FilterSource<$db, #table::table>>::filter(actor, ctx, perm) {
+                    perm => match <#ident as ::authz_diesel::__private::FilterSource<__AuthzDb, #table::table>>::filter(actor, ctx, perm) {
                         ::authz_diesel::Filter::Const(false) => ::core::option::Option::None,
                         filter => ::core::option::Option::Some(::std::boxed::Box::new(
                             #table::table.select(#table::#id_col).filter(filter.into_boxed()),
@@ -409,7 +404,7 @@ fn relation_impls(
                 quote! {
                     let __actor_id = #role_data.table_actor(::authz_core::__private::ActorKey::actor_key(actor)?)?;
                     #[allow(unused_mut)]
-                    let mut __query: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(
+                    let mut __query: #d::BoxedQuery<'__a, __AuthzDb> = ::std::boxed::Box::new(
                         #role_table::table
                             .select(#role_table::#r_col)
                             .filter(#role_table::#a_col.eq(__actor_id))
@@ -420,10 +415,10 @@ fn relation_impls(
                 }
             }
             None => quote! {
-                #d::carried_ids::<#ident, #d::diesel::dsl::SqlTypeOf<#table::#id_col>, $db>(#role_data, role)
+                #d::carried_ids::<#ident, #d::diesel::dsl::SqlTypeOf<#table::#id_col>, __AuthzDb>(#role_data, role)
             },
         };
-        let stored = quote!(<Self as #d::RoleSubqueries<$db>>::stored_ids(actor, role));
+        let stored = quote!(<Self as #d::RoleSubqueries<__AuthzDb>>::stored_ids(actor, role));
         let recursive_roles: Vec<TokenStream> = res
             .recursions
             .iter()
@@ -437,12 +432,12 @@ fn relation_impls(
             .collect();
         out.extend(quote! {
             #[automatically_derived]
-            impl #d::RoleSubqueries<$db> for #ident {
+            impl #d::RoleSubqueries<__AuthzDb> for #ident {
                 #[allow(unused_imports)]
                 fn stored_ids<'__a>(
                     actor: &'__a #actor,
                     role: #role_enum,
-                ) -> ::core::option::Option<#d::IdSet<'__a, $db>> {
+                ) -> ::core::option::Option<#d::IdSet<'__a, __AuthzDb>> {
                     use #d::diesel::prelude::*;
                     #stored_ids
                 }
@@ -452,7 +447,7 @@ fn relation_impls(
                     actor: &'__a #actor,
                     ctx: &'__a #context,
                     role: #role_enum,
-                ) -> ::core::option::Option<#d::IdSet<'__a, $db>> {
+                ) -> ::core::option::Option<#d::IdSet<'__a, __AuthzDb>> {
                     use #d::diesel::prelude::*;
                     use ::authz_diesel::Filter;
                     let __authz_depth = #d::SubqueryDepth::enter()?;
@@ -460,16 +455,16 @@ fn relation_impls(
                         #(#recursive_roles)*
                         _ => {}
                     }
-                    let stored = <Self as #d::RoleSubqueries<$db>>::stored_ids(actor, role);
+                    let stored = <Self as #d::RoleSubqueries<__AuthzDb>>::stored_ids(actor, role);
                     if !<#ident as ::authz_core::__private::RoleHolder>::ROLE_NEEDS_ROW {
                         // Stored roles alone: no need to read this resource's table.
                         return stored;
                     }
-                    let rules: Filter<'__a, #table::table, $db> = match role { #(#arms)* };
+                    let rules: Filter<'__a, #table::table, __AuthzDb> = match role { #(#arms)* };
                     match rules {
                         Filter::Const(false) => stored,
                         rules => {
-                            let rows: #d::BoxedQuery<'__a, $db> = ::std::boxed::Box::new(
+                            let rows: #d::BoxedQuery<'__a, __AuthzDb> = ::std::boxed::Box::new(
                                 #table::table.select(#table::#id_col).filter(rules.into_boxed()),
                             );
                             ::core::option::Option::Some(match stored {
@@ -493,6 +488,32 @@ fn relation_impls(
             &roles.role_column,
         );
         let actor_id = quote!(<#ident as ::authz_core::__private::RoleHolder>::ActorId);
+        let async_group_rows = roles.groups.as_ref().map(|g| {
+            let (g_table, g_col) = (&g.table, &g.column);
+            quote! {
+                fn group_role_rows_async<'__a, __C>(
+                    conn: &'__a mut __C,
+                    groups: &'__a [<#ident as ::authz_core::__private::RoleHolder>::GroupId],
+                ) -> ::authz_diesel::__private::BoxFuture<
+                    '__a,
+                    ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>,
+                >
+                where
+                    __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = __AuthzDb> + ::core::marker::Send,
+                {
+                    use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
+                    if groups.is_empty() {
+                        return ::std::boxed::Box::pin(::core::future::ready(
+                            ::core::result::Result::Ok(::std::vec::Vec::new()),
+                        ));
+                    }
+                    let query = #g_table::table
+                        .filter(#g_table::#g_col.eq_any(groups.to_vec()))
+                        .select((#g_table::#r_col, #g_table::#ro_col));
+                    ::std::boxed::Box::pin(::authz_diesel::__private::diesel_async::RunQueryDsl::load(query, conn))
+                }
+            }
+        });
         let group_rows = roles.groups.as_ref().map(|g| {
             let (g_table, g_col) = (&g.table, &g.column);
             quote! {
@@ -501,7 +522,7 @@ fn relation_impls(
                     groups: &[<#ident as ::authz_core::__private::RoleHolder>::GroupId],
                 ) -> ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>
                 where
-                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
+                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = __AuthzDb>,
                 {
                     use ::authz_diesel::__private::diesel::prelude::*;
                     if groups.is_empty() {
@@ -516,13 +537,13 @@ fn relation_impls(
         });
         out.extend(quote! {
             #[automatically_derived]
-            impl ::authz_diesel::__private::LoadRoles<$db> for #ident {
+            impl ::authz_diesel::__private::LoadRoles<__AuthzDb> for #ident {
                 fn role_rows<__C>(
                     conn: &mut __C,
                     actor: &#actor_id,
                 ) -> ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>
                 where
-                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
+                    __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = __AuthzDb>,
                 {
                     use ::authz_diesel::__private::diesel::prelude::*;
                     #role_table::table
@@ -534,7 +555,7 @@ fn relation_impls(
             }
             ::authz_diesel::__private::if_async! {
                 #[automatically_derived]
-                impl ::authz_diesel::__private::AsyncLoadRoles<$db> for #ident {
+                impl ::authz_diesel::__private::AsyncLoadRoles<__AuthzDb> for #ident {
                     fn role_rows_async<'__a, __C>(
                         conn: &'__a mut __C,
                         actor: &'__a #actor_id,
@@ -543,7 +564,7 @@ fn relation_impls(
                         ::authz_diesel::__private::diesel::QueryResult<::std::vec::Vec<(#id_ty, ::std::string::String)>>,
                     >
                     where
-                        __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                        __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = __AuthzDb> + ::core::marker::Send,
                     {
                         use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
                         let query = #role_table::table
@@ -551,54 +572,55 @@ fn relation_impls(
                             .select((#role_table::#r_col, #role_table::#ro_col));
                         ::std::boxed::Box::pin(::authz_diesel::__private::diesel_async::RunQueryDsl::load(query, conn))
                     }
+                    #async_group_rows
                 }
             }
         });
     }
 
-    let loads = res.relations.iter().map(|rel| {
-        let target = &rel.target;
-        let field = &rel.field;
-        quote! {
+    let loads = res.relations.iter().filter_map(|rel| {
+        let target = &super::relations::parent(res, rel);
+        let (m, span) = super::relations::relation_value(res, rel)?;
+        Some(crate::naming::respan(quote! {
             ::authz_diesel::__private::load_relation::<#target, Self, __C>(
                 conn,
                 items,
-                |item| ::authz_diesel::__private::ForeignKey::<<#target as ::authz_diesel::__private::Keyed>::Id>::foreign_key(&item.#field),
+                <#m as ::authz_core::__private::Relation>::parent_id,
                 into,
                 |conn, ids| {
                     <#target as ::authz_diesel::__private::TableResource>::TABLE
                         .filter(<#target as ::authz_diesel::__private::KeyedTable>::ID.eq_any(ids))
-                        .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<$db>>::as_select())
+                        .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<__AuthzDb>>::as_select())
                         .load(conn)
                 },
             )?;
-        }
+        }, span))
     });
-    let async_loads = res.relations.iter().map(|rel| {
-        let target = &rel.target;
-        let field = &rel.field;
-        quote! {
+    let async_loads = res.relations.iter().filter_map(|rel| {
+        let target = &super::relations::parent(res, rel);
+        let (m, span) = super::relations::relation_value(res, rel)?;
+        Some(crate::naming::respan(quote! {
             let ids = ::authz_diesel::__private::missing_parent_ids::<#target, Self>(
                 items,
-                |item| ::authz_diesel::__private::ForeignKey::<<#target as ::authz_diesel::__private::Keyed>::Id>::foreign_key(&item.#field),
+                <#m as ::authz_core::__private::Relation>::parent_id,
                 into,
             );
             for chunk in ids.chunks(::authz_diesel::__private::IDS_PER_QUERY) {
                 let query = <#target as ::authz_diesel::__private::TableResource>::TABLE
                     .filter(<#target as ::authz_diesel::__private::KeyedTable>::ID.eq_any(chunk.to_vec()))
-                    .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<$db>>::as_select());
+                    .select(<#target as ::authz_diesel::__private::diesel::SelectableHelper<__AuthzDb>>::as_select());
                 let rows: ::std::vec::Vec<#target> =
                     ::authz_diesel::__private::diesel_async::RunQueryDsl::load(query, &mut *conn).await?;
-                <#target as ::authz_diesel::__private::AsyncLoadParents<$db>>::load_parents_async(&mut *conn, &rows, &mut *into).await?;
+                <#target as ::authz_diesel::__private::AsyncLoadParents<__AuthzDb>>::load_parents_async(&mut *conn, &rows, &mut *into).await?;
                 into.extend(rows);
             }
-        }
+        }, span))
     });
     let (set_loads, async_set_loads) = super::sets::loads(res);
     out.extend(quote! {
         ::authz_diesel::__private::if_async! {
             #[automatically_derived]
-            impl ::authz_diesel::__private::AsyncLoadParents<$db> for #ident {
+            impl ::authz_diesel::__private::AsyncLoadParents<__AuthzDb> for #ident {
                 #[allow(unused_imports, unused_variables)]
                 fn load_parents_async<'__a, __C>(
                     conn: &'__a mut __C,
@@ -606,7 +628,7 @@ fn relation_impls(
                     into: &'__a mut ::authz_diesel::__private::ParentMap,
                 ) -> ::authz_diesel::__private::BoxFuture<'__a, ::authz_diesel::__private::diesel::QueryResult<()>>
                 where
-                    __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = $db> + ::core::marker::Send,
+                    __C: ::authz_diesel::__private::diesel_async::AsyncConnection<Backend = __AuthzDb> + ::core::marker::Send,
                 {
                     ::std::boxed::Box::pin(async move {
                         use ::authz_diesel::__private::diesel::prelude::{ExpressionMethods, QueryDsl};
@@ -618,7 +640,7 @@ fn relation_impls(
             }
         }
         #[automatically_derived]
-        impl ::authz_diesel::__private::LoadParents<$db> for #ident {
+        impl ::authz_diesel::__private::LoadParents<__AuthzDb> for #ident {
             #[allow(unused_imports, unused_variables)]
             fn load_parents<__C>(
                 conn: &mut __C,
@@ -626,7 +648,7 @@ fn relation_impls(
                 into: &mut ::authz_diesel::__private::ParentMap,
             ) -> ::authz_diesel::__private::diesel::QueryResult<()>
             where
-                __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = $db>,
+                __C: ::authz_diesel::__private::diesel::connection::LoadConnection<Backend = __AuthzDb>,
             {
                 use ::authz_diesel::__private::diesel::prelude::*;
                 #(#loads)*
@@ -683,8 +705,8 @@ fn hierarchy(
         let rest = lowering.lower(rest, false);
         steps.push(quote! {
             (
-                ::std::boxed::Box::new(#column) as #d::BoxedColumn<'__a, $db>,
-                { let __rest: Filter<'__a, #table::table, $db> = #rest; __rest },
+                ::std::boxed::Box::new(#column) as #d::BoxedColumn<'__a, __AuthzDb>,
+                { let __rest: Filter<'__a, #table::table, __AuthzDb> = #rest; __rest },
             )
         });
         if stored.is_some() {
@@ -700,7 +722,7 @@ fn hierarchy(
         None => (quote!(hierarchy_ids), quote!(::core::option::Option::None)),
     };
     quote! {
-        #d::#function::<#table::table, _, $db>(
+        #d::#function::<#table::table, _, __AuthzDb>(
             #table::table,
             #table::#id_col,
             ::std::vec![#(#anchors),*],

@@ -4,29 +4,75 @@
 //! field per role. A path names a hop by field, so a wrong name is rustc's "no field" error on
 //! the token, which lists the names there are.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::spanned::Spanned;
 
-use crate::ast::Resource;
+use crate::ast::{Relation, Resource};
 
-pub fn expand(res: &Resource<'_>) -> TokenStream {
+/// The marker type of relation `rel`, when it has one: its foreign key field exists and the
+/// resource has an actor (otherwise validation reported the mistake).
+pub fn marker(res: &Resource<'_>, rel: &Relation) -> Option<Ident> {
+    (res.actor.is_some() && res.field(&rel.field).is_some()).then(|| {
+        format_ident!(
+            "__authz_{}_{}",
+            crate::naming::text(res.ident),
+            crate::naming::text(&rel.name)
+        )
+    })
+}
+
+/// The parent type of `rel` as generated code names it: through the marker, so what the
+/// parent must be is required once, by the marker's `Relation` impl, and a parent that is none
+/// is the same error at every use (rustc reports it once), on the relation's type.
+pub fn parent(res: &Resource<'_>, rel: &Relation) -> TokenStream {
+    let target = &rel.target;
+    match marker(res, rel) {
+        Some(marker) => crate::naming::respan(
+            quote!(<#marker as ::authz_core::__private::Relation>::To),
+            target.span(),
+        ),
+        None => quote!(#target),
+    }
+}
+
+/// The marker of `rel` as a value, and the span of the relation's type, on which code using
+/// it is generated (see [`parent`]).
+pub fn relation_value(res: &Resource<'_>, rel: &Relation) -> Option<(TokenStream, Span)> {
+    let span = rel.target.span();
+    marker(res, rel).map(|m| (crate::naming::respan(quote!(#m), span), span))
+}
+
+/// The marker types and their `Relation` impls, beside the resource so that every part of the
+/// expansion can name them.
+pub fn markers(res: &Resource<'_>) -> TokenStream {
     let ident = res.ident;
-    let name = crate::naming::text(ident);
-    let perm_enum = crate::naming::permission_enum(ident);
-    let relations_ty = format_ident!("{}Relations", name, span = ident.span());
-    let permissions_ty = format_ident!("{}Permissions", name, span = ident.span());
     let p = quote!(::authz_core::__private);
-
     let mut markers = TokenStream::new();
-    let mut fields = Vec::new();
-    let mut values = Vec::new();
     for rel in &res.relations {
-        let Some(field) = res.field(&rel.field) else {
-            // Reported by validation; the path through it is then reported at its use.
+        let (Some(marker), Some(field)) = (marker(res, rel), res.field(&rel.field)) else {
             continue;
         };
-        let marker = format_ident!("__authz_{}_{}", name, crate::naming::text(&rel.name));
-        let (target, key, key_ty, rel_name) = (&rel.target, &rel.field, field.ty, &rel.name);
+        let (target, key) = (&rel.target, &rel.field);
+        // The key's type, spanned at the key in the relation, where a type that is not the
+        // parent's id is reported.
+        // The parent type, and the foreign key read as its id: a parent that is no resource is
+        // reported on the type, a key of another type on the key.
+        let to = crate::naming::respan(
+            quote! {
+                type To = <#target as #p::ParentOf<<#ident as #p::Resource>::Context>>::Parent;
+                fn parent_id(from: &#ident) -> ::core::option::Option<&<Self::To as #p::Keyed>::Id>
+            },
+            target.span(),
+        );
+        let field_ty = field.ty;
+        let key = crate::naming::respan(
+            quote!(<#field_ty as #p::ForeignKey<<Self::To as #p::Keyed>::Id>>::foreign_key(&from.#key)),
+            key.span(),
+        );
+        // The body's braces on the type too: its value is checked against the return type there.
+        let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, key);
+        body.set_span(target.span());
         markers.extend(quote! {
             // Not `pub`: its associated types name the resource, which may be private.
             #[doc(hidden)]
@@ -36,12 +82,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
             #[automatically_derived]
             impl #p::Relation for #marker {
                 type From = #ident;
-                type To = #target;
-                type Key = #key_ty;
-                #[inline(always)]
-                fn key(from: &#ident) -> &#key_ty {
-                    &from.#key
-                }
+                #to #body
             }
         });
         if let Some(table) = &res.table {
@@ -54,35 +95,59 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
                 }
             });
         }
-        fields.push(quote!(pub #rel_name: #marker));
-        values.push(quote!(#rel_name: #marker));
+    }
+    markers
+}
+
+/// `Related` and `NamedRoles`: the relations, permissions and roles by name.
+pub fn expand(res: &Resource<'_>) -> TokenStream {
+    let ident = res.ident;
+    let name = crate::naming::text(ident);
+    let perm_enum = crate::naming::permission_enum(ident);
+    let relations_ty = format_ident!("{}Relations", name, span = ident.span());
+    let permissions_ty = format_ident!("{}Permissions", name, span = ident.span());
+    let p = quote!(::authz_core::__private);
+
+    let mut fields = Vec::new();
+    let mut values = Vec::new();
+    for rel in &res.relations {
+        // A relation without a marker was reported by validation; a path through it is then
+        // reported at its use.
+        if let Some(marker) = marker(res, rel) {
+            let rel_name = &rel.name;
+            fields.push(quote!(pub #rel_name: #marker));
+            values.push(quote!(#rel_name: #marker));
+        }
     }
     let perms: Vec<_> = res.permissions.iter().map(|p| &p.name).collect();
 
-    let roles = res.roles.as_ref().map(|roles| {
-        let roles_ty = format_ident!("{}Roles", name, span = ident.span());
-        let role_enum = crate::naming::role_enum(ident);
-        let names = &roles.names;
-        quote! {
-            #[doc(hidden)]
-            #[derive(Clone, Copy)]
-            #[allow(non_snake_case, private_interfaces)]
-            pub struct #roles_ty {
-                #(pub #names: #role_enum,)*
+    let roles = res
+        .roles
+        .as_ref()
+        .filter(|_| res.actor.is_some())
+        .map(|roles| {
+            let roles_ty = format_ident!("{}Roles", name, span = ident.span());
+            let role_enum = crate::naming::role_enum(ident);
+            let names = &roles.names;
+            quote! {
+                #[doc(hidden)]
+                #[derive(Clone, Copy)]
+                #[allow(non_snake_case, private_interfaces)]
+                pub struct #roles_ty {
+                    #(pub #names: #role_enum,)*
+                }
+                #[automatically_derived]
+                impl #p::NamedRoles for #ident {
+                    type Roles = #roles_ty;
+                    const ROLES: #roles_ty = #roles_ty {
+                        #(#names: #role_enum::#names,)*
+                    };
+                }
             }
-            #[automatically_derived]
-            impl #p::NamedRoles for #ident {
-                type Roles = #roles_ty;
-                const ROLES: #roles_ty = #roles_ty {
-                    #(#names: #role_enum::#names,)*
-                };
-            }
-        }
-    });
+        });
 
     quote! {
         const _: () = {
-            #markers
             #[doc(hidden)]
             #[derive(Clone, Copy)]
             #[allow(private_interfaces)]

@@ -13,7 +13,8 @@ use crate::ast::Resource;
 use crate::cond::Cond;
 use crate::valid::id_field;
 
-/// `impl Keyed`: for every resource with an id field, so it can be a parent or hold roles.
+/// `impl Keyed` and `ParentOf`: for every resource with an id field, so it can be a parent or
+/// hold roles.
 pub fn expand_keyed(res: &Resource<'_>) -> TokenStream {
     let Some(id) = id_field(res) else {
         return TokenStream::new();
@@ -29,37 +30,13 @@ pub fn expand_keyed(res: &Resource<'_>) -> TokenStream {
                 &self.#field
             }
         }
-    }
-}
-
-/// Each relation's target must be a resource with an id, for the same actor, whose rules can
-/// read this resource's context: checked on the type in `#[relation(org: Org = org_id)]`, so
-/// the error points there.
-pub fn check_relations(res: &Resource<'_>) -> TokenStream {
-    let Some(actor) = &res.actor else {
-        return TokenStream::new();
-    };
-    if res.relations.is_empty() {
-        return TokenStream::new();
-    }
-    let context = context_type(res);
-    let checks = res.relations.iter().map(|rel| {
-        let target = &rel.target;
-        quote_spanned!(target.span()=> __authz_parent::<#target>();)
-    });
-    quote! {
-        const _: () = {
-            fn __authz_parent<P>()
-            where
-                P: ::authz_core::__private::Keyed<Actor = #actor>
-                    + ::authz_core::__private::ReadsContext<#context>,
-            {
-            }
-            #[allow(dead_code)]
-            fn __authz_relations() {
-                #(#checks)*
-            }
-        };
+        #[automatically_derived]
+        impl<__C: ?::core::marker::Sized> ::authz_core::__private::ParentOf<__C> for #ident
+        where
+            #ident: ::authz_core::__private::ReadsContext<__C>,
+        {
+            type Parent = #ident;
+        }
     }
 }
 
@@ -107,10 +84,8 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
                     .relations
                     .iter()
                     .find(|r| r.name == *relation)
-                    .map(|rel| {
-                        let target = &rel.target;
-                        quote!(#target: ::authz_core::__private::RoleRows<__P>)
-                    }),
+                    .and_then(|rel| super::relations::marker(res, rel))
+                    .map(|m| quote!(#m: ::authz_core::__private::ParentRoleRows<__P>)),
                 _ => None,
             };
             if let Some(term) = term {
@@ -133,10 +108,12 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
         None => quote!(()),
     };
     let parents = res.relations.iter().map(|rel| {
-        let target = &rel.target;
-        let field = &rel.field;
-        quote! {
-            ::authz_core::__private::parent_readable::<#target, _, _, #context>(env, &self.#field)
+        match super::relations::relation_value(res, rel) {
+            Some((m, span)) => quote_spanned! {span=>
+                ::authz_core::__private::relation_readable(env, self, #m)
+            },
+            // A relation without a marker was reported by validation.
+            None => quote!(false),
         }
     });
     let needs_rows =

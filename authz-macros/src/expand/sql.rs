@@ -186,8 +186,8 @@ impl Lowering<'_, '_> {
         let holder = quote!(__authz_holder);
         let grant = &g.grant;
         let exists = quote_spanned! {g.span=> {
-            let __authz_inner: Filter<'_, #module::__authz_Table, $db> =
-                <#grant as ::authz_diesel::__private::GrantRows<$db>>::holder_filter(
+            let __authz_inner: Filter<'_, #module::__authz_Table, __AuthzDb> =
+                <#grant as ::authz_diesel::__private::GrantRows<__AuthzDb>>::holder_filter(
                     #holder,
                     ::authz_core::__private::HoldsGrants::<#grant>::grants(actor).groups(),
                 )
@@ -252,7 +252,7 @@ impl Lowering<'_, '_> {
             self.column(&self.field_ref(on))
         };
         quote_spanned! {s.span=> {
-            let __authz_inner: Filter<'_, #table::table, $db> =
+            let __authz_inner: Filter<'_, #table::table, __AuthzDb> =
                 Filter::expr(#key_col.eq(#outer_key)).and(#body);
             match __authz_inner.as_const() {
                 ::core::option::Option::Some(false) => Filter::Const(#exists_negated),
@@ -404,7 +404,7 @@ impl Lowering<'_, '_> {
                     quote!(Filter::expr(#subquery))
                 };
                 let mut acc = quote! {
-                    match <#ident as ::authz_diesel::__private::RoleSubqueries<$db>>::stored_ids(actor, #role_enum::#role) {
+                    match <#ident as ::authz_diesel::__private::RoleSubqueries<__AuthzDb>>::stored_ids(actor, #role_enum::#role) {
                         ::core::option::Option::Some(__ids) => #present,
                         ::core::option::Option::None => Filter::Const(#negated),
                     }
@@ -421,26 +421,26 @@ impl Lowering<'_, '_> {
                 let Some(rel) = crate::valid::relation(self.res, relation) else {
                     return quote!(Filter::Const(false));
                 };
-                let target = &rel.target;
+                let Some((m, span)) = super::relations::relation_value(self.res, rel) else {
+                    return quote!(Filter::Const(false));
+                };
                 let ids = match cond {
-                    Cond::ParentRole { role, .. } => {
-                        let role = check::parent_role_value(target, role);
-                        quote!(<#target as ::authz_diesel::__private::RoleSubqueries<$db>>::role_ids(
+                    Cond::ParentRole { role, .. } => quote_spanned! {span=>
+                        ::authz_diesel::__private::relation_role_ids::<_, __AuthzDb>(
+                            #m,
                             actor,
-                            <#target as ::authz_core::__private::ReadsContext<_>>::context(ctx),
-                            #role,
-                        ))
-                    }
-                    Cond::Allows { perm, .. } => {
-                        let perm = check::parent_permission_value(target, perm);
-                        quote! {
-                            <#target as ::authz_diesel::__private::Subqueries<$db>>::permitted_ids(
-                                actor,
-                                <#target as ::authz_core::__private::ReadsContext<_>>::context(ctx),
-                                #perm,
-                            )
-                        }
-                    }
+                            ::authz_core::__private::context_of(#m, ctx),
+                            ::authz_core::__private::roles_of(#m).#role,
+                        )
+                    },
+                    Cond::Allows { perm, .. } => quote_spanned! {span=>
+                        ::authz_diesel::__private::relation_permitted_ids::<_, __AuthzDb>(
+                            #m,
+                            actor,
+                            ::authz_core::__private::context_of(#m, ctx),
+                            ::authz_core::__private::permissions_of(#m).#perm,
+                        )
+                    },
                     _ => return quote!(Filter::Const(false)),
                 };
                 self.fk_in(rel, ids, negated)
@@ -450,32 +450,36 @@ impl Lowering<'_, '_> {
                 let Some(rel) = crate::valid::relation(self.res, &path.relation) else {
                     return quote!(Filter::Const(false));
                 };
-                let target = &rel.target;
-                let (markers, names) = check::path_markers(target, &path.hops);
+                let Some((first, span)) = super::relations::relation_value(self.res, rel) else {
+                    return quote!(Filter::Const(false));
+                };
+                let (markers, names) = check::path_markers(&first, span, &path.hops);
                 let p = quote!(::authz_core::__private);
                 let d = quote!(::authz_diesel::__private);
-                let mut body = quote! {
-                    #markers
-                    let __authz_c = <#target as #p::ReadsContext<_>>::context(ctx);
-                };
+                let mut body = markers;
+                body.extend(quote_spanned! {span=>
+                    let __authz_c = ::authz_core::__private::context_of(#first, ctx);
+                });
                 for m in &names {
                     body.extend(quote!(let __authz_c = #p::context_of(#m, __authz_c);));
                 }
                 let last = names.last().expect("a path has a hop after its relation");
                 body.extend(match &path.end {
                     PathEnd::Allows(perm) => quote! {
-                        let __authz_ids = #d::relation_permitted_ids::<_, $db>(
+                        let __authz_ids = #d::relation_permitted_ids::<_, __AuthzDb>(
                             #last, actor, __authz_c, #p::permissions_of(#last).#perm,
                         );
                     },
                     PathEnd::Role(role) => quote! {
-                        let __authz_ids = #d::relation_role_ids::<_, $db>(
+                        let __authz_ids = #d::relation_role_ids::<_, __AuthzDb>(
                             #last, actor, __authz_c, #p::roles_of(#last).#role,
                         );
                     },
                 });
                 for m in names.iter().rev() {
-                    body.extend(quote!(let __authz_ids = #d::path_ids::<_, $db>(#m, __authz_ids);));
+                    body.extend(
+                        quote!(let __authz_ids = #d::path_ids::<_, __AuthzDb>(#m, __authz_ids);),
+                    );
                 }
                 let present = self.fk_in(rel, quote!(__authz_ids), negated);
                 quote!({ #body #present })
@@ -507,7 +511,7 @@ impl Lowering<'_, '_> {
                     _ => quote!(::core::option::Option::None),
                 };
                 let expr = quote! {
-                    ::authz_diesel::__private::PrefixMatch::<_, $db>::new(#col, __prefix, #negated)
+                    ::authz_diesel::__private::PrefixMatch::<_, __AuthzDb>::new(#col, __prefix, #negated)
                 };
                 let present = if negated {
                     self.or_null(&[field], expr)
@@ -662,7 +666,7 @@ impl Lowering<'_, '_> {
         let (l, r) = (self.arith_term(lhs), self.arith_term(rhs));
         quote! {{
             let __authz_n = #witness;
-            ::authz_diesel::__private::arith_compare::<_, $db>(
+            ::authz_diesel::__private::arith_compare::<_, __AuthzDb>(
                 __authz_n.range(),
                 #l,
                 ::authz_diesel::__private::ArithCmp::#op,

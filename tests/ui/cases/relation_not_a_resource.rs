@@ -14,6 +14,7 @@ pub struct Account {
 #[resource(actor = User)]
 #[relation(account: Account = account_id)]
 #[permission(Read, if = account.allows(Read))]
+#[permission(Pay, if = account.role(Owner) || account.owner.allows(Read))]
 pub struct Invoice {
     pub id: i64,
     pub account_id: i64,
