@@ -137,10 +137,11 @@ async fn me(
 ) -> Json<serde_json::Value> {
     let scopes = claims.map(|c| c.scopes.clone()).unwrap_or_default();
     Json(match principal.principal() {
-        Principal::User(user) => serde_json::json!({ "user": &**user, "scopes": scopes }),
-        Principal::Service(service) => {
-            serde_json::json!({ "service": &**service, "scopes": scopes })
+        Principal::User { user, .. } => serde_json::json!({ "user": &**user, "scopes": scopes }),
+        Principal::Service { id, name, .. } => {
+            serde_json::json!({ "service": { "id": id, "name": name }, "scopes": scopes })
         }
+        Principal::Guest => serde_json::json!({ "guest": true, "scopes": scopes }),
     })
 }
 

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use authz_core::prelude::*;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -25,7 +26,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::PrincipalCache;
-use crate::datasets::{services, Service};
+use crate::datasets::{services, DatasetGrant};
 use crate::error::AppError;
 use crate::model::{revoked_tokens, users, Org, Repo, User};
 use crate::Db;
@@ -316,15 +317,32 @@ fn token(headers: &HeaderMap) -> Result<Option<(&str, From)>, AppError> {
     Ok(None)
 }
 
-/// Who a request acts as: one type per kind, loaded and cached as a whole, and this enum over
-/// them; each route takes the view it serves ([`AsUser`] for the user routes, `Reader::of`, an
-/// actor with kinds, for datasets).
-#[derive(Clone, Debug)]
+/// Who a request acts as, one kind per variant (`#[derive(Actor)]`): a signed-in user, a
+/// service, or the guest of a request without a token. The dataset rules read it directly and
+/// test its kind (`actor.is(Service)`); the user routes take the user's view of it
+/// ([`AsUser`]).
+#[derive(Actor, Clone, Debug)]
 pub enum Principal {
-    /// A user, or the guest ([`User::guest`]) for a request without a token.
-    User(Arc<User>),
-    /// A service, with its grants on datasets.
-    Service(Arc<Service>),
+    /// A user, loaded with its roles and photo grants (and cached as a whole, when the
+    /// service runs with a cache).
+    User { id: i64, user: Arc<User> },
+    /// A service, with its grants on datasets (held under the service's id, so they never
+    /// reach the user of the same id).
+    Service {
+        id: i64,
+        name: String,
+        #[actor(grants)]
+        dataset_grants: Grants<DatasetGrant>,
+    },
+    /// A request without a token.
+    Guest,
+}
+
+impl Principal {
+    /// A user principal.
+    pub fn user(user: Arc<User>) -> Principal {
+        Principal::User { id: user.id, user }
+    }
 }
 
 /// The request's user (the guest without a token), for the user routes. A service is refused
@@ -361,8 +379,10 @@ impl<S: Send + Sync> FromRequestParts<S> for AsUser {
     ) -> Result<AsUser, axum::response::Response> {
         let authorizer = authz_axum::Authorizer::<Principal>::from_parts(parts).await?;
         match authorizer.principal() {
-            Principal::User(user) => Ok(AsUser(user.clone())),
-            Principal::Service(_) => Err(axum::response::IntoResponse::into_response(
+            Principal::User { user, .. } => Ok(AsUser(user.clone())),
+            // The user rules read a guest as the user without id, roles or grants.
+            Principal::Guest => Ok(AsUser(Arc::new(User::guest()))),
+            Principal::Service { .. } => Err(axum::response::IntoResponse::into_response(
                 AppError::Forbidden("a route for users"),
             )),
         }
@@ -433,14 +453,14 @@ impl authz_axum::Authenticate for ServiceAuth {
 
     async fn load_principal(&self, claims: Option<&Verified>) -> Result<Principal, AppError> {
         let Some(claims) = claims else {
-            return Ok(Principal::User(Arc::new(User::guest())));
+            return Ok(Principal::Guest);
         };
         let id = claims.user_id;
         if claims.kind == Kind::Service {
-            return self.load_service(id).await.map(Principal::Service);
+            return self.load_service(id).await;
         }
         if let Some(user) = self.cache.as_ref().and_then(|cache| cache.get(id)) {
-            return Ok(Principal::User(Arc::new(user)));
+            return Ok(Principal::user(Arc::new(user)));
         }
         let loaded_at = Instant::now();
         let user = with_conn!(self.db, |conn| {
@@ -467,13 +487,13 @@ impl authz_axum::Authenticate for ServiceAuth {
         if let Some(cache) = &self.cache {
             cache.insert(user.clone(), loaded_at);
         }
-        Ok(Principal::User(Arc::new(user)))
+        Ok(Principal::user(Arc::new(user)))
     }
 }
 
 impl ServiceAuth {
     /// A service's row and dataset grants (never cached).
-    async fn load_service(&self, id: i64) -> Result<Arc<Service>, AppError> {
+    async fn load_service(&self, id: i64) -> Result<Principal, AppError> {
         with_conn!(self.db, |conn| {
             let name: Option<String> = services::table
                 .find(id)
@@ -483,11 +503,11 @@ impl ServiceAuth {
             let Some(name) = name else {
                 return Err(AppError::Unauthorized("unknown service"));
             };
-            Ok(Arc::new(Service {
+            Ok(Principal::Service {
                 id,
                 name,
                 dataset_grants: authz_diesel::load_grants(conn, &id)?,
-            }))
+            })
         })
     }
 }

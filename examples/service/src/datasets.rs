@@ -5,10 +5,10 @@
 //! makes an `auth::Principal::Service` of it, with the service's grants on datasets
 //! (`authz_diesel::load_grants`); a service holds only the service scopes
 //! (`auth::SERVICE_SCOPES`), so the request-level rules keep it off every user route. The
-//! dataset rules test the kind of their actor, [`Reader`], an enum with `#[derive(Actor)]`: a
-//! user reads the datasets it owns, a service those it holds a [`DatasetGrant`] on. The kind
-//! is what keeps a service's grants from a user of the same id, and a user's datasets from a
-//! service.
+//! dataset rules read the request's principal, an enum of kinds with `#[derive(Actor)]`, and
+//! test its kind: a user reads the datasets it owns, a service those it holds a
+//! [`DatasetGrant`] on, a guest none. The kind is what keeps a service's grants from a user of
+//! the same id, and a user's datasets from a service.
 
 use authz_core::prelude::*;
 use axum::extract::{Path, State};
@@ -58,51 +58,10 @@ pub struct DatasetGrant {
     pub dataset_id: Option<i64>,
 }
 
-/// A service principal: its row, and its grants on datasets, loaded once per request.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Service {
-    pub id: i64,
-    pub name: String,
-    #[serde(skip)]
-    pub dataset_grants: Grants<DatasetGrant>,
-}
-
-/// A principal as the dataset rules read it, one kind per variant: a user, a service with its
-/// grants on datasets, or the guest. The rules test the kind (`actor.is(Service)`), and a
-/// service's grants are held under the service's id, so they never reach the user of the same
-/// id.
-#[derive(Actor, Clone, Debug)]
-pub enum Reader {
-    User {
-        id: i64,
-    },
-    Service {
-        id: i64,
-        #[actor(grants)]
-        dataset_grants: Grants<DatasetGrant>,
-    },
-    Guest,
-}
-
-impl Reader {
-    /// The request's principal as a reader of datasets.
-    pub fn of(principal: &Principal) -> Reader {
-        match principal {
-            // The principal of a request without credentials (`User::guest`, id 0).
-            Principal::User(user) if user.id == 0 => Reader::Guest,
-            Principal::User(user) => Reader::User { id: user.id },
-            Principal::Service(service) => Reader::Service {
-                id: service.id,
-                dataset_grants: service.dataset_grants.clone(),
-            },
-        }
-    }
-}
-
 /// A dataset: read by the user who owns it and by the services granted it.
 #[derive(Resource, Queryable, Selectable, Clone, Debug, Serialize)]
 #[diesel(table_name = datasets)]
-#[resource(table = datasets, actor = Reader)]
+#[resource(table = datasets, actor = Principal)]
 #[permission(Read, if = (actor.is(User) && self.owner_id == actor.id)
     || (actor.is(Service) && grant(DatasetGrant, Read, on = self.id)))]
 pub struct Dataset {
@@ -146,7 +105,7 @@ pub(crate) async fn read_dataset(
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound))?;
-    Authz::new(&Reader::of(principal)).authorize(Dataset::Read, &dataset)?;
+    Authz::new(principal).authorize(Dataset::Read, &dataset)?;
     Ok(dataset)
 }
 

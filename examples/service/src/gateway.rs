@@ -162,8 +162,9 @@ async fn check(
     let principal = authorizer.into_arc();
     // Datasets are read by users and services; every other resource is a user's.
     let user = || match &*principal {
-        Principal::User(user) => Ok::<std::sync::Arc<User>, AppError>(user.clone()),
-        Principal::Service(_) => Err(AppError::Forbidden("a resource of users")),
+        Principal::User { user, .. } => Ok::<std::sync::Arc<User>, AppError>(user.clone()),
+        Principal::Guest => Ok(std::sync::Arc::new(User::guest())),
+        Principal::Service { .. } => Err(AppError::Forbidden("a resource of users")),
     };
     match target {
         Target::Dataset(id) => datasets::read_dataset(app, &principal, id).await.map(drop),
