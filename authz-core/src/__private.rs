@@ -212,64 +212,6 @@ pub fn has_role<R: RoleHolder>(
         || (R::ROLE_NEEDS_ROW && resource.rule_grants(env, role))
 }
 
-/// `org.role(X)`: the role on the parent whose id is in `fk`, from the stored roles, or from
-/// `#[role]` rules on the parent row found in `env.parents`.
-#[inline(always)]
-pub fn parent_role<P, K, A, C>(env: Env<'_, A, C>, fk: &K, role: P::Role) -> bool
-where
-    P: RoleHolder<Actor = A> + ReadsContext<C>,
-    K: ForeignKey<P::Id> + ?Sized,
-{
-    let Some(id) = fk.foreign_key() else {
-        return false;
-    };
-    let Some(env) = env.for_resource::<P>().up() else {
-        return false;
-    };
-    P::held_roles(env.actor, id).grants(role)
-        || (P::ROLE_NEEDS_ROW
-            && env
-                .parents
-                .get::<P>(id)
-                .is_some_and(|row| row.rule_grants(env, role)))
-}
-
-/// A parent named by a value being created: absent foreign key (`None`) names none; otherwise
-/// the parent row must be in `env.parents` and readable (its `Read`, or any row when it has
-/// no read permission).
-#[inline(always)]
-pub fn parent_readable<P, K, A, C>(env: Env<'_, A, C>, fk: &K) -> bool
-where
-    P: Keyed<Actor = A> + ReadsContext<C>,
-    K: ForeignKey<P::Id> + ?Sized,
-{
-    let Some(id) = fk.foreign_key() else {
-        return true;
-    };
-    match (
-        env.parents.get::<P>(id),
-        P::READ,
-        env.for_resource::<P>().up(),
-    ) {
-        (Some(parent), Some(read), Some(env)) => parent.check(env, read),
-        (Some(_), None, _) => true,
-        _ => false,
-    }
-}
-
-/// `repo.allows(P)`: the permission on the parent whose id is in `fk`, found in `env.parents`.
-#[inline(always)]
-pub fn parent_allows<P, K, Q, A, C>(env: Env<'_, A, C>, fk: &K, perm: Q) -> bool
-where
-    P: Keyed<Actor = A> + ReadsContext<C>,
-    K: ForeignKey<P::Id> + ?Sized,
-    Q: Permission<P>,
-{
-    crate::relations::via_parent::<P, K, A, C>(env, fk, |env, parent| {
-        parent.check(env, perm.permission())
-    })
-}
-
 /// `self.tags.any(|t| ..)` (and `self.viewers.contains(&x)`): some value of set `S` under
 /// `key` satisfies `f`. An absent key (a `NULL` `on` column) has no rows: false. A set that
 /// was not loaded decides `unknown`, the value that grants nothing where the test stands
@@ -533,7 +475,7 @@ impl<'a, T: ?Sized> HopPlain<'a> for &Hop<'a, T> {
 
 pub use crate::relations::{
     context_of, permissions_of, relation_allows, relation_readable, relation_role, relations_of,
-    roles_of, via, via_parent, NamedRoles, ParentOf, ParentRoleRows, Related, Relation,
+    roles_of, via, NamedRoles, ParentOf, ParentRoleRows, Related, Relation,
 };
 
 pub use crate::groups::Group;

@@ -5,7 +5,6 @@
 //! rule walks the path through them: a name that does not exist is rustc's "no field" error on
 //! the token, listing the names that do.
 
-use crate::__private::ForeignKey;
 use crate::env::{Env, ReadsContext, RoleRows};
 use crate::{Keyed, Permission, Resource, RoleHolder};
 
@@ -99,23 +98,6 @@ where
     <M::To as NamedRoles>::ROLES
 }
 
-/// The first hop of a path: the parent row `fk` names, found among the parents and checked one
-/// hop further up, then `rest` on it. `false` when the key is absent, the row is missing or
-/// the walk is too long.
-#[inline(always)]
-pub fn via_parent<'a, P, K, A, C>(
-    env: Env<'a, A, C>,
-    fk: &K,
-    rest: impl FnOnce(Env<'a, A, P::Context>, &'a P) -> bool,
-) -> bool
-where
-    P: Keyed<Actor = A> + ReadsContext<C>,
-    K: ForeignKey<P::Id> + ?Sized,
-    C: ?Sized,
-{
-    hop(env, fk.foreign_key(), rest)
-}
-
 /// The parent of type `P` with id `id`, found among the parents and checked one hop further
 /// up, then `rest` on it; `false` without it.
 #[inline(always)]
@@ -153,7 +135,8 @@ pub fn via<'a, M: Relation>(
     hop(env, M::parent_id(row), rest)
 }
 
-/// The last hop of `a.b.allows(P)`: `P` on `row`'s parent through `M`.
+/// `repo.allows(P)`, and the last hop of `a.b.allows(P)`: `P` on `row`'s parent through `M`,
+/// the parent row found among the parents.
 #[inline(always)]
 pub fn relation_allows<M, Q>(
     env: Env<'_, ActorOf<M>, ContextOf<M>>,
@@ -165,13 +148,13 @@ where
     M: Relation,
     Q: Permission<M::To>,
 {
-    match M::parent_id(row) {
-        Some(id) => crate::__private::parent_allows::<M::To, _, Q, _, _>(env, id, perm),
-        None => false,
-    }
+    hop(env, M::parent_id(row), |env, parent: &M::To| {
+        parent.check(env, perm.permission())
+    })
 }
 
-/// The last hop of `a.b.role(R)`: role `R` on `row`'s parent through `M`.
+/// `org.role(R)`, and the last hop of `a.b.role(R)`: role `R` on `row`'s parent through `M`,
+/// from the stored roles, or from `#[role]` rules on the parent row found among the parents.
 #[inline(always)]
 pub fn relation_role<M>(
     env: Env<'_, ActorOf<M>, ContextOf<M>>,
@@ -183,23 +166,40 @@ where
     M: Relation,
     M::To: RoleHolder,
 {
-    match M::parent_id(row) {
-        Some(id) => crate::__private::parent_role::<M::To, _, _, _>(env, id, role),
-        None => false,
-    }
+    let Some(id) = M::parent_id(row) else {
+        return false;
+    };
+    let Some(env) = env.for_resource::<M::To>().up() else {
+        return false;
+    };
+    <M::To as RoleHolder>::held_roles(env.actor, id).grants(role)
+        || (<M::To as RoleHolder>::ROLE_NEEDS_ROW
+            && env
+                .parents
+                .get::<M::To>(id)
+                .is_some_and(|parent| parent.rule_grants(env, role)))
 }
 
 /// A value being created is under the parent its foreign key through `M` names: none (an
-/// absent key), or a row found among the parents and readable.
+/// absent key), or a row found among the parents and readable (its `Read`, or any row when it
+/// has no read permission).
 #[inline(always)]
 pub fn relation_readable<M: Relation>(
     env: Env<'_, ActorOf<M>, ContextOf<M>>,
     row: &M::From,
     _: M,
 ) -> bool {
-    match M::parent_id(row) {
-        Some(id) => crate::__private::parent_readable::<M::To, _, _, _>(env, id),
-        None => true,
+    let Some(id) = M::parent_id(row) else {
+        return true;
+    };
+    match (
+        env.parents.get::<M::To>(id),
+        <M::To as Resource>::READ,
+        env.for_resource::<M::To>().up(),
+    ) {
+        (Some(parent), Some(read), Some(env)) => parent.check(env, read),
+        (Some(_), None, _) => true,
+        _ => false,
     }
 }
 

@@ -299,7 +299,8 @@ fn derive_enum_actor(
     // The impls are emitted whatever was reported, so a mistake here does not cascade into
     // "not an actor" at every resource.
     let kind_enum = quote::format_ident!("__authz_{}_kind", ident);
-    let fields_struct = quote::format_ident!("__authz_{}_fields", ident);
+    // Inside the expansion's `const _`: no name of the user's is shadowed.
+    let fields_struct = quote::format_ident!("{}Fields", crate::naming::text(ident));
     let kind_strs: Vec<String> = kinds.iter().map(|k| crate::naming::text(k)).collect();
     let kind_names = kinds.iter().map(|k| crate::naming::text(k));
     let unknown = format!(
@@ -351,28 +352,40 @@ fn derive_enum_actor(
             }
         }
     };
-    let readers = fields
+    // One field per actor field, named as it: a name no kind has is rustc's "no field" error on
+    // the token, listing the fields there are.
+    let readable: Vec<&KindField<'_>> = fields
         .iter()
         .filter(|f| !mismatched.contains(&f.name))
-        .map(|f| {
-            let name = f.name;
-            let ty = f.ty;
-            let arms = f
-                .kinds
-                .iter()
-                .map(|kind| quote!(#ident::#kind { #name: __authz_v, .. }));
-            let rest =
-                (f.kinds.len() < kinds.len()).then(|| quote!(_ => ::core::option::Option::None,));
-            quote_spanned! {name.span()=>
-                #[inline(always)]
-                pub fn #name(self) -> ::core::option::Option<&'__authz #ty> {
-                    match self.0 {
-                        #(#arms)|* => ::core::option::Option::Some(__authz_v),
-                        #rest
-                    }
-                }
+        .collect();
+    let field_decls = readable.iter().map(|f| {
+        let (name, ty) = (f.name, f.ty);
+        quote_spanned!(name.span()=> pub #name: ::core::option::Option<&'__authz #ty>)
+    });
+    // Without a field, the lifetime still needs a use.
+    let (phantom_decl, phantom_value) = if readable.is_empty() {
+        (
+            quote!(__authz: ::core::marker::PhantomData<&'__authz #ident>),
+            quote!(__authz: ::core::marker::PhantomData),
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
+    let field_values = readable.iter().map(|f| {
+        let name = f.name;
+        let arms = f
+            .kinds
+            .iter()
+            .map(|kind| quote!(#ident::#kind { #name: __authz_v, .. }));
+        let rest =
+            (f.kinds.len() < kinds.len()).then(|| quote!(_ => ::core::option::Option::None,));
+        quote! {
+            #name: match self {
+                #(#arms)|* => ::core::option::Option::Some(__authz_v),
+                #rest
             }
-        });
+        }
+    });
     let kind_of = kinds
         .iter()
         .map(|kind| quote!(Self::#kind { .. } => #kind_enum::#kind,));
@@ -404,14 +417,11 @@ fn derive_enum_actor(
             #vis enum #kind_enum { #(#kinds),* }
 
             #[doc(hidden)]
-            #[allow(non_camel_case_types)]
+            #[allow(non_camel_case_types, non_snake_case, dead_code)]
             #[derive(Clone, Copy)]
-            #vis struct #fields_struct<'__authz>(&'__authz #ident);
-
-            #[automatically_derived]
-            #[allow(non_snake_case, dead_code, unreachable_patterns)]
-            impl<'__authz> #fields_struct<'__authz> {
-                #(#readers)*
+            #vis struct #fields_struct<'__authz> {
+                #(#field_decls,)*
+                #phantom_decl
             }
 
             #[automatically_derived]
@@ -425,8 +435,12 @@ fn derive_enum_actor(
                     match self { #(#kind_of)* }
                 }
                 #[inline(always)]
+                #[allow(unreachable_patterns)]
                 fn fields(&self) -> #fields_struct<'_> {
-                    #fields_struct(self)
+                    #fields_struct {
+                        #(#field_values,)*
+                        #phantom_value
+                    }
                 }
                 #[inline]
                 fn kind_name(&self) -> &'static str {
