@@ -35,8 +35,8 @@ pub trait ActorKinds: Actor {
     /// The generated kind enum: one value per variant (hidden).
     #[doc(hidden)]
     type Kind: Copy + Eq + Debug + 'static;
-    /// The generated readers of `actor.<field>`: one method per field name of any variant,
-    /// returning `None` for a kind without the field (hidden).
+    /// The generated values of `actor.<field>`: one field per field name of any variant, `None`
+    /// for a kind without the field (hidden).
     #[doc(hidden)]
     type Fields<'a>: Copy
     where
@@ -50,7 +50,7 @@ pub trait ActorKinds: Actor {
     /// This actor's kind.
     #[doc(hidden)]
     fn kind(&self) -> Self::Kind;
-    /// The readers of this actor's fields.
+    /// This actor's fields.
     #[doc(hidden)]
     fn fields(&self) -> Self::Fields<'_>;
     /// The name of this actor's kind (its variant), as written.

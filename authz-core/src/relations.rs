@@ -164,7 +164,9 @@ pub fn relation_role<M>(
 ) -> bool
 where
     M: Relation,
-    M::To: RoleHolder,
+    // `NamedRoles` (not only `RoleHolder`): the bound `roles_of` names the role with, so that a
+    // parent without roles is one error.
+    M::To: NamedRoles,
 {
     let Some(id) = M::parent_id(row) else {
         return false;

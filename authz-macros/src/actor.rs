@@ -132,7 +132,7 @@ pub fn derive_actor_inner(input: TokenStream) -> TokenStream {
             .unwrap_or_else(|| quote!(<#ty as ::authz_core::__private::RoleStore>::Resource));
         // Spanned on the field's type: a `RoleMap` for roles read from a role table (or a
         // `StoredRoles` for carried ones) is an error there, with the fix.
-        out.extend(quote_spanned! {ty.span()=>
+        out.extend(quote_spanned!{crate::naming::located_at(ty.span())=>
             #[automatically_derived]
             impl #impl_generics ::authz_core::__private::HasRoles<#resource> for #ident #ty_generics #where_clause {
                 #[inline]
@@ -299,8 +299,8 @@ fn derive_enum_actor(
     // The impls are emitted whatever was reported, so a mistake here does not cascade into
     // "not an actor" at every resource.
     let kind_enum = quote::format_ident!("__authz_{}_kind", ident);
-    // Inside the expansion's `const _`: no name of the user's is shadowed.
-    let fields_struct = quote::format_ident!("{}Fields", crate::naming::text(ident));
+    // A name no user type has: the struct's fields name the user's types.
+    let fields_struct = quote::format_ident!("__authz_{}_fields", crate::naming::text(ident));
     let kind_strs: Vec<String> = kinds.iter().map(|k| crate::naming::text(k)).collect();
     let kind_names = kinds.iter().map(|k| crate::naming::text(k));
     let unknown = format!(
@@ -360,7 +360,7 @@ fn derive_enum_actor(
         .collect();
     let field_decls = readable.iter().map(|f| {
         let (name, ty) = (f.name, f.ty);
-        quote_spanned!(name.span()=> pub #name: ::core::option::Option<&'__authz #ty>)
+        quote_spanned!(crate::naming::located_at(name.span())=> pub #name: ::core::option::Option<&'__authz #ty>)
     });
     // Without a field, the lifetime still needs a use.
     let (phantom_decl, phantom_value) = if readable.is_empty() {

@@ -6,7 +6,7 @@
 //! compiler, against `ActorKinds::KINDS` of the actor, in a constant spanned on each name.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote_spanned, ToTokens};
+use quote::{quote, quote_spanned};
 
 use crate::ast::Resource;
 use crate::cond::{Cond, FieldRef, Operand, Root};
@@ -110,7 +110,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
             seen.push(key);
             let name = crate::naming::text(kind);
             let kinds = actor_kinds(actor, kind.span());
-            out.extend(quote_spanned! {kind.span()=>
+            out.extend(quote_spanned! {crate::naming::located_at(kind.span())=>
                 const _: () = {
                     if ::authz_core::__private::kind_named(#kinds::KINDS, #name).is_none() {
                         ::core::panic!("{}", #kinds::UNKNOWN_KIND)
@@ -126,6 +126,8 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
 /// `actor.is(..)` fails the same way on the same token when the actor is no enum, and rustc
 /// reports that once.
 pub fn actor_kinds(actor: &syn::Type, span: Span) -> TokenStream {
-    let actor = crate::naming::respan(actor.to_token_stream(), span);
-    quote_spanned!(span=> <#actor as ::authz_core::__private::ActorKinds>)
+    crate::naming::respan(
+        quote!(<#actor as ::authz_core::__private::ActorKinds>),
+        span,
+    )
 }

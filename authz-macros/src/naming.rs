@@ -234,9 +234,17 @@ pub fn clean_field_types(input: &mut syn::DeriveInput) {
     }
 }
 
-/// `tokens` with every token, inside groups too, on `span`: generated code whose every use
-/// fails the same way on the same token, so rustc reports it once.
+/// The location of `span` with the name resolution of the derive's own code: generated
+/// variables stay visible to one another wherever their tokens are placed.
+pub fn located_at(span: Span) -> Span {
+    Span::call_site().located_at(span)
+}
+
+/// `tokens` with every token, inside groups too, at the location of `span` (and the derive's
+/// name resolution, [`located_at`]): generated code whose every use fails the same way on the
+/// same token, so rustc reports it once.
 pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    let span = located_at(span);
     tokens
         .into_iter()
         .map(|mut tt| {

@@ -87,7 +87,7 @@ fn expand(cx: &mut Ctxt, input: &DeriveInput) -> Option<TokenStream> {
         for seg in &mut path.segments {
             seg.ident.set_span(target.span());
         }
-        let field = quote_spanned!(target.span()=> #path::#target);
+        let field = quote_spanned!(crate::naming::located_at(target.span())=> #path::#target);
         if all_written || treats_none_as_null(&f.attrs) {
             checks.push(quote!(set.insert(#field);));
         } else {

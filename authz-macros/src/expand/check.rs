@@ -44,7 +44,7 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
             // The actor's type on the kind's token: an actor that is no enum is one error there.
             let kinds = crate::kinds::actor_kinds(actor, kind.span());
             let name = crate::naming::text(kind);
-            quote_spanned! {kind.span()=>
+            quote_spanned! {crate::naming::located_at(kind.span())=>
                 (::core::option::Option::Some(#kinds::kind(actor)) == const {
                     ::authz_core::__private::kind_named(#kinds::KINDS, #name)
                 })
@@ -61,7 +61,7 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
                     crate::cond::Quant::Any => quote!(set_any),
                     crate::cond::Quant::All => quote!(set_all),
                 };
-                quote_spanned! {s.span=>
+                quote_spanned! {crate::naming::located_at(s.span)=>
                     ::authz_core::__private::#f::<#marker, _>(
                         env.parents, &self.#on, #unknown, |__authz_elem| #body,
                     )
@@ -72,14 +72,14 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
         // role(Maintainer): stored roles and `#[role]` rules, generated with the roles.
         Cond::Role { role } => {
             let role_enum = crate::naming::role_enum(res.ident);
-            quote_spanned!(role.span()=> ::authz_core::__private::has_role(self, env, #role_enum::#role))
+            quote_spanned!(crate::naming::located_at(role.span())=> ::authz_core::__private::has_role(self, env, #role_enum::#role))
         }
         // org.role(Owner): decided by the parent type from the foreign key.
         Cond::ParentRole { relation, role } => {
             // Spanned on the relation's type, where a parent that is none is reported once; the
             // role keeps its token, where a name that is none is reported.
             match crate::valid::relation(res, relation).and_then(|rel| relation_value(res, rel)) {
-                Some((m, span)) => quote_spanned! {span=>
+                Some((m, span)) => quote_spanned! {crate::naming::located_at(span)=>
                     ::authz_core::__private::relation_role(
                         env, self, #m, ::authz_core::__private::roles_of(#m).#role,
                     )
@@ -90,7 +90,7 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
         // repo.allows(Push): the parent's own check, on the parent row found in `parents`.
         Cond::Allows { relation, perm } => {
             match crate::valid::relation(res, relation).and_then(|rel| relation_value(res, rel)) {
-                Some((m, span)) => quote_spanned! {span=>
+                Some((m, span)) => quote_spanned! {crate::naming::located_at(span)=>
                     ::authz_core::__private::relation_allows(
                         env, self, #m, ::authz_core::__private::permissions_of(#m).#perm,
                     )
@@ -108,12 +108,12 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
             let (markers, names) = path_markers(&first, span, &path.hops);
             let last = names.last().expect("a path has a hop after its relation");
             let mut body = match &path.end {
-                PathEnd::Allows(perm) => quote_spanned! {perm.span()=>
+                PathEnd::Allows(perm) => quote_spanned! {crate::naming::located_at(perm.span())=>
                     ::authz_core::__private::relation_allows(
                         env, row, #last, ::authz_core::__private::permissions_of(#last).#perm,
                     )
                 },
-                PathEnd::Role(role) => quote_spanned! {role.span()=>
+                PathEnd::Role(role) => quote_spanned! {crate::naming::located_at(role.span())=>
                     ::authz_core::__private::relation_role(
                         env, row, #last, ::authz_core::__private::roles_of(#last).#role,
                     )
@@ -122,7 +122,7 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
             for m in names.iter().rev().skip(1) {
                 body = quote!(::authz_core::__private::via(env, row, #m, |env, row| #body));
             }
-            quote_spanned! {span=> {
+            quote_spanned! {crate::naming::located_at(span)=> {
                 #markers
                 ::authz_core::__private::via(env, self, #first, |env, row| #body)
             }}
@@ -131,7 +131,7 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
         Cond::Grant(g) => {
             let (scope, matches) = grant_matches(res, g);
             let grant = &g.grant;
-            quote_spanned! {g.span=> {
+            quote_spanned! {crate::naming::located_at(g.span)=> {
                 let __authz_held = ::authz_core::__private::HoldsGrants::<#grant>::grants(actor);
                 __authz_held.with_scope(#scope).any(#matches)
             }}
@@ -147,11 +147,13 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
                 proc_macro2::Ident::new("__authz_rhs", constant_span(rhs)),
             );
             let test = match op {
-                CmpOp::Eq | CmpOp::Ne => quote_spanned!(*span=> #x == #y),
-                CmpOp::Lt => quote_spanned!(*span=> #x < #y),
-                CmpOp::Le => quote_spanned!(*span=> #x <= #y),
-                CmpOp::Gt => quote_spanned!(*span=> #x > #y),
-                CmpOp::Ge => quote_spanned!(*span=> #x >= #y),
+                CmpOp::Eq | CmpOp::Ne => {
+                    quote_spanned!(crate::naming::located_at(*span)=> #x == #y)
+                }
+                CmpOp::Lt => quote_spanned!(crate::naming::located_at(*span)=> #x < #y),
+                CmpOp::Le => quote_spanned!(crate::naming::located_at(*span)=> #x <= #y),
+                CmpOp::Gt => quote_spanned!(crate::naming::located_at(*span)=> #x > #y),
+                CmpOp::Ge => quote_spanned!(crate::naming::located_at(*span)=> #x >= #y),
             };
             let call = quote! {{
                 let __authz_n = ::authz_core::__private::arith_type(#like);
@@ -177,11 +179,13 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
                 proc_macro2::Ident::new("__authz_rhs", constant_span(rhs)),
             );
             let test = match op {
-                CmpOp::Eq | CmpOp::Ne => quote_spanned!(*span=> #x == #y),
-                CmpOp::Lt => quote_spanned!(*span=> #x < #y),
-                CmpOp::Le => quote_spanned!(*span=> #x <= #y),
-                CmpOp::Gt => quote_spanned!(*span=> #x > #y),
-                CmpOp::Ge => quote_spanned!(*span=> #x >= #y),
+                CmpOp::Eq | CmpOp::Ne => {
+                    quote_spanned!(crate::naming::located_at(*span)=> #x == #y)
+                }
+                CmpOp::Lt => quote_spanned!(crate::naming::located_at(*span)=> #x < #y),
+                CmpOp::Le => quote_spanned!(crate::naming::located_at(*span)=> #x <= #y),
+                CmpOp::Gt => quote_spanned!(crate::naming::located_at(*span)=> #x > #y),
+                CmpOp::Ge => quote_spanned!(crate::naming::located_at(*span)=> #x >= #y),
             };
             let call = quote! {
                 match (#a, #b) {
@@ -197,12 +201,12 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
         }
         Cond::Truthy(field) => {
             let place = place(field);
-            quote_spanned!(field.field.span()=> ::authz_core::__private::truthy(&#place))
+            quote_spanned!(crate::naming::located_at(field.field.span())=> ::authz_core::__private::truthy(&#place))
         }
         Cond::Present { field, some, span } => {
             let place = place(field);
             // On the method: a field that is no `Option` is a type error there.
-            let call = quote_spanned!(*span=> ::authz_core::__private::is_some(&#place));
+            let call = quote_spanned!(crate::naming::located_at(*span)=> ::authz_core::__private::is_some(&#place));
             if *some {
                 call
             } else {
@@ -223,17 +227,19 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
                 .collect();
             match literal_patterns {
                 // A pattern compiles branch-free, like a hand-written `matches!`.
-                Some(patterns) if !patterns.is_empty() => quote_spanned! {*span=>
-                    match ::authz_core::__private::AttrValue::attr_value(&#place) {
-                        ::core::option::Option::Some(__authz_value) => {
-                            ::core::matches!(__authz_value, #(#patterns)|*)
+                Some(patterns) if !patterns.is_empty() => {
+                    quote_spanned! {crate::naming::located_at(*span)=>
+                        match ::authz_core::__private::AttrValue::attr_value(&#place) {
+                            ::core::option::Option::Some(__authz_value) => {
+                                ::core::matches!(__authz_value, #(#patterns)|*)
+                            }
+                            ::core::option::Option::None => false,
                         }
-                        ::core::option::Option::None => false,
                     }
-                },
+                }
                 _ => {
                     let items = list.iter().map(constant_ref);
-                    quote_spanned!(*span=> ::authz_core::__private::one_of(&#place, &[#(#items),*]))
+                    quote_spanned!(crate::naming::located_at(*span)=> ::authz_core::__private::one_of(&#place, &[#(#items),*]))
                 }
             }
         }
@@ -246,18 +252,18 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
                 Operand::Lit(lit) => quote!(::core::option::Option::Some(#lit)),
                 Operand::Field(f) => {
                     let p = place(f);
-                    quote_spanned!(f.leaf().span()=> ::authz_core::__private::text(&#p))
+                    quote_spanned!(crate::naming::located_at(f.leaf().span())=> ::authz_core::__private::text(&#p))
                 }
                 _ => quote!(::core::option::Option::None),
             };
             let place = place(field);
-            quote_spanned!(*span=> ::authz_core::__private::starts_with(&#place, #prefix))
+            quote_spanned!(crate::naming::located_at(*span)=> ::authz_core::__private::starts_with(&#place, #prefix))
         }
         Cond::InSet { set, item, span } => {
             let item = match item {
                 Operand::Field(f) => {
                     let p = place(f);
-                    quote_spanned!(f.leaf().span()=> ::authz_core::__private::AttrValue::attr_value(&#p))
+                    quote_spanned!(crate::naming::located_at(f.leaf().span())=> ::authz_core::__private::AttrValue::attr_value(&#p))
                 }
                 Operand::Lit(Lit::Str(s)) => quote!(::core::option::Option::Some(#s)),
                 Operand::Lit(lit) => quote!(::core::option::Option::Some(&#lit)),
@@ -265,7 +271,7 @@ pub fn lower_in(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream 
                 Operand::Arith(_) => quote!(::core::option::Option::None),
             };
             let set = place(set);
-            quote_spanned!(*span=> ::authz_core::__private::set_contains(&#set, #item))
+            quote_spanned!(crate::naming::located_at(*span)=> ::authz_core::__private::set_contains(&#set, #item))
         }
     }
 }
@@ -278,7 +284,7 @@ fn arith_like(lhs: &Operand, rhs: &Operand) -> TokenStream {
     match fields.first() {
         Some(f) => {
             let place = place(f);
-            quote_spanned!(f.leaf().span()=> &#place)
+            quote_spanned!(crate::naming::located_at(f.leaf().span())=> &#place)
         }
         // Refused while parsing: a comparison reads a field.
         None => quote!(&0i64),
@@ -290,15 +296,21 @@ fn arith(op: &Operand) -> TokenStream {
     match op {
         Operand::Field(f) => {
             let place = place(f);
-            quote_spanned!(f.leaf().span()=> ::authz_core::__private::arith_value(&#place))
+            quote_spanned!(crate::naming::located_at(f.leaf().span())=> ::authz_core::__private::arith_value(&#place))
         }
-        Operand::Lit(lit) => quote_spanned!(lit.span()=> __authz_n.lit(#lit)),
+        Operand::Lit(lit) => {
+            quote_spanned!(crate::naming::located_at(lit.span())=> __authz_n.lit(#lit))
+        }
         Operand::Const(path) => quote!(__authz_n.lit(#path)),
         Operand::Arith(a) => {
             let (l, r) = (arith(&a.lhs), arith(&a.rhs));
             match a.op {
-                ArithOp::Add => quote_spanned!(a.span=> ::authz_core::__private::arith_add(#l, #r)),
-                ArithOp::Sub => quote_spanned!(a.span=> ::authz_core::__private::arith_sub(#l, #r)),
+                ArithOp::Add => {
+                    quote_spanned!(crate::naming::located_at(a.span)=> ::authz_core::__private::arith_add(#l, #r))
+                }
+                ArithOp::Sub => {
+                    quote_spanned!(crate::naming::located_at(a.span)=> ::authz_core::__private::arith_sub(#l, #r))
+                }
             }
         }
     }
@@ -313,14 +325,14 @@ pub fn grant_matches(res: &Resource<'_>, g: &GrantCond) -> (TokenStream, TokenSt
     let anchor = match &g.on {
         Some(f) => {
             let place = place(f);
-            quote_spanned! {f.field.span()=>
+            quote_spanned! {crate::naming::located_at(f.field.span())=>
                 ::authz_core::__private::anchor_matches::<#grant, _>(
                     __authz_grant,
                     ::authz_core::__private::AttrValue::attr_value(&#place),
                 )
             }
         }
-        None => quote_spanned! {g.span=>
+        None => quote_spanned! {crate::naming::located_at(g.span)=>
             ::authz_core::__private::unanchored::<#grant>()
         },
     };
@@ -333,7 +345,7 @@ pub fn grant_matches(res: &Resource<'_>, g: &GrantCond) -> (TokenStream, TokenSt
         __authz_held.groups(),
     ));
     (
-        quote_spanned!(scope.span()=> #perm_enum::#scope),
+        quote_spanned!(crate::naming::located_at(scope.span())=> #perm_enum::#scope),
         quote! {
             |__authz_grant: &#grant| {
                 #held && #anchor && #body
@@ -348,35 +360,39 @@ pub fn grant_matches(res: &Resource<'_>, g: &GrantCond) -> (TokenStream, TokenSt
 pub fn place(field: &FieldRef) -> TokenStream {
     let ident = &field.field;
     let root = match field.root {
-        Root::Resource => quote_spanned!(field.root_span=> self),
-        Root::Actor => quote_spanned!(field.root_span=> actor),
-        Root::Ctx => quote_spanned!(field.root_span=> ctx),
-        Root::Grant => quote_spanned!(field.root_span=> __authz_grant),
-        // The reader generated by `#[derive(Actor)]` on the enum: a field no kind has is
-        // rustc's "no method" on this token.
+        Root::Resource => quote_spanned!(crate::naming::located_at(field.root_span)=> self),
+        Root::Actor => quote_spanned!(crate::naming::located_at(field.root_span)=> actor),
+        Root::Ctx => quote_spanned!(crate::naming::located_at(field.root_span)=> ctx),
+        Root::Grant => quote_spanned!(crate::naming::located_at(field.root_span)=> __authz_grant),
+        // The fields generated by `#[derive(Actor)]` on the enum: a field no kind has is
+        // rustc's "no field" on this token, listing the fields there are.
         Root::KindedActor => {
-            quote_spanned!(ident.span()=> ::authz_core::__private::ActorKinds::fields(actor).#ident)
+            quote_spanned!(crate::naming::located_at(ident.span())=> ::authz_core::__private::ActorKinds::fields(actor).#ident)
         }
-        Root::Elem => return quote_spanned!(field.root_span=> (*__authz_elem)),
+        Root::Elem => {
+            return quote_spanned!(crate::naming::located_at(field.root_span)=> (*__authz_elem))
+        }
     };
     let Some((last, middle)) = field.path.split_last() else {
         return match field.root {
             Root::KindedActor => root,
-            _ => quote_spanned!(ident.span()=> #root.#ident),
+            _ => quote_spanned!(crate::naming::located_at(ident.span())=> #root.#ident),
         };
     };
     let mut chain = match field.root {
-        Root::KindedActor => quote_spanned! {ident.span()=>
+        Root::KindedActor => quote_spanned! {crate::naming::located_at(ident.span())=>
             #root.and_then(|__authz_v| (&::authz_core::__private::Hop(__authz_v)).hop())
         },
-        _ => quote_spanned!(ident.span()=> (&::authz_core::__private::Hop(&#root.#ident)).hop()),
+        _ => {
+            quote_spanned!(crate::naming::located_at(ident.span())=> (&::authz_core::__private::Hop(&#root.#ident)).hop())
+        }
     };
     for hop in middle {
-        chain = quote_spanned! {hop.span()=>
+        chain = quote_spanned! {crate::naming::located_at(hop.span())=>
             #chain.and_then(|__authz_v| (&::authz_core::__private::Hop(&__authz_v.#hop)).hop())
         };
     }
-    quote_spanned! {last.span()=> {
+    quote_spanned! {crate::naming::located_at(last.span())=> {
         #[allow(unused_imports)]
         use ::authz_core::__private::{HopOption as _, HopPlain as _};
         #chain.map(|__authz_v| &__authz_v.#last)
@@ -393,9 +409,9 @@ fn is_plain(field: &FieldRef) -> bool {
 pub fn value_of(field: &FieldRef) -> TokenStream {
     let place = place(field);
     if is_plain(field) {
-        quote_spanned!(field.field.span()=> ::authz_core::__private::AttrValue::attr_value(&#place))
+        quote_spanned!(crate::naming::located_at(field.field.span())=> ::authz_core::__private::AttrValue::attr_value(&#place))
     } else {
-        quote_spanned!(field.leaf().span()=> #place.and_then(::authz_core::__private::AttrValue::attr_value))
+        quote_spanned!(crate::naming::located_at(field.leaf().span())=> #place.and_then(::authz_core::__private::AttrValue::attr_value))
     }
 }
 
@@ -403,9 +419,9 @@ pub fn value_of(field: &FieldRef) -> TokenStream {
 pub fn text_of(field: &FieldRef) -> TokenStream {
     let place = place(field);
     if is_plain(field) {
-        quote_spanned!(field.field.span()=> ::authz_core::__private::text(&#place))
+        quote_spanned!(crate::naming::located_at(field.field.span())=> ::authz_core::__private::text(&#place))
     } else {
-        quote_spanned!(field.leaf().span()=> #place.and_then(::authz_core::__private::TextAttr::text))
+        quote_spanned!(crate::naming::located_at(field.leaf().span())=> #place.and_then(::authz_core::__private::TextAttr::text))
     }
 }
 
@@ -417,7 +433,7 @@ pub fn set_items_of(field: &FieldRef) -> TokenStream {
     } else {
         place
     };
-    quote_spanned!(field.leaf().span()=> ::authz_core::__private::set_items_in(#set))
+    quote_spanned!(crate::naming::located_at(field.leaf().span())=> ::authz_core::__private::set_items_in(#set))
 }
 
 /// `Option<&Inner>` for one side of a comparison; a constant takes the type of `other`.
@@ -427,7 +443,7 @@ fn value(this: &Operand, other: &Operand) -> TokenStream {
         (constant, Operand::Field(f)) => {
             let like = place(f);
             let constant = constant_ref(constant);
-            quote_spanned!(constant_span(this)=> ::authz_core::__private::lit(&#like, #constant))
+            quote_spanned!(crate::naming::located_at(constant_span(this))=> ::authz_core::__private::lit(&#like, #constant))
         }
         // Two constants are refused while parsing.
         _ => quote!(::core::option::Option::None::<&()>),
@@ -471,11 +487,10 @@ pub fn path_markers(
         let name = quote::format_ident!("__authz_m{}", i);
         let value = match names.last() {
             None => {
-                let relations =
-                    quote_spanned!(span=> ::authz_core::__private::relations_of(#first));
+                let relations = quote_spanned!(crate::naming::located_at(span)=> ::authz_core::__private::relations_of(#first));
                 quote!(#relations.#hop)
             }
-            Some(prev) => quote_spanned! {hop.span()=>
+            Some(prev) => quote_spanned! {crate::naming::located_at(hop.span())=>
                 ::authz_core::__private::relations_of(#prev).#hop
             },
         };

@@ -92,7 +92,7 @@ fn node(res: &Resource<'_>, cond: &Cond, positive: bool) -> TokenStream {
         Cond::Grant(g) => {
             let (scope, matches) = check::grant_matches(res, g);
             let grant = &g.grant;
-            let grants = quote_spanned!(g.span=> ::authz_core::__private::HoldsGrants::<#grant>::grants(actor));
+            let grants = quote_spanned!(crate::naming::located_at(g.span)=> ::authz_core::__private::HoldsGrants::<#grant>::grants(actor));
             quote! {{
                 let __authz_held = #grants;
                 #ty::grant(

@@ -144,7 +144,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
         .filter(|(.., skip)| !skip)
         .map(|(f, v, key, _)| {
             let key = LitStr::new(key, f.span());
-            quote_spanned! {f.span()=>
+            quote_spanned! {crate::naming::located_at(f.span())=>
                 if readable.contains(#field_enum::#v) {
                     state.serialize_field(#key, &&self.#f)?;
                 } else {

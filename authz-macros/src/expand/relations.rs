@@ -14,8 +14,10 @@ use crate::ast::{Relation, Resource};
 /// resource has an actor (otherwise validation reported the mistake).
 pub fn marker(res: &Resource<'_>, rel: &Relation) -> Option<Ident> {
     (res.actor.is_some() && res.field(&rel.field).is_some()).then(|| {
+        // Double underscores around each name: no other generated name (`__authz_Repo_fields`)
+        // and no other resource's relation has it.
         format_ident!(
-            "__authz_{}_{}",
+            "__authz_rel__{}__{}",
             crate::naming::text(res.ident),
             crate::naming::text(&rel.name)
         )
@@ -36,10 +38,12 @@ pub fn parent(res: &Resource<'_>, rel: &Relation) -> TokenStream {
     }
 }
 
-/// The marker of `rel` as a value, and the span of the relation's type, on which code using
-/// it is generated (see [`parent`]).
+/// The marker of `rel` as a value, and the span code using it is generated on (see
+/// [`parent`]): the relation's type's location, with the derive's name resolution, so that the
+/// expansion's own variables (`env`, `self`, `actor`) resolve as everywhere else in it, even
+/// when the relation was written by a `macro_rules!`.
 pub fn relation_value(res: &Resource<'_>, rel: &Relation) -> Option<(TokenStream, Span)> {
-    let span = rel.target.span();
+    let span = crate::naming::located_at(rel.target.span());
     marker(res, rel).map(|m| (crate::naming::respan(quote!(#m), span), span))
 }
 
@@ -54,13 +58,12 @@ pub fn markers(res: &Resource<'_>) -> TokenStream {
             continue;
         };
         let (target, key) = (&rel.target, &rel.field);
-        // The key's type, spanned at the key in the relation, where a type that is not the
-        // parent's id is reported.
         // The parent type, and the foreign key read as its id: a parent that is no resource is
         // reported on the type, a key of another type on the key.
         let to = crate::naming::respan(
             quote! {
                 type To = <#target as #p::ParentOf<<#ident as #p::Resource>::Context>>::Parent;
+                #[inline(always)]
                 fn parent_id(from: &#ident) -> ::core::option::Option<&<Self::To as #p::Keyed>::Id>
             },
             target.span(),
@@ -72,7 +75,7 @@ pub fn markers(res: &Resource<'_>) -> TokenStream {
         );
         // The body's braces on the type too: its value is checked against the return type there.
         let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, key);
-        body.set_span(target.span());
+        body.set_span(crate::naming::located_at(target.span()));
         markers.extend(quote! {
             // Not `pub`: its associated types name the resource, which may be private.
             #[doc(hidden)]

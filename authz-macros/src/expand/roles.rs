@@ -109,7 +109,7 @@ pub fn reads_impls(res: &Resource<'_>) -> TokenStream {
     };
     let parents = res.relations.iter().map(|rel| {
         match super::relations::relation_value(res, rel) {
-            Some((m, span)) => quote_spanned! {span=>
+            Some((m, span)) => quote_spanned! {crate::naming::located_at(span)=>
                 ::authz_core::__private::relation_readable(env, self, #m)
             },
             // A relation without a marker was reported by validation.
@@ -260,8 +260,7 @@ pub fn expand(res: &Resource<'_>, sound: bool) -> TokenStream {
         }
         None => quote!(()),
     };
-    let held_roles =
-        quote_spanned!(actor.span()=> ::authz_core::__private::held_roles::<#ident, _>);
+    let held_roles = quote_spanned!(crate::naming::located_at(actor.span())=> ::authz_core::__private::held_roles::<#ident, _>);
     // The one source of role data, as a marker the actor's role field is checked against.
     let source = if carried {
         quote!(::authz_core::__private::CarriedRoles)

@@ -57,7 +57,7 @@ pub fn expand(res: &Resource<'_>) -> TokenStream {
 /// The marker type of set `set` of `res`.
 pub fn marker(res: &Resource<'_>, set: &syn::Ident) -> TokenStream {
     let module = crate::naming::sets_mod(res.ident);
-    quote_spanned!(set.span()=> #module::#set)
+    quote_spanned!(crate::naming::located_at(set.span())=> #module::#set)
 }
 
 /// The statements of `LoadParents::load_parents` (sync) and of its async twin that fetch the

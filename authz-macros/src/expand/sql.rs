@@ -75,12 +75,12 @@ impl Lowering<'_, '_> {
     /// grant's constraint, `Outer(repos::owner_id)` or the grant table's column.
     pub fn column(&self, f: &FieldRef) -> TokenStream {
         if let (Root::Elem, Some((table, value, _))) = (f.root, &self.elem) {
-            return quote_spanned!(f.field.span()=> ::authz_diesel::__private::GrantCol(#table::#value));
+            return quote_spanned!(crate::naming::located_at(f.field.span())=> ::authz_diesel::__private::GrantCol(#table::#value));
         }
         if f.root == Root::Grant {
             let module = &self.grant;
             let field = &f.field;
-            return quote_spanned!(f.field.span()=> ::authz_diesel::__private::GrantCol(#module::#field));
+            return quote_spanned!(crate::naming::located_at(f.field.span())=> ::authz_diesel::__private::GrantCol(#module::#field));
         }
         let table = self.table;
         let mut column = self
@@ -92,16 +92,16 @@ impl Lowering<'_, '_> {
         if self.values {
             // The draft's value, bound with the column's SQL type.
             let field = &f.field;
-            return quote_spanned! {f.field.span()=>
+            return quote_spanned! {crate::naming::located_at(f.field.span())=>
                 ::authz_diesel::__private::diesel::expression::AsExpression::<
                     ::authz_diesel::__private::diesel::dsl::SqlTypeOf<#table::#column>,
                 >::as_expression(&self.#field)
             };
         }
         if self.grant.is_some() || self.elem.is_some() {
-            quote_spanned!(f.field.span()=> ::authz_diesel::__private::Outer(#table::#column))
+            quote_spanned!(crate::naming::located_at(f.field.span())=> ::authz_diesel::__private::Outer(#table::#column))
         } else {
-            quote_spanned!(f.field.span()=> #table::#column)
+            quote_spanned!(crate::naming::located_at(f.field.span())=> #table::#column)
         }
     }
 
@@ -185,7 +185,7 @@ impl Lowering<'_, '_> {
         // other kinds hold none, decided in Rust.
         let holder = quote!(__authz_holder);
         let grant = &g.grant;
-        let exists = quote_spanned! {g.span=> {
+        let exists = quote_spanned! {crate::naming::located_at(g.span)=> {
             let __authz_inner: Filter<'_, #module::__authz_Table, __AuthzDb> =
                 <#grant as ::authz_diesel::__private::GrantRows<__AuthzDb>>::holder_filter(
                     #holder,
@@ -207,7 +207,7 @@ impl Lowering<'_, '_> {
                 )),
             }
         }};
-        quote_spanned! {g.span=>
+        quote_spanned! {crate::naming::located_at(g.span)=>
             match ::authz_core::__private::GrantHolder::<#grant>::grant_holder(actor) {
                 ::core::option::Option::Some(__authz_holder) => #exists,
                 ::core::option::Option::None => Filter::Const(#negated),
@@ -251,7 +251,7 @@ impl Lowering<'_, '_> {
         } else {
             self.column(&self.field_ref(on))
         };
-        quote_spanned! {s.span=> {
+        quote_spanned! {crate::naming::located_at(s.span)=> {
             let __authz_inner: Filter<'_, #table::table, __AuthzDb> =
                 Filter::expr(#key_col.eq(#outer_key)).and(#body);
             match __authz_inner.as_const() {
@@ -425,15 +425,17 @@ impl Lowering<'_, '_> {
                     return quote!(Filter::Const(false));
                 };
                 let ids = match cond {
-                    Cond::ParentRole { role, .. } => quote_spanned! {span=>
-                        ::authz_diesel::__private::relation_role_ids::<_, __AuthzDb>(
-                            #m,
-                            actor,
-                            ::authz_core::__private::context_of(#m, ctx),
-                            ::authz_core::__private::roles_of(#m).#role,
-                        )
-                    },
-                    Cond::Allows { perm, .. } => quote_spanned! {span=>
+                    Cond::ParentRole { role, .. } => {
+                        quote_spanned! {crate::naming::located_at(span)=>
+                            ::authz_diesel::__private::relation_role_ids::<_, __AuthzDb>(
+                                #m,
+                                actor,
+                                ::authz_core::__private::context_of(#m, ctx),
+                                ::authz_core::__private::roles_of(#m).#role,
+                            )
+                        }
+                    }
+                    Cond::Allows { perm, .. } => quote_spanned! {crate::naming::located_at(span)=>
                         ::authz_diesel::__private::relation_permitted_ids::<_, __AuthzDb>(
                             #m,
                             actor,
@@ -457,7 +459,7 @@ impl Lowering<'_, '_> {
                 let p = quote!(::authz_core::__private);
                 let d = quote!(::authz_diesel::__private);
                 let mut body = markers;
-                body.extend(quote_spanned! {span=>
+                body.extend(quote_spanned! {crate::naming::located_at(span)=>
                     let __authz_c = ::authz_core::__private::context_of(#first, ctx);
                 });
                 for m in &names {
@@ -691,7 +693,7 @@ impl Lowering<'_, '_> {
         };
         let field = &f.field;
         if let (Root::Elem, Some((_, _, ty))) = (f.root, &self.elem) {
-            return quote_spanned! {field.span()=>
+            return quote_spanned! {crate::naming::located_at(field.span())=>
                 ::authz_core::__private::arith_type_of(|__authz_r: &#ty| __authz_r)
             };
         }
@@ -702,7 +704,7 @@ impl Lowering<'_, '_> {
                 quote!(#ident)
             }
         };
-        quote_spanned! {field.span()=>
+        quote_spanned! {crate::naming::located_at(field.span())=>
             ::authz_core::__private::arith_type_of(|__authz_r: &#owner| &__authz_r.#field)
         }
     }
@@ -717,7 +719,7 @@ impl Lowering<'_, '_> {
             }
             Operand::Field(f) => {
                 let place = check::place(f);
-                quote_spanned! {f.leaf().span()=>
+                quote_spanned! {crate::naming::located_at(f.leaf().span())=>
                     ::authz_diesel::__private::ArithTerm::val(
                         __authz_n.bind(::authz_core::__private::arith_value(&#place)),
                     )
