@@ -570,7 +570,9 @@ mod async_twins {
 
     fn worlds() -> Vec<World> {
         let mut runner = proptest::test_runner::TestRunner::deterministic();
-        (0..authz_tests::differential_cases(24))
+        // The loaders' agreement, not the decisions (the differential above checks those):
+        // a fixed number of worlds, also in CI.
+        (0..24)
             .map(|_| world().new_tree(&mut runner).unwrap().current())
             .collect()
     }
