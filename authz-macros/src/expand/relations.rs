@@ -57,7 +57,16 @@ pub fn markers(res: &Resource<'_>) -> TokenStream {
         let (Some(marker), Some(field)) = (marker(res, rel), res.field(&rel.field)) else {
             continue;
         };
-        let (target, key) = (&rel.target, &rel.field);
+        let key = &rel.field;
+        // `Self` in the relation is the resource; inside the marker's impl it would be the
+        // marker.
+        let target = if rel.target.is_ident("Self") {
+            crate::naming::respan(quote!(#ident), rel.target.span())
+        } else {
+            let target = &rel.target;
+            quote!(#target)
+        };
+        let span = rel.target.span();
         // The parent type, and the foreign key read as its id: a parent that is no resource is
         // reported on the type, a key of another type on the key.
         let to = crate::naming::respan(
@@ -66,7 +75,7 @@ pub fn markers(res: &Resource<'_>) -> TokenStream {
                 #[inline(always)]
                 fn parent_id(from: &#ident) -> ::core::option::Option<&<Self::To as #p::Keyed>::Id>
             },
-            target.span(),
+            span,
         );
         let field_ty = field.ty;
         let key = crate::naming::respan(
@@ -75,7 +84,7 @@ pub fn markers(res: &Resource<'_>) -> TokenStream {
         );
         // The body's braces on the type too: its value is checked against the return type there.
         let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, key);
-        body.set_span(crate::naming::located_at(target.span()));
+        body.set_span(crate::naming::located_at(span));
         markers.extend(quote! {
             // Not `pub`: its associated types name the resource, which may be private.
             #[doc(hidden)]
